@@ -1,2 +1,56 @@
+//! The evshare wire protocol, version 1: the contract between `evshare.sys` and user mode.
+//!
+//! `docs/protocol.md` is the specification; this crate is its only implementation. The driver
+//! and the client both build on it, so the two sides cannot drift apart:
+//!
+//! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
+//! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
+//! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
+//! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session.
+//! - [`mode`]: how the driver signals a registered event.
+//! - [`error`], [`status`], [`stats`]: what is wrong with a request, the NTSTATUS it gets, and
+//!   the rejection counter it bumps.
+//!
+//! The crate is `no_std`, allocates nothing and never panics on any input: the kernel driver
+//! links it, and a panic there is a bugcheck. Every buffer access is bounds-checked by
+//! construction (`get`, `split_at_checked`, iterators), and the lints below keep it that way.
+
 #![no_std]
-//! placeholder
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod error;
+pub mod ioctl;
+pub mod mode;
+pub mod names;
+pub mod reply;
+pub mod request;
+pub mod stats;
+pub mod status;
+mod wire;
+
+pub use error::ProtocolError;
+pub use ioctl::Ioctl;
+pub use mode::SignalMode;
+pub use names::{NameError, Namespace, ResolvedName};
+pub use reply::{HostKind, RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+pub use request::Request;
+pub use stats::RejectReason;
+
+/// The protocol version this crate speaks; the first field of every request and reply.
+pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,159 @@
+//! What is wrong with a request or a reply, and the NTSTATUS the driver completes it with.
+
+use crate::mode::MAX_MILLIS;
+use crate::names::NameError;
+use crate::stats::RejectReason;
+use crate::status;
+use crate::PROTOCOL_VERSION;
+
+/// A request or reply that does not follow the protocol. Each maps to one NTSTATUS
+/// ([`status`](Self::status)) and one rejection counter ([`reject_reason`](Self::reject_reason)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProtocolError {
+    /// The IOCTL code is not one of [`Ioctl::ALL`](crate::Ioctl::ALL).
+    UnknownIoctl {
+        /// The code the caller sent.
+        code: u32,
+    },
+    /// The buffer is shorter than the fixed part of the message.
+    InputTooShort {
+        /// The size of the fixed part.
+        needed: usize,
+        /// The size of the buffer.
+        got: usize,
+    },
+    /// The buffer's size is not the one the message's layout and length fields declare.
+    LengthMismatch {
+        /// The size the message declares (its fixed size, or fixed part plus name).
+        declared: usize,
+        /// The size of the buffer, or of the field that holds the declared bytes.
+        got: usize,
+    },
+    /// The output buffer is too small for the reply.
+    OutputTooSmall {
+        /// The size of the reply.
+        needed: usize,
+        /// The size of the output buffer.
+        got: usize,
+    },
+    /// The message's `version` is not [`PROTOCOL_VERSION`].
+    UnsupportedVersion {
+        /// The version the message carries.
+        got: u32,
+    },
+    /// A reserved field or the header's `flags` is not zero.
+    ReservedNotZero,
+    /// A signal mode with an unknown kind or an out-of-range period or delay.
+    BadSignalMode {
+        /// The wire `kind`.
+        kind: u32,
+        /// The wire `millis`.
+        millis: u32,
+    },
+    /// The name is malformed or not one the caller may use.
+    Name(NameError),
+    /// A reply names a host kind other than Windows (1) or Wine (2).
+    UnknownHost {
+        /// The wire `host` value.
+        host: u32,
+    },
+}
+
+impl ProtocolError {
+    /// The NTSTATUS the driver completes the request with (`docs/protocol.md`, "Statuses").
+    pub const fn status(self) -> u32 {
+        match self {
+            ProtocolError::UnknownIoctl { .. } => status::STATUS_INVALID_DEVICE_REQUEST,
+            ProtocolError::InputTooShort { .. } | ProtocolError::LengthMismatch { .. } => {
+                status::STATUS_INVALID_BUFFER_SIZE
+            }
+            ProtocolError::OutputTooSmall { .. } => status::STATUS_BUFFER_TOO_SMALL,
+            ProtocolError::UnsupportedVersion { .. } => status::STATUS_REVISION_MISMATCH,
+            ProtocolError::ReservedNotZero
+            | ProtocolError::BadSignalMode { .. }
+            | ProtocolError::UnknownHost { .. } => status::STATUS_INVALID_PARAMETER,
+            ProtocolError::Name(name) => name.status(),
+        }
+    }
+
+    /// The rejection counter the driver bumps for this error.
+    pub const fn reject_reason(self) -> RejectReason {
+        match self {
+            ProtocolError::UnknownIoctl { .. } => RejectReason::UnknownIoctl,
+            ProtocolError::InputTooShort { .. } | ProtocolError::LengthMismatch { .. } => {
+                RejectReason::BadBufferSize
+            }
+            ProtocolError::OutputTooSmall { .. } => RejectReason::OutputTooSmall,
+            ProtocolError::UnsupportedVersion { .. } => RejectReason::BadVersion,
+            ProtocolError::ReservedNotZero
+            | ProtocolError::BadSignalMode { .. }
+            | ProtocolError::UnknownHost { .. } => RejectReason::BadParameter,
+            ProtocolError::Name(name) => name.reject_reason(),
+        }
+    }
+}
+
+impl From<NameError> for ProtocolError {
+    fn from(error: NameError) -> Self {
+        ProtocolError::Name(error)
+    }
+}
+
+impl core::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            ProtocolError::UnknownIoctl { code } => write!(
+                f,
+                "unknown IOCTL code {code:#010X} (not one of evshare protocol version \
+                 {PROTOCOL_VERSION}; is the client newer than the driver?)"
+            ),
+            ProtocolError::InputTooShort { needed, got } => write!(
+                f,
+                "the buffer is {got} bytes, shorter than the {needed} bytes of the message's \
+                 fixed part"
+            ),
+            ProtocolError::LengthMismatch { declared, got } => write!(
+                f,
+                "the message's layout and length fields declare {declared} bytes but the \
+                 buffer holds {got}"
+            ),
+            ProtocolError::OutputTooSmall { needed, got } => write!(
+                f,
+                "the output buffer is {got} bytes; the reply needs {needed}"
+            ),
+            ProtocolError::UnsupportedVersion { got } => write!(
+                f,
+                "protocol version {got} is not supported: this side speaks version \
+                 {PROTOCOL_VERSION} (update the driver or the client so they match)"
+            ),
+            ProtocolError::ReservedNotZero => {
+                f.write_str("a reserved field or the header's flags are not zero")
+            }
+            ProtocolError::BadSignalMode { kind, millis } => match kind {
+                0 => write!(f, "on-demand signal mode needs millis 0, got {millis}"),
+                1 => write!(
+                    f,
+                    "periodic signal mode needs a period of 1..={MAX_MILLIS} ms, got {millis}"
+                ),
+                2 => write!(
+                    f,
+                    "one-shot signal mode needs a delay of 0..={MAX_MILLIS} ms, got {millis}"
+                ),
+                _ => write!(
+                    f,
+                    "unknown signal mode kind {kind} (0 = on demand, 1 = periodic, \
+                     2 = one-shot)"
+                ),
+            },
+            ProtocolError::Name(error) => write!(f, "bad event name: {error}"),
+            ProtocolError::UnknownHost { host } => write!(
+                f,
+                "the reply names host kind {host}; only 1 (Windows) and 2 (Wine) exist"
+            ),
+        }
+    }
+}
+
+/// The name error's text is part of this error's `Display`, so `source` stays `None` and an
+/// error chain does not print it twice.
+impl core::error::Error for ProtocolError {}

@@ -1,0 +1,257 @@
+//! The control device's names and its IOCTL codes.
+//!
+//! Codes follow the DDK's `CTL_CODE` macro
+//! (<https://learn.microsoft.com/windows-hardware/drivers/kernel/defining-i-o-control-codes>):
+//! every IOCTL is `METHOD_BUFFERED`; queries need `FILE_READ_DATA` and anything that changes
+//! driver state needs `FILE_WRITE_DATA`, so the I/O manager itself refuses a state change
+//! through a handle opened read-only.
+
+use crate::error::ProtocolError;
+use crate::reply::{RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+use crate::request;
+
+/// The device type of the evshare control device (custom range `0x8000..=0xFFFF`).
+pub const FILE_DEVICE_EVSHARE: u32 = 0x8E5E;
+/// The I/O manager copies input and output through one system buffer.
+pub const METHOD_BUFFERED: u32 = 0;
+/// `CTL_CODE` access bit: the handle must have been opened with read access.
+pub const FILE_READ_DATA: u32 = 1;
+/// `CTL_CODE` access bit: the handle must have been opened with write access.
+pub const FILE_WRITE_DATA: u32 = 2;
+
+/// The NT name of the control device.
+pub const DEVICE_NAME: &str = r"\Device\evshare";
+/// The symbolic link that makes the device visible to Win32.
+pub const DOS_DEVICE_NAME: &str = r"\DosDevices\evshare";
+/// The path user mode passes to `CreateFileW`.
+pub const USER_PATH: &str = r"\\.\evshare";
+/// The name of the driver's service (the `sc create` / registry key name).
+pub const SERVICE_NAME: &str = "evshare";
+
+/// The DDK's `CTL_CODE(device, function, method, access)`:
+/// `(device << 16) | (access << 14) | (function << 2) | method`.
+///
+/// Fields wider than their slot are masked to it (device 16 bits, access 2, function 12,
+/// method 2) instead of spilling into their neighbours.
+pub const fn ctl_code(device: u32, function: u32, method: u32, access: u32) -> u32 {
+    ((device & 0xFFFF) << 16) | ((access & 0x3) << 14) | ((function & 0xFFF) << 2) | (method & 0x3)
+}
+
+/// Every IOCTL the driver understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ioctl {
+    /// `QUERY_VERSION`: which protocol and driver version, on which host.
+    QueryVersion,
+    /// `REGISTER_BY_NAME`: open an existing named event and signal it.
+    RegisterByName,
+    /// `SET_SIGNAL_MODE`: change how a registration is signalled.
+    SetSignalMode,
+    /// `SIGNAL`: make the driver signal a registration now.
+    Signal,
+    /// `UNREGISTER`: drop a registration and the driver's reference to its event.
+    Unregister,
+    /// `QUERY_STATS`: the driver's counters.
+    QueryStats,
+    /// `QUERY_REGISTRATION`: what the driver knows about one registration.
+    QueryRegistration,
+}
+
+impl Ioctl {
+    /// Every IOCTL, in function-number order.
+    pub const ALL: [Ioctl; 7] = [
+        Ioctl::QueryVersion,
+        Ioctl::RegisterByName,
+        Ioctl::SetSignalMode,
+        Ioctl::Signal,
+        Ioctl::Unregister,
+        Ioctl::QueryStats,
+        Ioctl::QueryRegistration,
+    ];
+
+    /// The `CTL_CODE` function number (`0x800..`; `0x807..` are reserved for later).
+    pub const fn function(self) -> u32 {
+        match self {
+            Ioctl::QueryVersion => 0x800,
+            Ioctl::RegisterByName => 0x801,
+            Ioctl::SetSignalMode => 0x802,
+            Ioctl::Signal => 0x803,
+            Ioctl::Unregister => 0x804,
+            Ioctl::QueryStats => 0x805,
+            Ioctl::QueryRegistration => 0x806,
+        }
+    }
+
+    /// The access bit the handle needs: [`FILE_WRITE_DATA`] if the IOCTL changes driver
+    /// state, [`FILE_READ_DATA`] otherwise.
+    pub const fn access(self) -> u32 {
+        if self.changes_state() {
+            FILE_WRITE_DATA
+        } else {
+            FILE_READ_DATA
+        }
+    }
+
+    /// The IOCTL code passed to `DeviceIoControl`.
+    pub const fn code(self) -> u32 {
+        ctl_code(
+            FILE_DEVICE_EVSHARE,
+            self.function(),
+            METHOD_BUFFERED,
+            self.access(),
+        )
+    }
+
+    /// The IOCTL with this exact code (device, function, method and access all match).
+    pub fn from_code(code: u32) -> Option<Ioctl> {
+        Self::ALL.into_iter().find(|ioctl| ioctl.code() == code)
+    }
+
+    /// The name `docs/protocol.md` uses, e.g. `"REGISTER_BY_NAME"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Ioctl::QueryVersion => "QUERY_VERSION",
+            Ioctl::RegisterByName => "REGISTER_BY_NAME",
+            Ioctl::SetSignalMode => "SET_SIGNAL_MODE",
+            Ioctl::Signal => "SIGNAL",
+            Ioctl::Unregister => "UNREGISTER",
+            Ioctl::QueryStats => "QUERY_STATS",
+            Ioctl::QueryRegistration => "QUERY_REGISTRATION",
+        }
+    }
+
+    /// Whether the IOCTL changes driver state (and so needs [`FILE_WRITE_DATA`]).
+    pub const fn changes_state(self) -> bool {
+        match self {
+            Ioctl::RegisterByName | Ioctl::SetSignalMode | Ioctl::Signal | Ioctl::Unregister => {
+                true
+            }
+            Ioctl::QueryVersion | Ioctl::QueryStats | Ioctl::QueryRegistration => false,
+        }
+    }
+
+    /// The size of the fixed part of the request (the whole request except `REGISTER_BY_NAME`'s
+    /// name).
+    pub const fn request_fixed_len(self) -> usize {
+        match self {
+            Ioctl::QueryVersion => request::HEADER_LEN,
+            Ioctl::RegisterByName => request::REGISTER_BY_NAME_FIXED_LEN,
+            Ioctl::SetSignalMode => request::SET_SIGNAL_MODE_LEN,
+            Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration => {
+                request::REGISTRATION_REQUEST_LEN
+            }
+            Ioctl::QueryStats => request::STATS_REQUEST_LEN,
+        }
+    }
+
+    /// The size of the reply, or 0 if the IOCTL has none.
+    pub const fn reply_len(self) -> usize {
+        match self {
+            Ioctl::QueryVersion => VersionReply::LEN,
+            Ioctl::RegisterByName => RegisterReply::LEN,
+            Ioctl::SetSignalMode | Ioctl::Signal | Ioctl::Unregister => 0,
+            Ioctl::QueryStats => StatsReply::LEN,
+            Ioctl::QueryRegistration => RegistrationInfo::LEN,
+        }
+    }
+
+    /// Checks the caller's output buffer before any work is done, so that a request is never
+    /// carried out only to find its reply cannot be returned.
+    pub const fn check_output_len(self, output_len: usize) -> Result<(), ProtocolError> {
+        let needed = self.reply_len();
+        if output_len < needed {
+            Err(ProtocolError::OutputTooSmall {
+                needed,
+                got: output_len,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl core::fmt::Display for Ioctl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctl_code_packs_fields_like_the_ddk_macro() {
+        // CTL_CODE(FILE_DEVICE_UNKNOWN=0x22, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS) = 0x222000.
+        assert_eq!(ctl_code(0x22, 0x800, 0, 0), 0x0022_2000);
+        // CTL_CODE(0x22, 0x801, METHOD_NEITHER=3, FILE_READ_DATA|FILE_WRITE_DATA).
+        assert_eq!(ctl_code(0x22, 0x801, 3, 3), 0x0022_E007);
+        assert_eq!(ctl_code(0x1_0000, 0x1000, 4, 4), 0);
+    }
+
+    #[test]
+    fn codes_are_the_documented_ones() {
+        let expected = [
+            (Ioctl::QueryVersion, 0x8E5E_6000, "QUERY_VERSION"),
+            (Ioctl::RegisterByName, 0x8E5E_A004, "REGISTER_BY_NAME"),
+            (Ioctl::SetSignalMode, 0x8E5E_A008, "SET_SIGNAL_MODE"),
+            (Ioctl::Signal, 0x8E5E_A00C, "SIGNAL"),
+            (Ioctl::Unregister, 0x8E5E_A010, "UNREGISTER"),
+            (Ioctl::QueryStats, 0x8E5E_6014, "QUERY_STATS"),
+            (Ioctl::QueryRegistration, 0x8E5E_6018, "QUERY_REGISTRATION"),
+        ];
+        assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
+        for (ioctl, code, name) in expected {
+            assert_eq!(ioctl.code(), code, "{name}");
+            assert_eq!(ioctl.name(), name);
+            assert_eq!(Ioctl::from_code(code), Some(ioctl));
+            assert_eq!(ioctl.code() >> 16, FILE_DEVICE_EVSHARE);
+            assert_eq!(ioctl.code() & 3, METHOD_BUFFERED);
+        }
+    }
+
+    #[test]
+    fn state_changes_need_write_access_and_queries_read_access() {
+        for ioctl in Ioctl::ALL {
+            let access = (ioctl.code() >> 14) & 3;
+            let expected = if ioctl.changes_state() { 2 } else { 1 };
+            assert_eq!(access, expected, "{ioctl}");
+        }
+        assert!(Ioctl::Signal.changes_state());
+        assert!(!Ioctl::QueryRegistration.changes_state());
+    }
+
+    #[test]
+    fn near_misses_are_not_codes() {
+        for ioctl in Ioctl::ALL {
+            let code = ioctl.code();
+            // Same function with other access bits or another method, or another device.
+            for wrong in [
+                code ^ (3 << 14),
+                code | 3,
+                code ^ 0x0001_0000,
+                code & 0xFFFF,
+            ] {
+                assert_eq!(Ioctl::from_code(wrong), None, "{wrong:#x}");
+            }
+        }
+        assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x807, 0, 2)), None);
+    }
+
+    #[test]
+    fn output_check_uses_the_reply_size() {
+        assert_eq!(Ioctl::QueryVersion.reply_len(), 24);
+        assert_eq!(Ioctl::RegisterByName.reply_len(), 536);
+        assert_eq!(Ioctl::QueryStats.reply_len(), 168);
+        assert_eq!(Ioctl::QueryRegistration.reply_len(), 552);
+        assert_eq!(Ioctl::Signal.reply_len(), 0);
+        assert_eq!(Ioctl::Signal.check_output_len(0), Ok(()));
+        assert_eq!(Ioctl::QueryStats.check_output_len(168), Ok(()));
+        assert_eq!(
+            Ioctl::QueryStats.check_output_len(167),
+            Err(ProtocolError::OutputTooSmall {
+                needed: 168,
+                got: 167
+            })
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Replies: the output buffer of the IOCTLs that return data.
+//!
+//! The driver `encode`s a reply into the system buffer (refusing with
+//! [`OutputTooSmall`](ProtocolError::OutputTooSmall) if it does not fit); the client `parse`s
+//! the bytes `DeviceIoControl` returned, which must be exactly the reply's `LEN`. Every reply
+//! starts with `version: u32 = 1` and a `u32` that the reply defines (`docs/protocol.md`,
+//! "Encoding").
+
+mod register;
+mod registration;
+mod resolved_field;
+mod stats;
+mod version;
+
+pub use register::RegisterReply;
+pub use registration::RegistrationInfo;
+pub use stats::StatsReply;
+pub use version::VersionReply;
+
+use crate::error::ProtocolError;
+use crate::wire::{Reader, Writer};
+use crate::PROTOCOL_VERSION;
+
+/// The kind of system the driver runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum HostKind {
+    /// Windows itself.
+    Windows = 1,
+    /// Wine (`ntoskrnl.exe` emulation): some kernel behaviour differs, see PLATFORM.md.
+    Wine = 2,
+}
+
+impl HostKind {
+    /// The wire value (1 or 2).
+    pub const fn to_wire(self) -> u32 {
+        self as u32
+    }
+
+    /// The host a wire value names, or [`ProtocolError::UnknownHost`].
+    pub const fn from_wire(host: u32) -> Result<HostKind, ProtocolError> {
+        match host {
+            1 => Ok(HostKind::Windows),
+            2 => Ok(HostKind::Wine),
+            _ => Err(ProtocolError::UnknownHost { host }),
+        }
+    }
+}
+
+impl core::fmt::Display for HostKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            HostKind::Windows => "Windows",
+            HostKind::Wine => "Wine",
+        })
+    }
+}
+
+/// Starts encoding a reply of `len` bytes into `out`: checks the size and writes `version`.
+fn start_reply(out: &mut [u8], len: usize) -> Result<Writer<'_>, ProtocolError> {
+    let too_small = ProtocolError::OutputTooSmall {
+        needed: len,
+        got: out.len(),
+    };
+    let mut fields = Writer::new(out.get_mut(..len).ok_or(too_small)?);
+    fields.u32(PROTOCOL_VERSION).ok_or(too_small)?;
+    Ok(fields)
+}
+
+/// Finishes encoding: every one of the reply's `len` bytes must have been written.
+fn finish_reply(fields: &Writer<'_>, len: usize) -> Result<usize, ProtocolError> {
+    if fields.written() == len {
+        Ok(len)
+    } else {
+        Err(ProtocolError::OutputTooSmall {
+            needed: len,
+            got: fields.written(),
+        })
+    }
+}
+
+/// Starts parsing a reply that should be `len` bytes: checks `version` (first, so a reply of
+/// another version is named as such), then that the size is exactly `len`.
+fn open_reply(bytes: &[u8], len: usize) -> Result<Reader<'_>, ProtocolError> {
+    let too_short = ProtocolError::InputTooShort {
+        needed: len,
+        got: bytes.len(),
+    };
+    let mut fields = Reader::new(bytes);
+    let version = fields.u32().ok_or(too_short)?;
+    if version != PROTOCOL_VERSION {
+        return Err(ProtocolError::UnsupportedVersion { got: version });
+    }
+    if bytes.len() < len {
+        return Err(too_short);
+    }
+    if bytes.len() > len {
+        return Err(ProtocolError::LengthMismatch {
+            declared: len,
+            got: bytes.len(),
+        });
+    }
+    Ok(fields)
+}
+
+/// The error for a field missing from a reply whose size was already checked: it cannot
+/// happen, and returning it keeps the parser free of panics.
+const fn missing(len: usize, got: usize) -> ProtocolError {
+    ProtocolError::InputTooShort { needed: len, got }
+}
+
+/// A reserved field must be zero.
+const fn check_reserved(field: u32) -> Result<(), ProtocolError> {
+    if field == 0 {
+        Ok(())
+    } else {
+        Err(ProtocolError::ReservedNotZero)
+    }
+}

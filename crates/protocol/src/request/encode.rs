@@ -1,0 +1,78 @@
+//! The client's side: turning a [`Request`] into an input buffer.
+
+use super::{Request, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use crate::error::ProtocolError;
+use crate::names::{check_wire_name, NameError, MAX_INPUT_UNITS};
+use crate::wire::Writer;
+use crate::PROTOCOL_VERSION;
+
+/// Encode a request for the client; returns the IOCTL code and the bytes written into `out`.
+///
+/// Refuses what [`parse`](super::parse) would refuse (a mode out of range, a malformed name),
+/// so an encoded request always parses back to `request`. On error `out` holds garbage.
+pub fn encode(
+    request: &Request<'_>,
+    out: &mut [u8; MAX_REQUEST_LEN],
+) -> Result<(u32, usize), ProtocolError> {
+    // `out` holds the largest request, so a write can only fail if the layouts above are
+    // wrong; the error keeps that from being a panic.
+    let full = ProtocolError::OutputTooSmall {
+        needed: MAX_REQUEST_LEN.saturating_add(1),
+        got: MAX_REQUEST_LEN,
+    };
+    let mut fields = Writer::new(out);
+    fields.u32(PROTOCOL_VERSION).ok_or(full)?;
+    fields.u32(0).ok_or(full)?;
+    match *request {
+        Request::QueryVersion => {}
+        Request::RegisterByName { mode, name_bytes } => {
+            let (kind, millis) = mode.validate()?.to_wire();
+            check_wire_name(name_bytes)?;
+            let name_len = u32::try_from(name_bytes.len()).map_err(|_| full)?;
+            fields.u32(kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+            fields.u32(name_len).ok_or(full)?;
+            fields.bytes(name_bytes).ok_or(full)?;
+        }
+        Request::SetSignalMode { id, mode } => {
+            let (kind, millis) = mode.validate()?.to_wire();
+            fields.u64(id).ok_or(full)?;
+            fields.u32(kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+        }
+        Request::Signal { id } | Request::Unregister { id } | Request::QueryRegistration { id } => {
+            fields.u64(id).ok_or(full)?;
+        }
+        Request::QueryStats { pid } => {
+            fields.u32(pid).ok_or(full)?;
+            fields.u32(0).ok_or(full)?;
+        }
+    }
+    Ok((request.ioctl().code(), fields.written()))
+}
+
+/// Helper for the client: UTF-16LE bytes of a &str into a buffer (returns the used length).
+///
+/// Refuses an empty name ([`Empty`](NameError::Empty)), one over
+/// [`MAX_INPUT_UNITS`] UTF-16 units ([`TooLong`](NameError::TooLong)) and one with a NUL
+/// ([`EmbeddedNul`](NameError::EmbeddedNul)), in that order. It does not apply the
+/// namespace rules, which need the caller's session: the driver does.
+pub fn name_to_wire(name: &str, out: &mut [u8; MAX_NAME_BYTES]) -> Result<usize, NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let units = name.encode_utf16().count();
+    if units > MAX_INPUT_UNITS {
+        return Err(NameError::TooLong { units });
+    }
+    if name.contains('\0') {
+        return Err(NameError::EmbeddedNul);
+    }
+    let mut bytes = Writer::new(out);
+    for unit in name.encode_utf16() {
+        bytes
+            .bytes(&unit.to_le_bytes())
+            .ok_or(NameError::TooLong { units })?;
+    }
+    Ok(bytes.written())
+}

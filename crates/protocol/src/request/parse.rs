@@ -1,0 +1,117 @@
+//! The driver's side: turning an input buffer into a [`Request`].
+
+use super::Request;
+use crate::error::ProtocolError;
+use crate::ioctl::Ioctl;
+use crate::mode::SignalMode;
+use crate::names::check_wire_name;
+use crate::wire::Reader;
+use crate::PROTOCOL_VERSION;
+
+/// Parse the input buffer of IOCTL `code`: unknown code, short buffer, lying lengths, wrong
+/// version, non-zero reserved fields, bad modes, and badly-formed names (empty, odd, too long,
+/// unpaired surrogates, NUL) are all errors here.
+///
+/// The checks run in this order, and the first failure is the answer:
+/// 1. the code ([`UnknownIoctl`](ProtocolError::UnknownIoctl));
+/// 2. the header: fewer than 8 bytes is [`InputTooShort`](ProtocolError::InputTooShort), then
+///    `version` ([`UnsupportedVersion`](ProtocolError::UnsupportedVersion)), checked before the
+///    size so that a request of another version is named as such;
+/// 3. the size: shorter than the fixed part is
+///    [`InputTooShort`](ProtocolError::InputTooShort); any other size than the declared one
+///    (the fixed size, or `20 + name_bytes` for `REGISTER_BY_NAME`) is
+///    [`LengthMismatch`](ProtocolError::LengthMismatch). Trailing bytes are refused too, so a
+///    request is never partly understood;
+/// 4. `flags` and reserved fields ([`ReservedNotZero`](ProtocolError::ReservedNotZero));
+/// 5. the mode ([`BadSignalMode`](ProtocolError::BadSignalMode)), then the name's form
+///    ([`Name`](ProtocolError::Name), see [`check_wire_name`]).
+pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
+    let ioctl = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
+    let fixed_len = ioctl.request_fixed_len();
+    let too_short = ProtocolError::InputTooShort {
+        needed: fixed_len,
+        got: input.len(),
+    };
+    let mut fields = Reader::new(input);
+    let version = fields.u32().ok_or(too_short)?;
+    let flags = fields.u32().ok_or(too_short)?;
+    if version != PROTOCOL_VERSION {
+        return Err(ProtocolError::UnsupportedVersion { got: version });
+    }
+    if input.len() < fixed_len {
+        return Err(too_short);
+    }
+    // From here on every fixed-part field is present, so `ok_or(too_short)` never fires; it
+    // only spares the driver a panic path.
+    let request = match ioctl {
+        Ioctl::QueryVersion => {
+            expect_len(input, fixed_len)?;
+            check_zero(flags)?;
+            Request::QueryVersion
+        }
+        Ioctl::RegisterByName => {
+            let kind = fields.u32().ok_or(too_short)?;
+            let millis = fields.u32().ok_or(too_short)?;
+            let name_len = fields.u32().ok_or(too_short)?;
+            let declared = usize::try_from(name_len)
+                .ok()
+                .and_then(|name_len| name_len.checked_add(fixed_len))
+                .unwrap_or(usize::MAX);
+            expect_len(input, declared)?;
+            check_zero(flags)?;
+            let mode = SignalMode::from_wire(kind, millis)?;
+            let name_bytes = fields.rest();
+            check_wire_name(name_bytes)?;
+            Request::RegisterByName { mode, name_bytes }
+        }
+        Ioctl::SetSignalMode => {
+            expect_len(input, fixed_len)?;
+            check_zero(flags)?;
+            let id = fields.u64().ok_or(too_short)?;
+            let kind = fields.u32().ok_or(too_short)?;
+            let millis = fields.u32().ok_or(too_short)?;
+            let mode = SignalMode::from_wire(kind, millis)?;
+            Request::SetSignalMode { id, mode }
+        }
+        Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration => {
+            expect_len(input, fixed_len)?;
+            check_zero(flags)?;
+            let id = fields.u64().ok_or(too_short)?;
+            match ioctl {
+                Ioctl::Signal => Request::Signal { id },
+                Ioctl::Unregister => Request::Unregister { id },
+                _ => Request::QueryRegistration { id },
+            }
+        }
+        Ioctl::QueryStats => {
+            expect_len(input, fixed_len)?;
+            let pid = fields.u32().ok_or(too_short)?;
+            let reserved = fields.u32().ok_or(too_short)?;
+            check_zero(flags)?;
+            check_zero(reserved)?;
+            Request::QueryStats { pid }
+        }
+    };
+    Ok(request)
+}
+
+/// The buffer must be exactly `declared` bytes.
+fn expect_len(input: &[u8], declared: usize) -> Result<(), ProtocolError> {
+    if input.len() == declared {
+        Ok(())
+    } else {
+        Err(ProtocolError::LengthMismatch {
+            declared,
+            got: input.len(),
+        })
+    }
+}
+
+/// A reserved field or `flags` must be zero.
+fn check_zero(field: u32) -> Result<(), ProtocolError> {
+    if field == 0 {
+        Ok(())
+    } else {
+        Err(ProtocolError::ReservedNotZero)
+    }
+}

@@ -1,0 +1,185 @@
+//! Why the driver refused a request: the index of its rejection counters in
+//! [`StatsReply::rejected`](crate::reply::StatsReply::rejected).
+
+use crate::status;
+
+/// How many rejection counters there are (the length of `StatsReply::rejected`).
+pub const REJECT_REASONS: usize = 16;
+
+/// Why the driver refused a request; indexes `StatsReply::rejected`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RejectReason {
+    /// The input buffer is shorter than the fixed part, or its length fields disagree.
+    BadBufferSize = 0,
+    /// The IOCTL code is not one the driver understands.
+    UnknownIoctl = 1,
+    /// The request's protocol version is not 1.
+    BadVersion = 2,
+    /// Reserved field or flags not zero, or a bad signal mode.
+    BadParameter = 3,
+    /// The name is empty, not UTF-16, has a NUL inside, or a bad leaf.
+    BadName = 4,
+    /// The name is too long.
+    NameTooLong = 5,
+    /// The name is outside the namespaces the caller may use.
+    OutsideNamespace = 6,
+    /// The name is in another session's directory.
+    OtherSession = 7,
+    /// No object of that name exists.
+    NameNotFound = 8,
+    /// The object is not an event.
+    NotAnEvent = 9,
+    /// The kernel refused the caller access to the object.
+    AccessDenied = 10,
+    /// The registration id is unknown, or belongs to another handle.
+    NoSuchRegistration = 11,
+    /// Too many registrations, per handle or in all.
+    QuotaExceeded = 12,
+    /// The driver ran out of pool memory.
+    OutOfMemory = 13,
+    /// The output buffer is too small for the reply.
+    OutputTooSmall = 14,
+    /// Any other failure.
+    Other = 15,
+}
+
+impl RejectReason {
+    /// Every reason, in counter-index order (`ALL[i].index() == i`).
+    pub const ALL: [RejectReason; REJECT_REASONS] = [
+        RejectReason::BadBufferSize,
+        RejectReason::UnknownIoctl,
+        RejectReason::BadVersion,
+        RejectReason::BadParameter,
+        RejectReason::BadName,
+        RejectReason::NameTooLong,
+        RejectReason::OutsideNamespace,
+        RejectReason::OtherSession,
+        RejectReason::NameNotFound,
+        RejectReason::NotAnEvent,
+        RejectReason::AccessDenied,
+        RejectReason::NoSuchRegistration,
+        RejectReason::QuotaExceeded,
+        RejectReason::OutOfMemory,
+        RejectReason::OutputTooSmall,
+        RejectReason::Other,
+    ];
+
+    /// The index of this reason's counter in `StatsReply::rejected`.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The reason with counter index `index`, if there is one.
+    pub fn from_index(index: usize) -> Option<RejectReason> {
+        Self::ALL.get(index).copied()
+    }
+
+    /// A short, stable label for tables and logs, e.g. `"name not found"`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            RejectReason::BadBufferSize => "bad buffer size",
+            RejectReason::UnknownIoctl => "unknown ioctl",
+            RejectReason::BadVersion => "bad version",
+            RejectReason::BadParameter => "bad parameter",
+            RejectReason::BadName => "bad name",
+            RejectReason::NameTooLong => "name too long",
+            RejectReason::OutsideNamespace => "outside namespace",
+            RejectReason::OtherSession => "other session",
+            RejectReason::NameNotFound => "name not found",
+            RejectReason::NotAnEvent => "not an event",
+            RejectReason::AccessDenied => "access denied",
+            RejectReason::NoSuchRegistration => "no such registration",
+            RejectReason::QuotaExceeded => "quota exceeded",
+            RejectReason::OutOfMemory => "out of memory",
+            RejectReason::OutputTooSmall => "output too small",
+            RejectReason::Other => "other",
+        }
+    }
+
+    /// The reason to count for a failure status, for failures that come from the kernel rather
+    /// than from a [`ProtocolError`](crate::ProtocolError) (which knows its own reason through
+    /// [`ProtocolError::reject_reason`](crate::ProtocolError::reject_reason)).
+    ///
+    /// `STATUS_ACCESS_DENIED` maps to [`AccessDenied`](Self::AccessDenied): only the name
+    /// rules know that a denial was about another session's directory. Both "not found"
+    /// statuses map to [`NameNotFound`](Self::NameNotFound); any status without a reason of
+    /// its own (success included) maps to [`Other`](Self::Other).
+    pub fn from_status(status: u32) -> RejectReason {
+        match status {
+            status::STATUS_INVALID_BUFFER_SIZE => RejectReason::BadBufferSize,
+            status::STATUS_INVALID_DEVICE_REQUEST => RejectReason::UnknownIoctl,
+            status::STATUS_REVISION_MISMATCH => RejectReason::BadVersion,
+            status::STATUS_INVALID_PARAMETER => RejectReason::BadParameter,
+            status::STATUS_OBJECT_NAME_INVALID => RejectReason::BadName,
+            status::STATUS_NAME_TOO_LONG => RejectReason::NameTooLong,
+            status::STATUS_OBJECT_PATH_INVALID => RejectReason::OutsideNamespace,
+            status::STATUS_OBJECT_NAME_NOT_FOUND | status::STATUS_OBJECT_PATH_NOT_FOUND => {
+                RejectReason::NameNotFound
+            }
+            status::STATUS_OBJECT_TYPE_MISMATCH => RejectReason::NotAnEvent,
+            status::STATUS_ACCESS_DENIED => RejectReason::AccessDenied,
+            status::STATUS_NOT_FOUND => RejectReason::NoSuchRegistration,
+            status::STATUS_QUOTA_EXCEEDED => RejectReason::QuotaExceeded,
+            status::STATUS_INSUFFICIENT_RESOURCES | status::STATUS_NO_MEMORY => {
+                RejectReason::OutOfMemory
+            }
+            status::STATUS_BUFFER_TOO_SMALL => RejectReason::OutputTooSmall,
+            _ => RejectReason::Other,
+        }
+    }
+}
+
+impl core::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::*;
+
+    #[test]
+    fn all_is_in_index_order_and_labels_are_distinct() {
+        for (i, reason) in RejectReason::ALL.into_iter().enumerate() {
+            assert_eq!(reason.index(), i);
+            assert_eq!(RejectReason::from_index(i), Some(reason));
+            for other in RejectReason::ALL.get(i + 1..).unwrap_or(&[]) {
+                assert_ne!(reason.label(), other.label());
+            }
+        }
+        assert_eq!(RejectReason::from_index(REJECT_REASONS), None);
+        assert_eq!(RejectReason::from_index(usize::MAX), None);
+    }
+
+    #[test]
+    fn statuses_map_to_their_reasons() {
+        use RejectReason::*;
+        let cases = [
+            (STATUS_INVALID_BUFFER_SIZE, BadBufferSize),
+            (STATUS_INVALID_DEVICE_REQUEST, UnknownIoctl),
+            (STATUS_REVISION_MISMATCH, BadVersion),
+            (STATUS_INVALID_PARAMETER, BadParameter),
+            (STATUS_OBJECT_NAME_INVALID, BadName),
+            (STATUS_NAME_TOO_LONG, NameTooLong),
+            (STATUS_OBJECT_PATH_INVALID, OutsideNamespace),
+            (STATUS_OBJECT_NAME_NOT_FOUND, NameNotFound),
+            (STATUS_OBJECT_PATH_NOT_FOUND, NameNotFound),
+            (STATUS_OBJECT_TYPE_MISMATCH, NotAnEvent),
+            (STATUS_ACCESS_DENIED, AccessDenied),
+            (STATUS_NOT_FOUND, NoSuchRegistration),
+            (STATUS_QUOTA_EXCEEDED, QuotaExceeded),
+            (STATUS_INSUFFICIENT_RESOURCES, OutOfMemory),
+            (STATUS_NO_MEMORY, OutOfMemory),
+            (STATUS_BUFFER_TOO_SMALL, OutputTooSmall),
+            (STATUS_INVALID_HANDLE, Other),
+            (STATUS_UNSUCCESSFUL, Other),
+            (STATUS_SUCCESS, Other),
+        ];
+        for (status, reason) in cases {
+            assert_eq!(RejectReason::from_status(status), reason, "{status:#x}");
+        }
+    }
+}
