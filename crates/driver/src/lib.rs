@@ -1,16 +1,27 @@
+//! `evshare.sys`: a control device through which user-mode apps register events that the driver
+//! signals (periodically, once, or on demand), with every registration owned by the handle that
+//! made it and released when that handle goes away.
+//!
+//! - [`dispatch`]: `DriverEntry`, create/cleanup/close, IOCTL routing, unload.
+//! - [`handlers`]: one function per IOCTL.
+//! - [`registration`]: one registered event, its timer and counters.
+//! - [`registry`]: the table of live registrations.
+//! - [`stats`]: counters the stats IOCTL reports.
 #![no_std]
-#![allow(missing_docs, non_snake_case)]
+#![cfg(target_os = "windows")]
 
-#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
-extern "system" {
-    fn DbgPrint(fmt: *const u8, ...) -> i32;
-}
+mod dispatch;
+mod handlers;
+mod registration;
+mod registry;
+mod stats;
 
+evshare_km::driver_entry!(dispatch::Evshare);
+
+/// A panic in a driver has nowhere to unwind to: stop, as the kernel expects. The code is built
+/// so that no panic is reachable from a request (no `unwrap`, no unchecked indexing).
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
-
-#[no_mangle]
-pub extern "system" fn DriverEntry(_d: *mut u8, _r: *mut u8) -> i32 {
-    unsafe { DbgPrint(b"evshare: hello\n\0".as_ptr()); }
-    0
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    // MANUALLY_INITIATED_CRASH1 is reserved for drivers that bugcheck on purpose.
+    evshare_km::driver::bugcheck(0xDEAD_DEAD, 0xE5)
 }

@@ -1,2 +1,39 @@
+//! evshare's kernel layer: our own `ntoskrnl.exe` imports and safe wrappers over them.
+//!
+//! - [`sys`]: raw declarations, checked against the mingw-w64 DDK headers by [`layout`].
+//! - [`status`], [`unicode`]: `NTSTATUS` and counted strings.
+//! - [`pool`], [`sync`]: pool memory that frees itself, a spin lock that owns its data.
+//! - [`event`], [`handle`], [`process`]: referenced events, kernel handles, the requesting
+//!   process and its session.
+//! - [`timer`]: a timer and its DPC.
+//! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
+//!
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) build on the host; the rest
+//! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
-//! placeholder
+
+pub mod layout;
+pub mod status;
+pub mod sys;
+pub mod unicode;
+
+#[cfg(target_os = "windows")]
+pub mod driver;
+#[cfg(target_os = "windows")]
+pub mod event;
+#[cfg(target_os = "windows")]
+pub mod handle;
+#[cfg(target_os = "windows")]
+pub mod irp;
+#[cfg(target_os = "windows")]
+pub mod log;
+#[cfg(target_os = "windows")]
+pub mod pool;
+#[cfg(target_os = "windows")]
+pub mod process;
+#[cfg(target_os = "windows")]
+pub mod sync;
+#[cfg(target_os = "windows")]
+pub mod timer;
+
+pub use status::NtStatus;

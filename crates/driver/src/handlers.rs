@@ -1,0 +1,237 @@
+//! One function per IOCTL. Each parses nothing itself: `evshare_protocol::request::parse` has
+//! already turned the bytes into a typed [`Request`] or a named error.
+//!
+//! The output size is checked before any state changes, so a request that could not report
+//! its result (say, the id of a new registration) changes nothing.
+
+use crate::dispatch::host;
+use crate::registration::{Origin, Registration};
+use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
+use crate::stats::STATS;
+use core::sync::atomic::Ordering;
+use evshare_km::event::{EventRef, OpenOptions};
+use evshare_km::irp::{BufferedIoctl, FileId};
+use evshare_km::process::ProcessId;
+use evshare_km::unicode::UnicodeStr;
+use evshare_km::NtStatus;
+use evshare_protocol::error::ProtocolError;
+use evshare_protocol::ioctl::Ioctl;
+use evshare_protocol::mode::SignalMode;
+use evshare_protocol::names::{self, NameError, MAX_INPUT_UNITS};
+use evshare_protocol::reply::{RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+use evshare_protocol::request::{self, Request};
+use evshare_protocol::stats::RejectReason;
+use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_NOT_FOUND};
+
+/// Who sent a request.
+pub struct Caller {
+    /// The handle it came through.
+    pub file: FileId,
+    /// The process that sent it.
+    pub process: ProcessId,
+}
+
+/// Why a request was refused: the status the app gets and the counter it bumps.
+pub struct Rejection {
+    /// Completion status.
+    pub status: NtStatus,
+    /// Stats counter.
+    pub reason: RejectReason,
+}
+
+impl From<ProtocolError> for Rejection {
+    fn from(error: ProtocolError) -> Self {
+        Rejection {
+            status: NtStatus::from_u32(error.status()),
+            reason: error.reject_reason(),
+        }
+    }
+}
+
+impl From<NameError> for Rejection {
+    fn from(error: NameError) -> Self {
+        ProtocolError::Name(error).into()
+    }
+}
+
+impl From<NtStatus> for Rejection {
+    /// A failure from the kernel (opening the event, allocating): counted by its status.
+    fn from(status: NtStatus) -> Self {
+        Rejection {
+            status,
+            reason: RejectReason::from_status(status.as_u32()),
+        }
+    }
+}
+
+fn no_such_registration() -> Rejection {
+    Rejection {
+        status: NtStatus::from_u32(STATUS_NOT_FOUND),
+        reason: RejectReason::NoSuchRegistration,
+    }
+}
+
+/// What a handled request answers.
+enum Reply {
+    None,
+    Version(VersionReply),
+    Register(RegisterReply),
+    Registration(RegistrationInfo),
+    Stats(StatsReply),
+}
+
+/// Handles one `METHOD_BUFFERED` IOCTL; returns the number of output bytes written.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, Rejection> {
+    let code = ioctl.code();
+    let kind = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
+    let needed = kind.reply_len();
+    let room = ioctl.output().len();
+    if room < needed {
+        return Err(Rejection {
+            status: NtStatus::from_u32(STATUS_BUFFER_TOO_SMALL),
+            reason: RejectReason::OutputTooSmall,
+        });
+    }
+    // The input is borrowed while the request is handled; the output is written afterwards,
+    // because both live in the same system buffer.
+    let reply = {
+        let request = request::parse(code, ioctl.input())?;
+        execute(caller, request)?
+    };
+    let out = ioctl.output();
+    let written = match reply {
+        Reply::None => 0,
+        Reply::Version(r) => r.encode(out)?,
+        Reply::Register(r) => r.encode(out)?,
+        Reply::Registration(r) => r.encode(out)?,
+        Reply::Stats(r) => r.encode(out)?,
+    };
+    Ok(written)
+}
+
+fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
+    match request {
+        Request::QueryVersion => Ok(Reply::Version(version())),
+        Request::RegisterByName { mode, name_bytes } => {
+            register_by_name(caller, mode, name_bytes).map(Reply::Register)
+        }
+        Request::SetSignalMode { id, mode } => {
+            let registration = REGISTRY
+                .find(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            registration.set_mode(mode);
+            Ok(Reply::None)
+        }
+        Request::Signal { id } => {
+            let registration = REGISTRY
+                .find(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            registration.signal();
+            Ok(Reply::None)
+        }
+        Request::Unregister { id } => {
+            let registration = REGISTRY
+                .remove(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            registration.retire();
+            Ok(Reply::None)
+        }
+        Request::QueryStats { pid } => Ok(Reply::Stats(stats(pid))),
+        Request::QueryRegistration { id } => {
+            let registration = REGISTRY
+                .find(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            let origin = registration.origin();
+            Ok(Reply::Registration(RegistrationInfo {
+                owner_pid: origin.owner.0,
+                id: registration.id(),
+                mode: registration.mode(),
+                signals_sent: registration.signals_sent(),
+                resolved: origin.resolved,
+            }))
+        }
+    }
+}
+
+const fn parse_version(s: &str) -> u32 {
+    let bytes = s.as_bytes();
+    let mut value = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        value = value * 10 + (bytes[i] - b'0') as u32;
+        i += 1;
+    }
+    value
+}
+
+/// The driver's version, from its crate version.
+const DRIVER_VERSION: [u32; 3] = [
+    parse_version(env!("CARGO_PKG_VERSION_MAJOR")),
+    parse_version(env!("CARGO_PKG_VERSION_MINOR")),
+    parse_version(env!("CARGO_PKG_VERSION_PATCH")),
+];
+
+fn version() -> VersionReply {
+    VersionReply {
+        host: host(),
+        driver_version: DRIVER_VERSION,
+        max_registrations: MAX_REGISTRATIONS as u32,
+    }
+}
+
+fn stats(pid: u32) -> StatsReply {
+    let filter = (pid != 0).then_some(ProcessId(pid));
+    let Counts { live, for_pid } = REGISTRY.counts(filter);
+    StatsReply {
+        host: host(),
+        live_registrations: live,
+        live_for_pid: for_pid,
+        open_handles: STATS.open_handles.load(Ordering::Relaxed),
+        registrations_total: STATS.registrations_total.load(Ordering::Relaxed),
+        signals_sent: STATS.signals_sent.load(Ordering::Relaxed),
+        rejected: STATS.rejected(),
+    }
+}
+
+/// Opens (never creates) the event the caller named, resolved in the caller's own session, and
+/// registers it for the caller's handle.
+fn register_by_name(
+    caller: &Caller,
+    mode: SignalMode,
+    name_bytes: &[u8],
+) -> Result<RegisterReply, Rejection> {
+    let mut units = [0u16; MAX_INPUT_UNITS];
+    let name = names::decode_wire_name(name_bytes, &mut units)?;
+    // The session comes from the requesting process itself, never from the request.
+    let session_id = caller.process.session_id()?;
+    let resolved = names::resolve(name, session_id)?;
+    let path = UnicodeStr::new(resolved.as_units())?;
+    // OBJ_FORCE_ACCESS_CHECK: the caller must be able to open the event themselves.
+    let event = EventRef::open(
+        &path,
+        OpenOptions {
+            force_access_check: true,
+        },
+    )?;
+    static NEXT_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let origin = Origin {
+        file: caller.file,
+        owner: caller.process,
+        resolved,
+    };
+    let registration = Registration::new(id, origin, event)?;
+    // The registry's copy is the one that keeps it alive; ours goes when we return.
+    REGISTRY
+        .insert(registration.clone())
+        .map_err(|(status, _rejected)| Rejection::from(status))?;
+    registration.set_mode(mode);
+    STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
+    Ok(RegisterReply {
+        session_id,
+        id,
+        resolved,
+    })
+}

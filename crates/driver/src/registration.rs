@@ -1,0 +1,136 @@
+//! One registered event: the referenced event object, the timer that signals it, and the
+//! counters and identity the stats report.
+
+use crate::stats::STATS;
+use core::sync::atomic::{AtomicU64, Ordering};
+use evshare_km::event::EventRef;
+use evshare_km::irp::FileId;
+use evshare_km::pool::PoolArc;
+use evshare_km::process::ProcessId;
+use evshare_km::timer::{Timer, TimerCallback};
+use evshare_km::NtStatus;
+use evshare_protocol::mode::SignalMode;
+use evshare_protocol::names::ResolvedName;
+
+/// Who made a registration and what it opened.
+pub struct Origin {
+    /// The handle (file object) that owns it.
+    pub file: FileId,
+    /// The process that made it.
+    pub owner: ProcessId,
+    /// The NT path the driver opened.
+    pub resolved: ResolvedName,
+}
+
+/// A live registration. Shared between the registry and in-flight requests through
+/// [`PoolArc`]; the timer's DPC borrows it, which is why dropping it first shuts the timer down.
+pub struct Registration {
+    id: u64,
+    origin: Origin,
+    event: EventRef,
+    timer: Timer,
+    /// The current [`SignalMode`], packed as `kind << 32 | millis` so a DPC-free reader sees one
+    /// consistent value.
+    mode: AtomicU64,
+    signals_sent: AtomicU64,
+}
+
+fn pack(mode: SignalMode) -> u64 {
+    let (kind, millis) = mode.to_wire();
+    (u64::from(kind) << 32) | u64::from(millis)
+}
+
+impl Registration {
+    /// Allocates a registration in on-demand mode (no timer armed yet).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn new(id: u64, origin: Origin, event: EventRef) -> Result<PoolArc<Self>, NtStatus> {
+        let registration = PoolArc::new(Registration {
+            id,
+            origin,
+            event,
+            timer: Timer::new(),
+            mode: AtomicU64::new(pack(SignalMode::OnDemand)),
+            signals_sent: AtomicU64::new(0),
+        })?;
+        let this: &Registration = &registration;
+        // SAFETY: the registration lives in a pool allocation that never moves, and its `Drop`
+        // shuts the timer down before the memory is freed, so the DPC never outlives `this`.
+        unsafe { this.timer.init(this) };
+        Ok(registration)
+    }
+
+    /// The id the app uses to name this registration.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Who made it and what it opened.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// How many times the driver signalled the event.
+    pub fn signals_sent(&self) -> u64 {
+        self.signals_sent.load(Ordering::Relaxed)
+    }
+
+    /// The current signal mode.
+    pub fn mode(&self) -> SignalMode {
+        let packed = self.mode.load(Ordering::Relaxed);
+        // The value was packed from a valid mode, so decoding cannot fail; fall back to
+        // on-demand rather than panic if it ever did.
+        SignalMode::from_wire((packed >> 32) as u32, packed as u32).unwrap_or(SignalMode::OnDemand)
+    }
+
+    /// Signals the event once (`KeSetEvent`, `Wait = FALSE`) and counts it.
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn signal(&self) {
+        self.event.set();
+        self.signals_sent.fetch_add(1, Ordering::Relaxed);
+        STATS.signals_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Switches how the driver signals: periodic and one-shot modes (re)arm the timer,
+    /// on-demand disarms it.
+    ///
+    /// IRQL: `PASSIVE_LEVEL` (dispatch code only: never from the DPC).
+    pub fn set_mode(&self, mode: SignalMode) {
+        self.mode.store(pack(mode), Ordering::Relaxed);
+        match mode {
+            SignalMode::OnDemand => {
+                self.timer.cancel();
+            }
+            SignalMode::Periodic { period_ms } => {
+                self.timer.arm(period_ms, period_ms);
+            }
+            SignalMode::OneShot { delay_ms } => {
+                self.timer.arm(delay_ms, 0);
+            }
+        }
+    }
+
+    /// Stops signalling for good: the timer is disarmed and any running DPC waited out. Called
+    /// when the registration leaves the registry; the memory goes when the last reference does.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn retire(&self) {
+        self.mode
+            .store(pack(SignalMode::OnDemand), Ordering::Relaxed);
+        self.timer.shutdown();
+    }
+}
+
+impl TimerCallback for Registration {
+    fn on_timer(&self) {
+        self.signal();
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // The DPC borrows `self`: wait it out before the fields (and the event reference) go.
+        self.timer.shutdown();
+    }
+}

@@ -1,0 +1,42 @@
+//! Counters the `QUERY_STATS` IOCTL reports, so tests and users can see inside the driver
+//! without a kernel debugger.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use evshare_protocol::stats::{RejectReason, REJECT_REASONS};
+
+/// Driver-wide counters; all updates are single atomic operations, safe from DPCs.
+pub struct Stats {
+    /// File objects open on the control device.
+    pub open_handles: AtomicU32,
+    /// Registrations ever made.
+    pub registrations_total: AtomicU64,
+    /// `KeSetEvent` calls made for registrations.
+    pub signals_sent: AtomicU64,
+    rejected: [AtomicU64; REJECT_REASONS],
+}
+
+/// The driver's counters.
+pub static STATS: Stats = Stats {
+    open_handles: AtomicU32::new(0),
+    registrations_total: AtomicU64::new(0),
+    signals_sent: AtomicU64::new(0),
+    rejected: [const { AtomicU64::new(0) }; REJECT_REASONS],
+};
+
+impl Stats {
+    /// Counts one refused request.
+    pub fn reject(&self, reason: RejectReason) {
+        if let Some(counter) = self.rejected.get(reason as usize) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A copy of the rejection counters.
+    pub fn rejected(&self) -> [u64; REJECT_REASONS] {
+        let mut out = [0u64; REJECT_REASONS];
+        for (slot, counter) in out.iter_mut().zip(self.rejected.iter()) {
+            *slot = counter.load(Ordering::Relaxed);
+        }
+        out
+    }
+}

@@ -1,0 +1,221 @@
+//! The driver object, its dispatch table, the control device and its symbolic link.
+//!
+//! A driver implements [`Dispatch`] and names it in [`crate::driver_entry!`]; `km` writes the
+//! `extern "system"` entry points, so the driver crate never touches a raw IRP or
+//! `DRIVER_OBJECT`.
+
+use crate::irp::{Completed, Irp};
+use crate::status::NtStatus;
+use crate::sys::imports::{
+    IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink,
+    MmGetSystemRoutineAddress,
+};
+use crate::sys::{
+    DRIVER_OBJECT, FILE_DEVICE_SECURE_OPEN, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+    IRP_MJ_DEVICE_CONTROL, NTSTATUS, PDEVICE_OBJECT,
+};
+use crate::unicode::UnicodeStr;
+use core::ptr::NonNull;
+
+/// What a driver does with each kind of request. Every method runs at `PASSIVE_LEVEL` in the
+/// context of the requesting thread on Windows; under Wine, in `winedevice.exe`'s single
+/// dispatch thread (so a dispatch routine must never block waiting for another request).
+pub trait Dispatch: 'static {
+    /// `DriverEntry`: create devices, initialise state. An error fails the load.
+    fn entry(driver: &mut DriverObject) -> Result<(), NtStatus>;
+    /// `IRP_MJ_CREATE`. Under Wine its status is ignored: an open cannot be refused.
+    fn create(irp: Irp) -> Completed;
+    /// `IRP_MJ_CLEANUP`: the last handle to a file object closed (Windows only; Wine never
+    /// sends it).
+    fn cleanup(irp: Irp) -> Completed;
+    /// `IRP_MJ_CLOSE`: the file object goes away (under Wine, possibly with IRPs still pending).
+    fn close(irp: Irp) -> Completed;
+    /// `IRP_MJ_DEVICE_CONTROL`.
+    fn device_control(irp: Irp) -> Completed;
+    /// `DriverUnload`: release everything.
+    fn unload();
+}
+
+/// The `DRIVER_OBJECT` during `DriverEntry`.
+pub struct DriverObject {
+    raw: NonNull<DRIVER_OBJECT>,
+}
+
+impl DriverObject {
+    /// Creates a named device of `device_type` with `FILE_DEVICE_SECURE_OPEN` (opens of
+    /// `\Device\name\anything` are checked like opens of the device itself).
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn create_device(
+        &mut self,
+        name: &UnicodeStr<'_>,
+        device_type: u32,
+    ) -> Result<Device, NtStatus> {
+        let mut device: PDEVICE_OBJECT = core::ptr::null_mut();
+        // SAFETY: `raw` is our driver object during DriverEntry; `name` outlives the call.
+        let status = unsafe {
+            IoCreateDevice(
+                self.raw.as_ptr(),
+                0,
+                name.as_raw(),
+                device_type,
+                FILE_DEVICE_SECURE_OPEN,
+                0,
+                &mut device,
+            )
+        };
+        NtStatus::from_raw(status).ok()?;
+        NonNull::new(device)
+            .map(|raw| Device { raw })
+            .ok_or(NtStatus::UNSUCCESSFUL)
+    }
+}
+
+/// A device object of ours, deleted on drop.
+pub struct Device {
+    raw: NonNull<crate::sys::DEVICE_OBJECT>,
+}
+
+// SAFETY: a device object pointer may be used from any thread.
+unsafe impl Send for Device {}
+// SAFETY: `Device` only offers deletion, which needs `self` by value.
+unsafe impl Sync for Device {}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        // SAFETY: INVARIANT: we created this device and delete it exactly once.
+        unsafe { IoDeleteDevice(self.raw.as_ptr()) };
+    }
+}
+
+/// A symbolic link in the object namespace (e.g. `\DosDevices\evshare`), deleted on drop.
+pub struct SymbolicLink {
+    link: &'static [u16],
+}
+
+impl SymbolicLink {
+    /// Creates `link` pointing at `target`.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn create(link: &'static [u16], target: &UnicodeStr<'_>) -> Result<Self, NtStatus> {
+        let name = UnicodeStr::new(link)?;
+        // SAFETY: both strings outlive the call.
+        NtStatus::from_raw(unsafe { IoCreateSymbolicLink(name.as_raw(), target.as_raw()) }).ok()?;
+        Ok(SymbolicLink { link })
+    }
+}
+
+impl Drop for SymbolicLink {
+    fn drop(&mut self) {
+        if let Ok(name) = UnicodeStr::new(self.link) {
+            // SAFETY: we created this link; `name` outlives the call.
+            let _ = unsafe { IoDeleteSymbolicLink(name.as_raw()) };
+        }
+    }
+}
+
+/// Stops the machine (`KeBugCheckEx`): what a kernel panic must do. Under Wine it ends
+/// `winedevice.exe` instead.
+pub fn bugcheck(code: u32, detail: usize) -> ! {
+    // SAFETY: KeBugCheckEx never returns; the parameters are informational.
+    unsafe { crate::sys::imports::KeBugCheckEx(code, detail, 0, 0, 0) }
+}
+
+/// Which kernel the driver runs on, decided once from the exports it sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// Microsoft Windows.
+    Windows,
+    /// Wine's `ntoskrnl.exe` inside `winedevice.exe`.
+    Wine,
+}
+
+/// Whether the kernel exports `name` (`MmGetSystemRoutineAddress`). Under Wine this is also true
+/// for `@ stub` exports, which crash when called: it guards missing routines, not stubs.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn routine_exists(name: &UnicodeStr<'_>) -> bool {
+    // SAFETY: `name` is a valid UNICODE_STRING for the duration of the call.
+    !unsafe { MmGetSystemRoutineAddress(name.as_raw()) }.is_null()
+}
+
+/// Detects the host: Wine's `ntoskrnl.exe` exports `wine_ntoskrnl_main_loop`, Windows does not.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn detect_host() -> Host {
+    const WINE_MARKER: UnicodeStr<'static> =
+        UnicodeStr::from_static(crate::utf16!("wine_ntoskrnl_main_loop"));
+    if routine_exists(&WINE_MARKER) {
+        Host::Wine
+    } else {
+        Host::Windows
+    }
+}
+
+unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
+    _device: PDEVICE_OBJECT,
+    irp: *mut IRP,
+) -> NTSTATUS {
+    let Some(raw) = NonNull::new(irp) else {
+        return NtStatus::INVALID_PARAMETER.raw();
+    };
+    // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
+    let irp = unsafe { Irp::from_raw(raw) };
+    let completed = match irp.major_function() {
+        IRP_MJ_CREATE => D::create(irp),
+        IRP_MJ_CLEANUP => D::cleanup(irp),
+        IRP_MJ_CLOSE => D::close(irp),
+        IRP_MJ_DEVICE_CONTROL => D::device_control(irp),
+        _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
+    };
+    completed.status().raw()
+}
+
+unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
+    D::unload();
+}
+
+/// The body of `DriverEntry`; called by the function [`crate::driver_entry!`] writes.
+///
+/// # Safety
+/// `driver` is the driver object the kernel passed to `DriverEntry`.
+pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
+    let Some(raw) = NonNull::new(driver) else {
+        return NtStatus::INVALID_PARAMETER.raw();
+    };
+    // SAFETY: during DriverEntry the driver object is ours to fill in.
+    let object = unsafe { &mut *raw.as_ptr() };
+    for major in [
+        IRP_MJ_CREATE,
+        IRP_MJ_CLEANUP,
+        IRP_MJ_CLOSE,
+        IRP_MJ_DEVICE_CONTROL,
+    ] {
+        object.MajorFunction[usize::from(major)] = Some(dispatch_trampoline::<D>);
+    }
+    object.DriverUnload = Some(unload_trampoline::<D>);
+    let mut driver = DriverObject { raw };
+    match D::entry(&mut driver) {
+        Ok(()) => NtStatus::SUCCESS.raw(),
+        Err(status) => status.raw(),
+    }
+}
+
+/// Writes the driver's `DriverEntry` for a type implementing [`Dispatch`].
+#[macro_export]
+macro_rules! driver_entry {
+    ($driver:ty) => {
+        /// The kernel's entry point into this driver.
+        ///
+        /// # Safety
+        /// Called once by the kernel with its driver object.
+        #[no_mangle]
+        pub unsafe extern "system" fn DriverEntry(
+            driver: *mut $crate::sys::DRIVER_OBJECT,
+            _registry_path: *mut $crate::sys::UNICODE_STRING,
+        ) -> i32 {
+            // SAFETY: forwarded from the kernel's call.
+            unsafe { $crate::driver::run_entry::<$driver>(driver) }
+        }
+    };
+}

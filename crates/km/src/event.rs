@@ -1,0 +1,120 @@
+//! Events shared with user mode: opened by name (`ZwOpenEvent`), held by a referenced object
+//! pointer (`ObReferenceObjectByHandle` with `ExEventObjectType`), signalled with `KeSetEvent`.
+//!
+//! The reference, not a handle, is what the driver keeps: it is valid in any process context,
+//! including DPCs, and is dropped with `ObfDereferenceObject`.
+
+use crate::handle::KernelHandle;
+use crate::status::NtStatus;
+use crate::sys::imports::{
+    ExEventObjectType, KeSetEvent, ObReferenceObjectByHandle, ObfDereferenceObject,
+    ObfReferenceObject, ZwOpenEvent,
+};
+use crate::sys::{
+    EVENT_MODIFY_STATE, HANDLE, IO_NO_INCREMENT, KERNEL_MODE, KEVENT, OBJECT_ATTRIBUTES,
+    OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE,
+};
+use crate::unicode::UnicodeStr;
+use core::ptr::NonNull;
+
+/// A referenced kernel event object.
+pub struct EventRef {
+    object: NonNull<KEVENT>,
+}
+
+// SAFETY: a referenced object pointer is valid on any thread until dereferenced.
+unsafe impl Send for EventRef {}
+// SAFETY: KeSetEvent may be called concurrently on one event.
+unsafe impl Sync for EventRef {}
+
+/// How to open an event by name.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenOptions {
+    /// Add `OBJ_FORCE_ACCESS_CHECK`, so the open is checked against the requesting user's
+    /// access as if they had opened it themselves.
+    pub force_access_check: bool,
+}
+
+impl EventRef {
+    /// Opens the existing event at the full NT path `name` and references it. Never creates an
+    /// event: a missing name is `STATUS_OBJECT_NAME_NOT_FOUND` (or `..._PATH_NOT_FOUND`), an
+    /// object of another type is `STATUS_OBJECT_TYPE_MISMATCH`.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn open(name: &UnicodeStr<'_>, options: OpenOptions) -> Result<Self, NtStatus> {
+        let mut attributes = OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE;
+        if options.force_access_check {
+            attributes |= crate::sys::OBJ_FORCE_ACCESS_CHECK;
+        }
+        let oa = OBJECT_ATTRIBUTES {
+            Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+            RootDirectory: core::ptr::null_mut(),
+            ObjectName: name.as_raw(),
+            Attributes: attributes,
+            SecurityDescriptor: core::ptr::null_mut(),
+            SecurityQualityOfService: core::ptr::null_mut(),
+        };
+        let mut raw: HANDLE = core::ptr::null_mut();
+        // SAFETY: `oa` and `name` outlive the call; `raw` is a valid out pointer.
+        NtStatus::from_raw(unsafe { ZwOpenEvent(&mut raw, EVENT_MODIFY_STATE, &oa) }).ok()?;
+        // SAFETY: ZwOpenEvent succeeded, so `raw` is a kernel handle we own.
+        let handle = unsafe { KernelHandle::from_raw(raw) };
+        Self::reference(&handle)
+    }
+
+    /// References the event behind a kernel handle, checking that it is an event.
+    ///
+    /// IRQL: `<= APC_LEVEL`.
+    pub fn reference(handle: &KernelHandle) -> Result<Self, NtStatus> {
+        let mut object = core::ptr::null_mut();
+        // SAFETY: reading an imported kernel variable that is set before drivers load.
+        let event_type = unsafe { ExEventObjectType };
+        // SAFETY: `handle` is a valid kernel handle; `object` is a valid out pointer. KernelMode
+        // is right for a kernel handle (UserMode is unimplemented under Wine anyway).
+        let status = unsafe {
+            ObReferenceObjectByHandle(
+                handle.as_raw(),
+                EVENT_MODIFY_STATE,
+                event_type,
+                KERNEL_MODE,
+                &mut object,
+                core::ptr::null_mut(),
+            )
+        };
+        NtStatus::from_raw(status).ok()?;
+        let object = NonNull::new(object.cast::<KEVENT>()).ok_or(NtStatus::UNSUCCESSFUL)?;
+        // INVARIANT: we now own one reference to `object`.
+        Ok(EventRef { object })
+    }
+
+    /// Signals the event (`KeSetEvent` with `Wait = FALSE`, which is what makes it legal at
+    /// `DISPATCH_LEVEL`, e.g. from a DPC). Returns whether it was already signalled.
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn set(&self) -> bool {
+        // SAFETY: INVARIANT: we hold a reference, so the object is alive; Wait = FALSE.
+        unsafe { KeSetEvent(self.object.as_ptr(), i32::from(IO_NO_INCREMENT), 0) != 0 }
+    }
+
+    /// The object's address, for diagnostics and identity checks.
+    pub fn address(&self) -> usize {
+        self.object.as_ptr() as usize
+    }
+}
+
+impl Clone for EventRef {
+    fn clone(&self) -> Self {
+        // SAFETY: we hold a reference, so adding another is valid.
+        unsafe { ObfReferenceObject(self.object.as_ptr().cast()) };
+        EventRef {
+            object: self.object,
+        }
+    }
+}
+
+impl Drop for EventRef {
+    fn drop(&mut self) {
+        // SAFETY: INVARIANT: we own exactly one reference and give it back once.
+        unsafe { ObfDereferenceObject(self.object.as_ptr().cast()) };
+    }
+}

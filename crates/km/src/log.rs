@@ -1,0 +1,71 @@
+//! Driver messages through `DbgPrintEx` (under Wine, visible with `WINEDEBUG=warn+debugstr`).
+//!
+//! Messages are formatted by Rust into a stack buffer and handed over as one `%s`, so no format
+//! directive of ours ever reaches the kernel's printf (Wine's has no `%wZ`).
+
+use crate::sys::imports::DbgPrintEx;
+use crate::sys::{DPFLTR_ERROR_LEVEL, DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL};
+use core::fmt::{self, Write};
+
+/// Message importance.
+#[derive(Clone, Copy, Debug)]
+pub enum Level {
+    /// Something failed.
+    Error,
+    /// What happened.
+    Info,
+}
+
+struct Line {
+    buf: [u8; 240],
+    len: usize,
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Keep one byte for the terminator; truncate silently rather than fail.
+        let room = self.buf.len() - 1 - self.len;
+        let take = s.len().min(room);
+        if let (Some(dst), Some(src)) = (
+            self.buf.get_mut(self.len..self.len + take),
+            s.as_bytes().get(..take),
+        ) {
+            dst.copy_from_slice(src);
+            self.len += take;
+        }
+        Ok(())
+    }
+}
+
+/// Prints one line. Use [`crate::log!`].
+///
+/// IRQL: `<= DISPATCH_LEVEL` (`DbgPrintEx`).
+pub fn emit(level: Level, args: fmt::Arguments<'_>) {
+    let mut line = Line {
+        buf: [0; 240],
+        len: 0,
+    };
+    let _ = line.write_fmt(args);
+    let level = match level {
+        Level::Error => DPFLTR_ERROR_LEVEL,
+        Level::Info => DPFLTR_INFO_LEVEL,
+    };
+    // SAFETY: the format is a NUL-terminated literal with one %s, and `line.buf` is
+    // NUL-terminated because `write_str` always leaves the last byte zero.
+    unsafe {
+        DbgPrintEx(
+            DPFLTR_IHVDRIVER_ID,
+            level,
+            c"evshare: %s\n".as_ptr().cast(),
+            line.buf.as_ptr(),
+        )
+    };
+}
+
+/// `log!(Info, "registered {}", id)`: formats and prints a driver message.
+#[macro_export]
+macro_rules! log {
+    ($level:ident, $($arg:tt)*) => {
+        $crate::log::emit($crate::log::Level::$level, format_args!($($arg)*))
+    };
+}

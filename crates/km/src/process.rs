@@ -1,0 +1,64 @@
+//! The process behind a request: its id and its session.
+//!
+//! Under Wine the driver runs inside `winedevice.exe`, not in the caller's process, so nothing
+//! here assumes the caller's context: the process is opened by id with `ZwOpenProcess` and
+//! queried with `ZwQueryInformationProcess` (`PsGetProcessSessionId` and
+//! `IoGetRequestorSessionId` are crashing stubs under Wine).
+
+use crate::handle::KernelHandle;
+use crate::status::NtStatus;
+use crate::sys::imports::{ZwOpenProcess, ZwQueryInformationProcess};
+use crate::sys::{
+    CLIENT_ID, HANDLE, OBJECT_ATTRIBUTES, OBJ_KERNEL_HANDLE, PROCESS_QUERY_LIMITED_INFORMATION,
+    PROCESS_SESSION_INFORMATION,
+};
+
+/// A process id as the kernel gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProcessId(pub u32);
+
+impl ProcessId {
+    /// The session the process belongs to.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn session_id(self) -> Result<u32, NtStatus> {
+        let process = self.open(PROCESS_QUERY_LIMITED_INFORMATION)?;
+        let mut session: u32 = 0;
+        let mut returned: u32 = 0;
+        // SAFETY: `process` is a valid handle; the buffer is a u32 of the size we pass.
+        let status = unsafe {
+            ZwQueryInformationProcess(
+                process.as_raw(),
+                PROCESS_SESSION_INFORMATION,
+                (&mut session as *mut u32).cast(),
+                4,
+                &mut returned,
+            )
+        };
+        NtStatus::from_raw(status).ok()?;
+        Ok(session)
+    }
+
+    /// Opens the process with `access`, as a kernel handle.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn open(self, access: u32) -> Result<KernelHandle, NtStatus> {
+        let oa = OBJECT_ATTRIBUTES {
+            Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+            RootDirectory: core::ptr::null_mut(),
+            ObjectName: core::ptr::null(),
+            Attributes: OBJ_KERNEL_HANDLE,
+            SecurityDescriptor: core::ptr::null_mut(),
+            SecurityQualityOfService: core::ptr::null_mut(),
+        };
+        let cid = CLIENT_ID {
+            UniqueProcess: self.0 as usize as HANDLE,
+            UniqueThread: core::ptr::null_mut(),
+        };
+        let mut raw: HANDLE = core::ptr::null_mut();
+        // SAFETY: all pointers are to live locals; `raw` is a valid out pointer.
+        NtStatus::from_raw(unsafe { ZwOpenProcess(&mut raw, access, &oa, &cid) }).ok()?;
+        // SAFETY: ZwOpenProcess succeeded, so `raw` is a kernel handle we own.
+        Ok(unsafe { KernelHandle::from_raw(raw) })
+    }
+}

@@ -1,0 +1,126 @@
+//! The `ntoskrnl.exe` routines the driver imports, declared with `raw-dylib` so no WDK import
+//! library is needed.
+//!
+//! Before adding a routine here, check it in `shared/WINE-NTOSKRNL.md`: Wine's `ntoskrnl.exe`
+//! must export it as a real implementation (a missing name or a `@ stub` kills `winedevice.exe`
+//! at the first call), and Windows must export it too (or the driver will not load there).
+//! `cargo xtask lint` enforces both for the built image.
+#![allow(
+    non_snake_case,
+    non_upper_case_globals,
+    missing_docs,
+    clippy::missing_safety_doc
+)]
+
+use super::types::*;
+use core::ffi::c_void;
+
+#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+extern "system" {
+    // Driver and device objects.
+    pub fn IoCreateDevice(
+        DriverObject: *mut DRIVER_OBJECT,
+        DeviceExtensionSize: u32,
+        DeviceName: *const UNICODE_STRING,
+        DeviceType: u32,
+        DeviceCharacteristics: u32,
+        Exclusive: u8,
+        DeviceObject: *mut PDEVICE_OBJECT,
+    ) -> NTSTATUS;
+    pub fn IoDeleteDevice(DeviceObject: PDEVICE_OBJECT);
+    pub fn IoCreateSymbolicLink(
+        SymbolicLinkName: *const UNICODE_STRING,
+        DeviceName: *const UNICODE_STRING,
+    ) -> NTSTATUS;
+    pub fn IoDeleteSymbolicLink(SymbolicLinkName: *const UNICODE_STRING) -> NTSTATUS;
+    pub fn MmGetSystemRoutineAddress(SystemRoutineName: *const UNICODE_STRING) -> *mut c_void;
+
+    // IRPs.
+    pub fn IofCompleteRequest(Irp: *mut IRP, PriorityBoost: i8);
+    pub fn IoGetRequestorProcess(Irp: *mut IRP) -> PEPROCESS;
+
+    // Processes.
+    pub fn PsGetProcessId(Process: PEPROCESS) -> HANDLE;
+    pub fn PsGetCurrentProcessId() -> HANDLE;
+    pub fn ZwOpenProcess(
+        ProcessHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *const OBJECT_ATTRIBUTES,
+        ClientId: *const CLIENT_ID,
+    ) -> NTSTATUS;
+    pub fn ZwQueryInformationProcess(
+        ProcessHandle: HANDLE,
+        ProcessInformationClass: u32,
+        ProcessInformation: *mut c_void,
+        ProcessInformationLength: u32,
+        ReturnLength: *mut u32,
+    ) -> NTSTATUS;
+
+    // Handles and objects.
+    pub fn ZwClose(Handle: HANDLE) -> NTSTATUS;
+    pub fn ObReferenceObjectByHandle(
+        Handle: HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectType: POBJECT_TYPE,
+        AccessMode: KPROCESSOR_MODE,
+        Object: *mut *mut c_void,
+        HandleInformation: *mut c_void,
+    ) -> NTSTATUS;
+    pub fn ObfReferenceObject(Object: *mut c_void) -> isize;
+    pub fn ObfDereferenceObject(Object: *mut c_void) -> isize;
+
+    // Events.
+    pub fn ZwOpenEvent(
+        EventHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *const OBJECT_ATTRIBUTES,
+    ) -> NTSTATUS;
+    pub fn KeSetEvent(Event: *mut KEVENT, Increment: i32, Wait: u8) -> i32;
+
+    // Timers and DPCs.
+    pub fn KeInitializeTimerEx(Timer: *mut KTIMER, Type: u32);
+    pub fn KeInitializeDpc(
+        Dpc: *mut KDPC,
+        DeferredRoutine: KDEFERRED_ROUTINE,
+        Context: *mut c_void,
+    );
+    pub fn KeSetTimerEx(Timer: *mut KTIMER, DueTime: i64, Period: i32, Dpc: *mut KDPC) -> u8;
+    pub fn KeCancelTimer(Timer: *mut KTIMER) -> u8;
+    pub fn KeFlushQueuedDpcs();
+
+    // Spin locks.
+    pub fn KeAcquireSpinLockRaiseToDpc(SpinLock: *mut KSPIN_LOCK) -> KIRQL;
+    pub fn KeReleaseSpinLock(SpinLock: *mut KSPIN_LOCK, NewIrql: KIRQL);
+
+    // Failure.
+    pub fn KeBugCheckEx(
+        BugCheckCode: u32,
+        Parameter1: usize,
+        Parameter2: usize,
+        Parameter3: usize,
+        Parameter4: usize,
+    ) -> !;
+
+    // Pool.
+    pub fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: usize, Tag: u32) -> *mut c_void;
+    pub fn ExFreePoolWithTag(P: *mut c_void, Tag: u32);
+}
+
+#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+extern "system" {
+    /// The kernel variable `POBJECT_TYPE ExEventObjectType`: declared with the variable's own
+    /// type, so its value is the object type (the C idiom `*ExEventObjectType` would dereference
+    /// once too often here).
+    pub static ExEventObjectType: POBJECT_TYPE;
+}
+
+#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+extern "C" {
+    pub fn DbgPrintEx(ComponentId: u32, Level: u32, Format: *const u8, ...) -> u32;
+
+    // The compiler emits calls to these for copies and fills; ntoskrnl exports them.
+    pub fn memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    pub fn memmove(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    pub fn memset(dest: *mut c_void, c: i32, n: usize) -> *mut c_void;
+    pub fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> i32;
+}

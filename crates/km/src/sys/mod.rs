@@ -1,0 +1,14 @@
+//! Raw kernel bindings: the `#[repr(C)]` structures we read or write and the `ntoskrnl.exe`
+//! imports. Nothing outside `km` uses this module directly; the rest of `km` wraps it.
+//!
+//! We own these declarations on purpose (see `shared/PLATFORM.md`): `windows-sys` attributes many
+//! kernel routines to `ntdll.dll`, and its `IO_STACK_LOCATION` parameters lack the x64
+//! `POINTER_ALIGNMENT`. Every layout here is checked against the mingw-w64 DDK headers by
+//! [`crate::layout::CHECKS`].
+
+pub mod types;
+
+#[cfg(target_os = "windows")]
+pub mod imports;
+
+pub use types::*;

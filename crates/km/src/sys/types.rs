@@ -1,0 +1,244 @@
+//! Kernel structures and constants, as the x64 DDK defines them.
+//!
+//! Structures Rust never interprets (`KTIMER`, `KDPC`, `KEVENT`) are opaque, correctly sized and
+//! aligned storage. Structures we read fields of (`IRP`, `IO_STACK_LOCATION`, `DRIVER_OBJECT`,
+//! `FILE_OBJECT`) declare the fields up to the last one we use.
+#![allow(non_camel_case_types, non_snake_case, missing_docs)]
+
+use core::ffi::c_void;
+
+/// `NTSTATUS`.
+pub type NTSTATUS = i32;
+/// `HANDLE`.
+pub type HANDLE = *mut c_void;
+/// `ACCESS_MASK`.
+pub type ACCESS_MASK = u32;
+/// `KIRQL`.
+pub type KIRQL = u8;
+/// `KPROCESSOR_MODE`.
+pub type KPROCESSOR_MODE = i8;
+/// `KernelMode`.
+pub const KERNEL_MODE: KPROCESSOR_MODE = 0;
+/// `UserMode`.
+pub const USER_MODE: KPROCESSOR_MODE = 1;
+
+/// Opaque kernel object pointers.
+pub type PEPROCESS = *mut c_void;
+pub type PETHREAD = *mut c_void;
+pub type POBJECT_TYPE = *mut c_void;
+pub type PDEVICE_OBJECT = *mut DEVICE_OBJECT;
+
+/// `UNICODE_STRING`: counted UTF-16, lengths in bytes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct UNICODE_STRING {
+    pub Length: u16,
+    pub MaximumLength: u16,
+    pub Buffer: *mut u16,
+}
+
+/// `OBJECT_ATTRIBUTES`.
+#[repr(C)]
+pub struct OBJECT_ATTRIBUTES {
+    pub Length: u32,
+    pub RootDirectory: HANDLE,
+    pub ObjectName: *const UNICODE_STRING,
+    pub Attributes: u32,
+    pub SecurityDescriptor: *mut c_void,
+    pub SecurityQualityOfService: *mut c_void,
+}
+
+pub const OBJ_CASE_INSENSITIVE: u32 = 0x40;
+pub const OBJ_KERNEL_HANDLE: u32 = 0x200;
+pub const OBJ_FORCE_ACCESS_CHECK: u32 = 0x400;
+
+/// `CLIENT_ID`.
+#[repr(C)]
+pub struct CLIENT_ID {
+    pub UniqueProcess: HANDLE,
+    pub UniqueThread: HANDLE,
+}
+
+/// `IO_STATUS_BLOCK`.
+#[repr(C)]
+pub struct IO_STATUS_BLOCK {
+    /// `union { NTSTATUS Status; PVOID Pointer; }`: pointer sized.
+    pub Status: isize,
+    pub Information: usize,
+}
+
+/// `LIST_ENTRY`.
+#[repr(C)]
+pub struct LIST_ENTRY {
+    pub Flink: *mut LIST_ENTRY,
+    pub Blink: *mut LIST_ENTRY,
+}
+
+/// `KEVENT`: opaque (x64: 24 bytes).
+#[repr(C, align(8))]
+pub struct KEVENT {
+    _opaque: [u8; 24],
+}
+
+/// `KTIMER`: opaque (x64: 64 bytes).
+#[repr(C, align(8))]
+pub struct KTIMER {
+    _opaque: [u8; 64],
+}
+
+/// `KDPC`: opaque (x64: 64 bytes).
+#[repr(C, align(8))]
+pub struct KDPC {
+    _opaque: [u8; 64],
+}
+
+/// `KSPIN_LOCK`.
+pub type KSPIN_LOCK = usize;
+
+/// `DEVICE_OBJECT`: opaque; we only pass pointers to it.
+#[repr(C)]
+pub struct DEVICE_OBJECT {
+    _opaque: [u8; 0],
+}
+
+/// `PDRIVER_DISPATCH`.
+pub type DRIVER_DISPATCH =
+    unsafe extern "system" fn(device: PDEVICE_OBJECT, irp: *mut IRP) -> NTSTATUS;
+/// `PDRIVER_UNLOAD`.
+pub type DRIVER_UNLOAD = unsafe extern "system" fn(driver: *mut DRIVER_OBJECT);
+/// `PKDEFERRED_ROUTINE`.
+pub type KDEFERRED_ROUTINE = unsafe extern "system" fn(
+    dpc: *mut KDPC,
+    context: *mut c_void,
+    arg1: *mut c_void,
+    arg2: *mut c_void,
+);
+
+/// `IRP_MJ_MAXIMUM_FUNCTION + 1`.
+pub const IRP_MJ_COUNT: usize = 28;
+pub const IRP_MJ_CREATE: u8 = 0x00;
+pub const IRP_MJ_CLOSE: u8 = 0x02;
+pub const IRP_MJ_DEVICE_CONTROL: u8 = 0x0e;
+pub const IRP_MJ_CLEANUP: u8 = 0x12;
+
+/// `DRIVER_OBJECT`, up to `MajorFunction`.
+#[repr(C)]
+pub struct DRIVER_OBJECT {
+    pub Type: i16,
+    pub Size: i16,
+    pub DeviceObject: PDEVICE_OBJECT,
+    pub Flags: u32,
+    pub DriverStart: *mut c_void,
+    pub DriverSize: u32,
+    pub DriverSection: *mut c_void,
+    pub DriverExtension: *mut c_void,
+    pub DriverName: UNICODE_STRING,
+    pub HardwareDatabase: *mut UNICODE_STRING,
+    pub FastIoDispatch: *mut c_void,
+    pub DriverInit: *mut c_void,
+    pub DriverStartIo: *mut c_void,
+    pub DriverUnload: Option<DRIVER_UNLOAD>,
+    pub MajorFunction: [Option<DRIVER_DISPATCH>; IRP_MJ_COUNT],
+}
+
+/// `FILE_OBJECT`, up to `FsContext2`.
+#[repr(C)]
+pub struct FILE_OBJECT {
+    pub Type: i16,
+    pub Size: i16,
+    pub DeviceObject: PDEVICE_OBJECT,
+    pub Vpb: *mut c_void,
+    pub FsContext: *mut c_void,
+    pub FsContext2: *mut c_void,
+}
+
+/// The `Tail.Overlay` member of `IRP`.
+#[repr(C)]
+pub struct IRP_TAIL_OVERLAY {
+    pub DriverContext: [*mut c_void; 4],
+    pub Thread: PETHREAD,
+    pub AuxiliaryBuffer: *mut u8,
+    pub ListEntry: LIST_ENTRY,
+    /// `union { PIO_STACK_LOCATION CurrentStackLocation; ULONG PacketType; }`.
+    pub CurrentStackLocation: *mut IO_STACK_LOCATION,
+    pub OriginalFileObject: *mut FILE_OBJECT,
+}
+
+/// `IRP` (x64), up to `Tail.Overlay`.
+#[repr(C)]
+pub struct IRP {
+    pub Type: i16,
+    pub Size: u16,
+    pub MdlAddress: *mut c_void,
+    pub Flags: u32,
+    /// `AssociatedIrp`: we only use `SystemBuffer`.
+    pub SystemBuffer: *mut c_void,
+    pub ThreadListEntry: LIST_ENTRY,
+    pub IoStatus: IO_STATUS_BLOCK,
+    pub RequestorMode: KPROCESSOR_MODE,
+    pub PendingReturned: u8,
+    pub StackCount: i8,
+    pub CurrentLocation: i8,
+    pub Cancel: u8,
+    pub CancelIrql: KIRQL,
+    pub ApcEnvironment: i8,
+    pub AllocationFlags: u8,
+    pub UserIosb: *mut IO_STATUS_BLOCK,
+    pub UserEvent: *mut KEVENT,
+    /// `Overlay`: `AsynchronousParameters` or `AllocationSize`, 16 bytes.
+    pub Overlay: [usize; 2],
+    pub CancelRoutine: *mut c_void,
+    pub UserBuffer: *mut c_void,
+    pub Tail: IRP_TAIL_OVERLAY,
+}
+
+/// `Parameters.DeviceIoControl` of `IO_STACK_LOCATION`: note the x64 `POINTER_ALIGNMENT`
+/// padding after each `ULONG`.
+#[repr(C)]
+pub struct DEVICE_IO_CONTROL_PARAMETERS {
+    pub OutputBufferLength: u32,
+    _pad0: u32,
+    pub InputBufferLength: u32,
+    _pad1: u32,
+    pub IoControlCode: u32,
+    _pad2: u32,
+    pub Type3InputBuffer: *mut c_void,
+}
+
+/// `IO_STACK_LOCATION` (x64).
+#[repr(C)]
+pub struct IO_STACK_LOCATION {
+    pub MajorFunction: u8,
+    pub MinorFunction: u8,
+    pub Flags: u8,
+    pub Control: u8,
+    /// The `Parameters` union is four pointers wide; we read it as `DeviceIoControl`.
+    pub Parameters: DEVICE_IO_CONTROL_PARAMETERS,
+    pub DeviceObject: PDEVICE_OBJECT,
+    pub FileObject: *mut FILE_OBJECT,
+    pub CompletionRoutine: *mut c_void,
+    pub Context: *mut c_void,
+}
+
+/// `PROCESSINFOCLASS::ProcessSessionInformation`.
+pub const PROCESS_SESSION_INFORMATION: u32 = 24;
+/// `PROCESS_QUERY_LIMITED_INFORMATION`.
+pub const PROCESS_QUERY_LIMITED_INFORMATION: ACCESS_MASK = 0x1000;
+/// `EVENT_MODIFY_STATE`.
+pub const EVENT_MODIFY_STATE: ACCESS_MASK = 0x0002;
+/// `SYNCHRONIZE`.
+pub const SYNCHRONIZE: ACCESS_MASK = 0x0010_0000;
+/// `NonPagedPoolNx`.
+pub const NON_PAGED_POOL_NX: u32 = 512;
+/// `FILE_DEVICE_SECURE_OPEN`.
+pub const FILE_DEVICE_SECURE_OPEN: u32 = 0x0000_0100;
+/// `NotificationTimer`.
+pub const NOTIFICATION_TIMER: u32 = 0;
+/// `IO_NO_INCREMENT`.
+pub const IO_NO_INCREMENT: i8 = 0;
+/// `DPFLTR_IHVDRIVER_ID`.
+pub const DPFLTR_IHVDRIVER_ID: u32 = 77;
+/// `DPFLTR_ERROR_LEVEL`.
+pub const DPFLTR_ERROR_LEVEL: u32 = 0;
+/// `DPFLTR_INFO_LEVEL`.
+pub const DPFLTR_INFO_LEVEL: u32 = 3;
