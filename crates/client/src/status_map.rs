@@ -1,0 +1,330 @@
+//! Turns the NTSTATUS of a failed request into an [`Error`] that says, in the request's terms,
+//! what went wrong and what to do (`docs/protocol.md`, "Statuses").
+//!
+//! Pure: whatever needs the OS (does `Global\X` exist? is `X` a mutex?) comes in through a
+//! probe closure, so the mapping is unit-tested on any host.
+
+use evshare_protocol::names::{NameError, Namespace, ResolvedName};
+use evshare_protocol::status::*;
+use evshare_protocol::Ioctl;
+
+use crate::error::{Error, NtStatus, ObjectKind};
+use crate::hints;
+
+/// What a Win32 name holds, as far as a probe can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Probed {
+    /// No object of that name.
+    Missing,
+    /// An event.
+    Event,
+    /// Another kind of object.
+    Other(ObjectKind),
+}
+
+/// The request a failed `REGISTER_BY_NAME` came from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRequest<'a> {
+    /// The name as the caller gave it.
+    pub name: &'a str,
+    /// The caller's session.
+    pub session: u32,
+    /// What the name resolves to for this session, or why it does not resolve.
+    pub resolved: Result<&'a ResolvedName, NameError>,
+}
+
+/// Maps the status of a failed `REGISTER_BY_NAME` (from the driver, or from the local check
+/// that runs first). `probe` says what a Win32 name (`Global\X`, `Local\X`) holds; it is asked
+/// only for not-found and type-mismatch statuses.
+pub(crate) fn register_error(
+    status: u32,
+    request: &NameRequest<'_>,
+    max_registrations: Option<u32>,
+    probe: &dyn Fn(&str) -> Probed,
+) -> Error {
+    let nt = NtStatus(status);
+    let name = request.name.replace('\0', "\\0");
+    let resolved = request.resolved.ok();
+    let nt_path = || resolved.map_or_else(|| name.clone(), ToString::to_string);
+    match status {
+        STATUS_OBJECT_NAME_NOT_FOUND | STATUS_OBJECT_PATH_NOT_FOUND => Error::NameNotFound {
+            nt_path: nt_path(),
+            namespace: resolved.map_or(Namespace::local_to(request.session), |r| r.namespace()),
+            suggestion: resolved.and_then(|r| suggestion(r, request.session, probe)),
+            name,
+            status: nt,
+        },
+        STATUS_OBJECT_TYPE_MISMATCH => Error::NotAnEvent {
+            nt_path: nt_path(),
+            kind: match resolved.map(|r| probe(&hints::win32_name(r))) {
+                Some(Probed::Other(kind)) => kind,
+                _ => ObjectKind::Other,
+            },
+            name,
+            status: nt,
+        },
+        STATUS_OBJECT_PATH_INVALID => Error::OutsideNamespace {
+            name,
+            session: request.session,
+            status: nt,
+        },
+        // A name in another session's directory is refused with access denied; a name that
+        // resolves for this session and is still denied is a real access problem.
+        STATUS_ACCESS_DENIED => match request.resolved {
+            Err(NameError::OtherSession { .. }) => Error::OtherSession {
+                name,
+                session: request.session,
+                status: nt,
+            },
+            _ => Error::AccessDenied {
+                operation: Ioctl::RegisterByName,
+                status: nt,
+            },
+        },
+        STATUS_OBJECT_NAME_INVALID => Error::InvalidName {
+            reason: match request.resolved {
+                Err(refusal) => refusal.to_string(),
+                Ok(_) => "the driver found it malformed".to_owned(),
+            },
+            name,
+            status: nt,
+        },
+        STATUS_NAME_TOO_LONG => Error::NameTooLong {
+            units: request.name.encode_utf16().count(),
+            name,
+            status: nt,
+        },
+        STATUS_QUOTA_EXCEEDED => Error::QuotaExceeded {
+            limit: max_registrations,
+            status: nt,
+        },
+        _ => request_error(status, Ioctl::RegisterByName, None),
+    }
+}
+
+/// The event with the same leaf in the other directory, as the caller would name it, if an
+/// event is there: `Global\X` for a session name, the bare `X` for a global one.
+fn suggestion(
+    resolved: &ResolvedName,
+    session: u32,
+    probe: &dyn Fn(&str) -> Probed,
+) -> Option<String> {
+    let other = hints::counterpart(resolved, session)?;
+    if probe(&hints::win32_name(&other)) != Probed::Event {
+        return None;
+    }
+    Some(match other.namespace() {
+        Namespace::Global => hints::win32_name(&other),
+        Namespace::Session(_) => hints::leaf(&other),
+    })
+}
+
+/// Maps the status of any other failed request; `id` is the registration it was about.
+pub(crate) fn request_error(status: u32, operation: Ioctl, id: Option<u64>) -> Error {
+    let nt = NtStatus(status);
+    match status {
+        STATUS_REVISION_MISMATCH => Error::VersionMismatch {
+            driver: None,
+            client: evshare_protocol::PROTOCOL_VERSION,
+        },
+        STATUS_NOT_FOUND => Error::UnknownRegistration {
+            id: id.unwrap_or_default(),
+            operation,
+            status: nt,
+        },
+        STATUS_ACCESS_DENIED => Error::AccessDenied {
+            operation,
+            status: nt,
+        },
+        STATUS_QUOTA_EXCEEDED => Error::QuotaExceeded {
+            limit: None,
+            status: nt,
+        },
+        STATUS_INSUFFICIENT_RESOURCES | STATUS_NO_MEMORY => Error::OutOfResources {
+            operation,
+            status: nt,
+        },
+        _ => Error::DriverRejected {
+            operation,
+            status: nt,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hints::resolve_str;
+
+    fn map(status: u32, name: &str, probe: &dyn Fn(&str) -> Probed) -> Error {
+        let resolved = resolve_str(name, 1);
+        let request = NameRequest {
+            name,
+            session: 1,
+            resolved: resolved.as_ref().map_err(|e| *e),
+        };
+        register_error(status, &request, Some(64), probe)
+    }
+
+    fn only(existing: &'static str, what: Probed) -> impl Fn(&str) -> Probed {
+        move |name: &str| {
+            if name == existing {
+                what
+            } else {
+                Probed::Missing
+            }
+        }
+    }
+
+    #[test]
+    fn not_found_suggests_global_only_when_that_event_exists() {
+        let error = map(STATUS_OBJECT_NAME_NOT_FOUND, "X", &|_| Probed::Missing);
+        match &error {
+            Error::NameNotFound {
+                suggestion,
+                namespace,
+                nt_path,
+                ..
+            } => {
+                assert_eq!(*suggestion, None);
+                assert_eq!(*namespace, Namespace::Session(1));
+                assert_eq!(nt_path, r"\Sessions\1\BaseNamedObjects\X");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            error.to_string().contains(r"register `Global\X`"),
+            "{error}"
+        );
+
+        let error = map(
+            STATUS_OBJECT_NAME_NOT_FOUND,
+            "X",
+            &only(r"Global\X", Probed::Event),
+        );
+        assert!(
+            error.to_string().contains(r"did you mean `Global\X`?"),
+            "{error}"
+        );
+
+        // A mutex named Global\X is no better a suggestion than nothing.
+        let mutex = Probed::Other(ObjectKind::Mutex);
+        let error = map(STATUS_OBJECT_NAME_NOT_FOUND, "X", &only(r"Global\X", mutex));
+        assert!(!error.to_string().contains("did you mean"), "{error}");
+    }
+
+    #[test]
+    fn global_not_found_suggests_the_session_event() {
+        let error = map(
+            STATUS_OBJECT_NAME_NOT_FOUND,
+            r"Global\X",
+            &only(r"Local\X", Probed::Event),
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("did you mean `X` (without `Global\\`)?"),
+            "{error}"
+        );
+        assert_eq!(error.status(), Some(NtStatus(STATUS_OBJECT_NAME_NOT_FOUND)));
+        let error = map(
+            STATUS_OBJECT_NAME_NOT_FOUND,
+            r"\BaseNamedObjects\X",
+            &|_| Probed::Missing,
+        );
+        assert!(error
+            .to_string()
+            .contains("create it first with the `Global\\` prefix"));
+    }
+
+    #[test]
+    fn type_mismatch_asks_the_probe_for_the_kind() {
+        let mutex = Probed::Other(ObjectKind::Mutex);
+        let error = map(STATUS_OBJECT_TYPE_MISMATCH, "M", &only(r"Local\M", mutex));
+        assert!(
+            matches!(
+                error,
+                Error::NotAnEvent {
+                    kind: ObjectKind::Mutex,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn access_denied_is_another_session_only_for_another_sessions_name() {
+        let never = |_: &str| -> Probed { panic!("no probe expected") };
+        let error = map(
+            STATUS_ACCESS_DENIED,
+            r"\Sessions\2\BaseNamedObjects\X",
+            &never,
+        );
+        assert!(
+            matches!(error, Error::OtherSession { session: 1, .. }),
+            "{error:?}"
+        );
+        let error = map(STATUS_ACCESS_DENIED, "X", &never);
+        assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn local_refusals_keep_their_reason() {
+        let never = |_: &str| -> Probed { panic!("no probe expected") };
+        let error = map(STATUS_OBJECT_NAME_INVALID, "Global\\..", &never);
+        assert!(matches!(error, Error::InvalidName { .. }), "{error:?}");
+        assert!(error.to_string().contains("not `.` or `..`"), "{error}");
+    }
+
+    #[test]
+    fn every_documented_status_has_a_specific_error() {
+        type IsExpected = fn(&Error) -> bool;
+        let cases: [(u32, IsExpected); 7] = [
+            (STATUS_OBJECT_PATH_INVALID, |e| {
+                matches!(e, Error::OutsideNamespace { .. })
+            }),
+            (STATUS_OBJECT_NAME_INVALID, |e| {
+                matches!(e, Error::InvalidName { .. })
+            }),
+            (STATUS_NAME_TOO_LONG, |e| {
+                matches!(e, Error::NameTooLong { .. })
+            }),
+            (STATUS_QUOTA_EXCEEDED, |e| {
+                matches!(
+                    e,
+                    Error::QuotaExceeded {
+                        limit: Some(64),
+                        ..
+                    }
+                )
+            }),
+            (STATUS_REVISION_MISMATCH, |e| {
+                matches!(e, Error::VersionMismatch { .. })
+            }),
+            (STATUS_INSUFFICIENT_RESOURCES, |e| {
+                matches!(e, Error::OutOfResources { .. })
+            }),
+            (STATUS_INVALID_PARAMETER, |e| {
+                matches!(e, Error::DriverRejected { .. })
+            }),
+        ];
+        for (status, is_expected) in cases {
+            let error = map(status, "X", &|_| Probed::Missing);
+            assert!(is_expected(&error), "{status:#x}: {error:?}");
+            assert_eq!(
+                error.status().map(NtStatus::code),
+                Some(status),
+                "{status:#x}"
+            );
+        }
+        let error = request_error(STATUS_NOT_FOUND, Ioctl::Signal, Some(7));
+        assert!(
+            matches!(error, Error::UnknownRegistration { id: 7, .. }),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .starts_with("registration 7 is unknown to the driver (SIGNAL)"));
+    }
+}
