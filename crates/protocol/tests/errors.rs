@@ -1,0 +1,185 @@
+//! Every error variant: its NTSTATUS (docs/protocol.md, "Statuses"), its rejection counter, and
+//! a message that names the cause.
+
+use evshare_protocol::status::*;
+use evshare_protocol::{NameError, ProtocolError, RejectReason};
+
+#[test]
+fn every_protocol_error_has_its_status_reason_and_message() {
+    use ProtocolError::*;
+    let cases: Vec<(ProtocolError, u32, RejectReason, &str)> = vec![
+        (
+            UnknownIoctl { code: 0x8E5E_A01C },
+            STATUS_INVALID_DEVICE_REQUEST,
+            RejectReason::UnknownIoctl,
+            "0x8E5EA01C",
+        ),
+        (
+            InputTooShort { needed: 16, got: 3 },
+            STATUS_INVALID_BUFFER_SIZE,
+            RejectReason::BadBufferSize,
+            "3 bytes",
+        ),
+        (
+            LengthMismatch {
+                declared: 30,
+                got: 26,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+            RejectReason::BadBufferSize,
+            "declare 30",
+        ),
+        (
+            OutputTooSmall {
+                needed: 536,
+                got: 8,
+            },
+            STATUS_BUFFER_TOO_SMALL,
+            RejectReason::OutputTooSmall,
+            "needs 536",
+        ),
+        (
+            UnsupportedVersion { got: 2 },
+            STATUS_REVISION_MISMATCH,
+            RejectReason::BadVersion,
+            "version 2",
+        ),
+        (
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "reserved",
+        ),
+        (
+            BadSignalMode { kind: 0, millis: 4 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "on-demand",
+        ),
+        (
+            BadSignalMode { kind: 1, millis: 0 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "periodic",
+        ),
+        (
+            BadSignalMode {
+                kind: 2,
+                millis: 3_600_001,
+            },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "one-shot",
+        ),
+        (
+            BadSignalMode { kind: 9, millis: 0 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "kind 9",
+        ),
+        (
+            UnknownHost { host: 7 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "host kind 7",
+        ),
+        (
+            Name(NameError::Empty),
+            STATUS_OBJECT_NAME_INVALID,
+            RejectReason::BadName,
+            "empty",
+        ),
+        (
+            Name(NameError::NotUtf16),
+            STATUS_OBJECT_NAME_INVALID,
+            RejectReason::BadName,
+            "UTF-16",
+        ),
+        (
+            Name(NameError::EmbeddedNul),
+            STATUS_OBJECT_NAME_INVALID,
+            RejectReason::BadName,
+            "NUL",
+        ),
+        (
+            Name(NameError::BadLeaf),
+            STATUS_OBJECT_NAME_INVALID,
+            RejectReason::BadName,
+            "`..`",
+        ),
+        (
+            Name(NameError::TooLong { units: 300 }),
+            STATUS_NAME_TOO_LONG,
+            RejectReason::NameTooLong,
+            "300",
+        ),
+        (
+            Name(NameError::OutsideNamespace),
+            STATUS_OBJECT_PATH_INVALID,
+            RejectReason::OutsideNamespace,
+            "outside",
+        ),
+        (
+            Name(NameError::OtherSession {
+                asked: 3,
+                caller: 1,
+            }),
+            STATUS_ACCESS_DENIED,
+            RejectReason::OtherSession,
+            "session 3",
+        ),
+    ];
+    for (error, status, reason, text) in cases {
+        assert_eq!(error.status(), status, "{error:?}");
+        assert_eq!(
+            status_name(error.status()).map(|n| n.starts_with("STATUS_")),
+            Some(true)
+        );
+        assert_eq!(error.reject_reason(), reason, "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains(text), "{error:?}: {message}");
+        if let Name(name) = error {
+            assert_eq!(name.status(), status);
+            assert_eq!(name.reject_reason(), reason);
+            assert_eq!(ProtocolError::from(name), error);
+            assert!(message.contains(&name.to_string()), "{message}");
+        }
+    }
+}
+
+#[test]
+fn reasons_from_errors_agree_with_reasons_from_their_status() {
+    // The driver counts protocol errors by `reject_reason` and kernel failures by
+    // `from_status`; for everything but "other session" (which shares STATUS_ACCESS_DENIED
+    // with a real access denial) the two must agree.
+    let errors = [
+        ProtocolError::UnknownIoctl { code: 0 },
+        ProtocolError::InputTooShort { needed: 8, got: 0 },
+        ProtocolError::LengthMismatch {
+            declared: 8,
+            got: 9,
+        },
+        ProtocolError::OutputTooSmall { needed: 24, got: 0 },
+        ProtocolError::UnsupportedVersion { got: 0 },
+        ProtocolError::ReservedNotZero,
+        ProtocolError::BadSignalMode { kind: 3, millis: 0 },
+        ProtocolError::Name(NameError::Empty),
+        ProtocolError::Name(NameError::TooLong { units: 241 }),
+        ProtocolError::Name(NameError::OutsideNamespace),
+    ];
+    for error in errors {
+        assert_eq!(
+            RejectReason::from_status(error.status()),
+            error.reject_reason(),
+            "{error:?}"
+        );
+    }
+    let other_session = ProtocolError::Name(NameError::OtherSession {
+        asked: 2,
+        caller: 1,
+    });
+    assert_eq!(
+        RejectReason::from_status(other_session.status()),
+        RejectReason::AccessDenied
+    );
+}
