@@ -118,3 +118,44 @@ impl Drop for EventRef {
         unsafe { ObfDereferenceObject(self.object.as_ptr().cast()) };
     }
 }
+
+/// How a created event resets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// `SynchronizationEvent`: a wait consumes the signal.
+    AutoReset,
+    /// `NotificationEvent`: stays signalled until reset.
+    ManualReset,
+}
+
+/// Creates a new event (`ZwCreateEvent`), unsignalled, and returns a kernel handle with full
+/// access. With a name, an existing object of that name is an error
+/// (`STATUS_OBJECT_NAME_COLLISION`): the driver never adopts an object someone else made.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn create_event(
+    name: Option<&UnicodeStr<'_>>,
+    kind: EventKind,
+    security: Option<&crate::security::UserOnlyDescriptor>,
+) -> Result<KernelHandle, NtStatus> {
+    use crate::sys::imports::ZwCreateEvent;
+    use crate::sys::{EVENT_ALL_ACCESS, NOTIFICATION_EVENT, SYNCHRONIZATION_EVENT};
+    let oa = OBJECT_ATTRIBUTES {
+        Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+        RootDirectory: core::ptr::null_mut(),
+        ObjectName: name.map_or(core::ptr::null(), |n| n.as_raw()),
+        Attributes: OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE,
+        SecurityDescriptor: security.map_or(core::ptr::null_mut(), |s| s.as_raw()),
+        SecurityQualityOfService: core::ptr::null_mut(),
+    };
+    let event_type = match kind {
+        EventKind::AutoReset => SYNCHRONIZATION_EVENT,
+        EventKind::ManualReset => NOTIFICATION_EVENT,
+    };
+    let mut raw: HANDLE = core::ptr::null_mut();
+    // SAFETY: `oa`, the name and the descriptor outlive the call; `raw` is a valid out pointer.
+    let status = unsafe { ZwCreateEvent(&mut raw, EVENT_ALL_ACCESS, &oa, event_type, 0) };
+    NtStatus::from_raw(status).ok()?;
+    // SAFETY: ZwCreateEvent succeeded, so `raw` is a kernel handle we own.
+    Ok(unsafe { KernelHandle::from_raw(raw) })
+}

@@ -32,3 +32,30 @@ impl Drop for KernelHandle {
         let _ = unsafe { ZwClose(self.0) };
     }
 }
+
+impl KernelHandle {
+    /// The access this handle was granted (`ZwQueryObject(ObjectBasicInformation)`). A
+    /// duplicate made with `DUPLICATE_SAME_ACCESS` reports what the original handle had, which
+    /// is how the driver checks an app's handle: Wine's `ObReferenceObjectByHandle` never checks
+    /// `DesiredAccess`.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn granted_access(&self) -> Result<u32, crate::NtStatus> {
+        use crate::sys::imports::ZwQueryObject;
+        use crate::sys::{OBJECT_BASIC_INFORMATION, OBJECT_BASIC_INFORMATION_CLASS};
+        let mut info = OBJECT_BASIC_INFORMATION::default();
+        let mut returned = 0u32;
+        // SAFETY: `info` is a writable buffer of the size we pass.
+        let status = unsafe {
+            ZwQueryObject(
+                self.0,
+                OBJECT_BASIC_INFORMATION_CLASS,
+                (&mut info as *mut OBJECT_BASIC_INFORMATION).cast(),
+                core::mem::size_of::<OBJECT_BASIC_INFORMATION>() as u32,
+                &mut returned,
+            )
+        };
+        crate::NtStatus::from_raw(status).ok()?;
+        Ok(info.GrantedAccess)
+    }
+}

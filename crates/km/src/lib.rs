@@ -3,8 +3,9 @@
 //! - [`sys`]: raw declarations, checked against the mingw-w64 DDK headers by [`layout`].
 //! - [`status`], [`unicode`]: `NTSTATUS` and counted strings.
 //! - [`pool`], [`sync`]: pool memory that frees itself, a spin lock that owns its data.
-//! - [`event`], [`handle`], [`process`]: referenced events, kernel handles, the requesting
-//!   process and its session.
+//! - [`event`], [`handle`], [`process`]: referenced and created events, kernel handles, the
+//!   requesting process, its session and handles duplicated out of or into it.
+//! - [`security`]: the requesting user's SID and descriptors that admit only that user.
 //! - [`timer`]: a timer and its DPC.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //!
@@ -31,6 +32,8 @@ pub mod log;
 pub mod pool;
 #[cfg(target_os = "windows")]
 pub mod process;
+#[cfg(target_os = "windows")]
+pub mod security;
 #[cfg(target_os = "windows")]
 pub mod sync;
 #[cfg(target_os = "windows")]

@@ -62,3 +62,67 @@ impl ProcessId {
         Ok(unsafe { KernelHandle::from_raw(raw) })
     }
 }
+
+/// A handle value that belongs to another process's handle table: meaningless in ours, only
+/// usable through [`duplicate_from`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForeignHandle(pub u64);
+
+/// Copies `handle` out of `process` (opened with `PROCESS_DUP_HANDLE`) into a kernel handle with
+/// the same access. This is what makes "register by handle" right in any process context: the
+/// driver never interprets the app's handle value in whatever process it happens to run in.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn duplicate_from(
+    process: &KernelHandle,
+    handle: ForeignHandle,
+) -> Result<KernelHandle, NtStatus> {
+    use crate::sys::imports::ZwDuplicateObject;
+    use crate::sys::{DUPLICATE_SAME_ACCESS, NT_CURRENT_PROCESS};
+    let source = usize::try_from(handle.0).map_err(|_| NtStatus::INVALID_HANDLE)? as HANDLE;
+    let mut local: HANDLE = core::ptr::null_mut();
+    // SAFETY: `process` is a valid process handle; `local` is a valid out pointer. The source
+    // value is only interpreted by the kernel, in `process`'s table.
+    let status = unsafe {
+        ZwDuplicateObject(
+            process.as_raw(),
+            source,
+            NT_CURRENT_PROCESS,
+            &mut local,
+            0,
+            OBJ_KERNEL_HANDLE,
+            DUPLICATE_SAME_ACCESS,
+        )
+    };
+    NtStatus::from_raw(status).ok()?;
+    // SAFETY: the duplicate is a new kernel handle that we own.
+    Ok(unsafe { KernelHandle::from_raw(local) })
+}
+
+/// Puts a new handle to `object` into `process`'s handle table with exactly `access`, and
+/// returns its value there.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn duplicate_into(
+    process: &KernelHandle,
+    object: &KernelHandle,
+    access: u32,
+) -> Result<ForeignHandle, NtStatus> {
+    use crate::sys::imports::ZwDuplicateObject;
+    use crate::sys::NT_CURRENT_PROCESS;
+    let mut target: HANDLE = core::ptr::null_mut();
+    // SAFETY: both handles are valid; `target` is a valid out pointer.
+    let status = unsafe {
+        ZwDuplicateObject(
+            NT_CURRENT_PROCESS,
+            object.as_raw(),
+            process.as_raw(),
+            &mut target,
+            access,
+            0,
+            0,
+        )
+    };
+    NtStatus::from_raw(status).ok()?;
+    Ok(ForeignHandle(target as usize as u64))
+}

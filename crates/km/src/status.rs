@@ -11,6 +11,10 @@ impl NtStatus {
     pub const SUCCESS: NtStatus = NtStatus(0);
     /// `STATUS_UNSUCCESSFUL`.
     pub const UNSUCCESSFUL: NtStatus = NtStatus::from_u32(0xC000_0001);
+    /// `STATUS_INVALID_HANDLE`.
+    pub const INVALID_HANDLE: NtStatus = NtStatus::from_u32(0xC000_0008);
+    /// `STATUS_ACCESS_DENIED`.
+    pub const ACCESS_DENIED: NtStatus = NtStatus::from_u32(0xC000_0022);
     /// `STATUS_INVALID_PARAMETER`.
     pub const INVALID_PARAMETER: NtStatus = NtStatus::from_u32(0xC000_000D);
     /// `STATUS_INVALID_DEVICE_REQUEST`.

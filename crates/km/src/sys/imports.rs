@@ -69,7 +69,67 @@ extern "system" {
     pub fn ObfReferenceObject(Object: *mut c_void) -> isize;
     pub fn ObfDereferenceObject(Object: *mut c_void) -> isize;
 
+    pub fn ZwDuplicateObject(
+        SourceProcessHandle: HANDLE,
+        SourceHandle: HANDLE,
+        TargetProcessHandle: HANDLE,
+        TargetHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        HandleAttributes: u32,
+        Options: u32,
+    ) -> NTSTATUS;
+    pub fn ZwQueryObject(
+        Handle: HANDLE,
+        ObjectInformationClass: u32,
+        ObjectInformation: *mut c_void,
+        ObjectInformationLength: u32,
+        ReturnLength: *mut u32,
+    ) -> NTSTATUS;
+
+    // Tokens and security descriptors.
+    pub fn ZwOpenProcessTokenEx(
+        ProcessHandle: HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        HandleAttributes: u32,
+        TokenHandle: *mut HANDLE,
+    ) -> NTSTATUS;
+    pub fn ZwQueryInformationToken(
+        TokenHandle: HANDLE,
+        TokenInformationClass: u32,
+        TokenInformation: *mut c_void,
+        TokenInformationLength: u32,
+        ReturnLength: *mut u32,
+    ) -> NTSTATUS;
+    pub fn RtlCreateSecurityDescriptor(SecurityDescriptor: *mut c_void, Revision: u32) -> NTSTATUS;
+    pub fn RtlCreateAcl(Acl: *mut c_void, AclLength: u32, AclRevision: u32) -> NTSTATUS;
+    pub fn RtlAddAccessAllowedAce(
+        Acl: *mut c_void,
+        AceRevision: u32,
+        AccessMask: ACCESS_MASK,
+        Sid: *const c_void,
+    ) -> NTSTATUS;
+    pub fn RtlSetDaclSecurityDescriptor(
+        SecurityDescriptor: *mut c_void,
+        DaclPresent: u8,
+        Dacl: *mut c_void,
+        DaclDefaulted: u8,
+    ) -> NTSTATUS;
+    pub fn RtlSetOwnerSecurityDescriptor(
+        SecurityDescriptor: *mut c_void,
+        Owner: *const c_void,
+        OwnerDefaulted: u8,
+    ) -> NTSTATUS;
+    pub fn RtlLengthSid(Sid: *const c_void) -> u32;
+    pub fn RtlValidSid(Sid: *const c_void) -> u8;
+
     // Events.
+    pub fn ZwCreateEvent(
+        EventHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *const OBJECT_ATTRIBUTES,
+        EventType: u32,
+        InitialState: u8,
+    ) -> NTSTATUS;
     pub fn ZwOpenEvent(
         EventHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,

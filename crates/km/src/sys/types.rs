@@ -242,3 +242,68 @@ pub const DPFLTR_IHVDRIVER_ID: u32 = 77;
 pub const DPFLTR_ERROR_LEVEL: u32 = 0;
 /// `DPFLTR_INFO_LEVEL`.
 pub const DPFLTR_INFO_LEVEL: u32 = 3;
+
+/// `NtCurrentProcess()`.
+pub const NT_CURRENT_PROCESS: HANDLE = usize::MAX as HANDLE;
+/// `PROCESS_DUP_HANDLE`.
+pub const PROCESS_DUP_HANDLE: ACCESS_MASK = 0x0040;
+/// `DUPLICATE_SAME_ACCESS`.
+pub const DUPLICATE_SAME_ACCESS: u32 = 0x2;
+/// `OBJECT_INFORMATION_CLASS::ObjectBasicInformation`.
+pub const OBJECT_BASIC_INFORMATION_CLASS: u32 = 0;
+/// `EVENT_ALL_ACCESS`.
+pub const EVENT_ALL_ACCESS: ACCESS_MASK = 0x001F_0003;
+/// `EVENT_TYPE::NotificationEvent` (manual reset).
+pub const NOTIFICATION_EVENT: u32 = 0;
+/// `EVENT_TYPE::SynchronizationEvent` (auto reset).
+pub const SYNCHRONIZATION_EVENT: u32 = 1;
+/// `TOKEN_QUERY`.
+pub const TOKEN_QUERY: ACCESS_MASK = 0x0008;
+/// `TOKEN_INFORMATION_CLASS::TokenUser`.
+pub const TOKEN_USER_CLASS: u32 = 1;
+/// `SECURITY_DESCRIPTOR_REVISION`.
+pub const SECURITY_DESCRIPTOR_REVISION: u32 = 1;
+/// `ACL_REVISION`.
+pub const ACL_REVISION: u32 = 2;
+/// `SECURITY_MAX_SID_SIZE`.
+pub const SECURITY_MAX_SID_SIZE: usize = 68;
+
+/// `OBJECT_BASIC_INFORMATION` (the public part of it).
+#[repr(C)]
+#[derive(Default)]
+pub struct OBJECT_BASIC_INFORMATION {
+    pub Attributes: u32,
+    pub GrantedAccess: ACCESS_MASK,
+    pub HandleCount: u32,
+    pub PointerCount: u32,
+    pub Reserved: [u32; 10],
+}
+
+/// `SID_AND_ATTRIBUTES`, the head of `TOKEN_USER`.
+#[repr(C)]
+pub struct SID_AND_ATTRIBUTES {
+    pub Sid: *mut c_void,
+    pub Attributes: u32,
+}
+
+/// `SECURITY_DESCRIPTOR` in absolute form (x64: 40 bytes).
+#[repr(C)]
+pub struct SECURITY_DESCRIPTOR {
+    pub Revision: u8,
+    pub Sbz1: u8,
+    pub Control: u16,
+    pub Owner: *mut c_void,
+    pub Group: *mut c_void,
+    pub Sacl: *mut c_void,
+    pub Dacl: *mut c_void,
+}
+
+/// `ACL` header.
+#[repr(C)]
+pub struct ACL {
+    pub AclRevision: u8,
+    pub Sbz1: u8,
+    pub AclSize: u16,
+    pub AceCount: u16,
+    pub Sbz2: u16,
+}
