@@ -1,2 +1,147 @@
-//! placeholder
-fn main() {}
+//! `cargo xtask`: builds evshare, checks it, and runs it for real under Wine.
+//!
+//! The driver (`evshare.sys`) is cross-built for `x86_64-pc-windows-msvc`, the user side for
+//! `x86_64-pc-windows-gnu`, and Wine 8.0's `winedevice.exe` loads the driver as a kernel-driver
+//! service in a prefix of our own (`$WINEPREFIX`, default `target/wine/prefix`).
+
+mod building;
+mod demo;
+mod driver_service;
+mod layout;
+mod paths;
+mod pe_lint;
+mod setup;
+mod steps;
+mod test_suite;
+mod wine;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Build, check and run evshare (driver + user side) under Wine.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install what is missing: Wine and mingw-w64 (apt-get, as root on Debian), the Rust
+    /// targets, the Wine prefix and the ProcessPrng shim in it. Idempotent.
+    ///
+    /// The prefix is $WINEPREFIX, or target/wine/prefix. The shim
+    /// (xtask/shim/bcryptprimitives.c) gives Wine 8.0 the bcryptprimitives.dll!ProcessPrng
+    /// every Rust program needs to start.
+    Setup,
+
+    /// Build the driver, the CLI and the shim into target/evshare/, then lint the driver.
+    ///
+    /// target/evshare/evshare.sys is the driver image (built with the `driver` profile),
+    /// evshare.exe the CLI, bcryptprimitives.dll the ProcessPrng shim.
+    Build {
+        /// Build the user-mode side with the release profile (the driver always uses `driver`).
+        #[arg(long)]
+        release: bool,
+    },
+
+    /// Check that a PE image is a driver Windows and Wine 8.0 will load safely.
+    ///
+    /// Rules: AMD64; subsystem NATIVE; the entry point is the DriverEntry export; imports only
+    /// from ntoskrnl.exe and hal.dll, none of them a Wine 8.0 `@ stub`, all exported by the
+    /// installed Wine; no writable+executable section; no section without characteristics; a
+    /// correct, non-zero PE checksum.
+    Lint {
+        /// The image to check.
+        #[arg(default_value_os_t = paths::dist_driver())]
+        path: PathBuf,
+    },
+
+    /// Check the kernel struct layouts the Rust side uses against the mingw-w64 DDK headers
+    /// (one _Static_assert per check, compiled with x86_64-w64-mingw32-gcc -fsyntax-only).
+    Layout,
+
+    /// Start a persistent wineserver, install evshare.sys and start it; leave both running.
+    ///
+    /// Needs `cargo xtask setup` and `cargo xtask build` first. `cargo xtask stop` undoes it.
+    Install,
+
+    /// Stop the driver and shut the prefix's wineserver down.
+    Stop,
+
+    /// Run every check: fmt, host unit tests, clippy (host, driver, user side), build, lint,
+    /// layout, then the Wine end-to-end tests against the installed driver.
+    ///
+    /// Runs setup first, stops at the first failure, always stops the driver and the
+    /// wineserver at the end, and prints a table of the steps. The e2e tests are the evshare
+    /// library's tests run under Wine with EVSHARE_E2E=1; a Wine that cannot run fails them.
+    Test {
+        /// Only the steps the end-to-end tests need (setup, build, lint, Wine, e2e).
+        #[arg(long, conflicts_with = "host_only")]
+        e2e_only: bool,
+        /// Only the steps that do not run Wine.
+        #[arg(long)]
+        host_only: bool,
+        /// Also run the long soak tests: EVSHARE_SOAK=1 is set for the e2e tests.
+        #[arg(long, conflicts_with = "host_only")]
+        soak: bool,
+    },
+
+    /// Set up, build, install and start the driver, run `evshare demo` under Wine, then stop
+    /// the driver and the wineserver.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Setup => setup::all(),
+        Command::Build { release } => {
+            let profile = if release {
+                building::Profile::Release
+            } else {
+                building::Profile::Debug
+            };
+            building::all(profile)?;
+            pe_lint::run(&paths::dist_driver())
+        }
+        Command::Lint { path } => pe_lint::run(&path),
+        Command::Layout => layout::run(),
+        Command::Install => demo::install(),
+        Command::Stop => demo::stop(),
+        Command::Test {
+            e2e_only,
+            host_only,
+            soak,
+        } => test_suite::run(test_suite::Options {
+            e2e_only,
+            host_only,
+            soak,
+        }),
+        Command::Demo => demo::demo(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

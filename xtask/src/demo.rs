@@ -1,0 +1,63 @@
+//! `cargo xtask demo`, `install` and `stop`: the driver running in the Wine prefix for a person
+//! to watch or use.
+
+use anyhow::Result;
+
+use crate::building::{self, Profile};
+use crate::driver_service::DriverService;
+use crate::wine::Wine;
+use crate::{paths, pe_lint, setup, steps};
+
+/// Setup, build, install and start, `evshare.exe demo` with its output on the terminal, then the
+/// driver and the wineserver stopped (also when the demo fails).
+pub fn demo() -> Result<()> {
+    setup::all()?;
+    building::all(Profile::Debug)?;
+    pe_lint::run(&paths::dist_driver())?;
+
+    let wine = Wine::locate()?;
+    steps::heading("start persistent wineserver");
+    let server = wine.start_persistent_server()?;
+    steps::heading("install + start driver");
+    let service = DriverService::new(wine)?;
+    service.install_and_start()?;
+
+    steps::heading("evshare demo");
+    let demo = steps::run(service.cli().arg("demo"));
+
+    steps::heading("stop driver");
+    let stopped = service.stop();
+    steps::heading("stop wineserver");
+    let server_stopped = server.stop();
+    demo?;
+    stopped?;
+    server_stopped
+}
+
+/// Starts the persistent wineserver, installs and starts the driver, and leaves both running.
+pub fn install() -> Result<()> {
+    let wine = Wine::locate()?;
+    let service = DriverService::new(wine.clone())?;
+    steps::heading("start persistent wineserver");
+    let server = wine.start_persistent_server()?;
+    steps::heading("install + start driver");
+    service.install_and_start()?;
+    server.keep_running();
+    steps::note(&format!(
+        "the driver runs in the prefix {}; `cargo xtask stop` stops it and the wineserver",
+        wine.prefix.display()
+    ));
+    Ok(())
+}
+
+/// Stops the driver if it can (a warning if not: it may not be running), then shuts the prefix's
+/// wineserver down, which ends `winedevice.exe` and the driver in any case.
+pub fn stop() -> Result<()> {
+    let wine = Wine::locate()?;
+    steps::heading("stop driver");
+    if let Err(err) = DriverService::new(wine.clone()).and_then(|service| service.stop()) {
+        steps::warn(&format!("could not stop the driver: {err:#}"));
+    }
+    steps::heading("stop wineserver");
+    wine.kill_server()
+}

@@ -1,0 +1,172 @@
+//! `cargo xtask test`: every check the project lives by, in order, stopping at the first failure,
+//! with the Wine end-to-end tests against the real driver last and the driver and wineserver
+//! always stopped at the end. Ends with a table of step, result and duration.
+
+use std::cell::RefCell;
+
+use anyhow::{bail, Context, Result};
+
+use crate::building::{self, cargo, Profile};
+use crate::driver_service::DriverService;
+use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
+use crate::steps::{self, Report};
+use crate::wine::{ServerGuard, Wine};
+use crate::{layout, pe_lint, setup};
+
+/// A step that needs nothing from the steps before it.
+type Step = fn() -> Result<()>;
+
+/// Which parts of the suite to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only what the end-to-end tests need: setup, build, lint, Wine, the e2e tests.
+    pub e2e_only: bool,
+    /// Everything that does not run Wine.
+    pub host_only: bool,
+    /// Also run the soak tests (`EVSHARE_SOAK=1` for the e2e tests).
+    pub soak: bool,
+}
+
+/// Runs the suite; fails if any step failed.
+pub fn run(options: Options) -> Result<()> {
+    let mut report = Report::default();
+    let log = RefCell::new(setup::Log::default());
+    let static_checks = !options.e2e_only;
+
+    report.run("setup: toolchain", || {
+        setup::toolchain(&mut log.borrow_mut())
+    });
+    let host_steps: [(&str, Step); 5] = [
+        ("cargo fmt --check", fmt),
+        ("host unit tests", host_tests),
+        ("clippy: host crates", clippy_host),
+        ("clippy: driver (msvc)", clippy_driver),
+        ("clippy: user side (gnu)", clippy_user),
+    ];
+    for (name, step) in host_steps {
+        if static_checks {
+            report.run(name, step);
+        } else {
+            report.skip(name);
+        }
+    }
+    report.run("build", || building::all(Profile::Debug));
+    report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    if static_checks {
+        report.run("layout", layout::run);
+    } else {
+        report.skip("layout");
+    }
+
+    if options.host_only {
+        for name in [
+            "setup: Wine prefix",
+            "start wineserver",
+            "install + start driver",
+            "e2e tests under Wine",
+        ] {
+            report.skip(name);
+        }
+    } else {
+        wine_steps(&mut report, &log, options.soak);
+    }
+
+    log.borrow().print_summary();
+    eprintln!("\n{}", report.render());
+    if report.failed() {
+        bail!("cargo xtask test failed");
+    }
+    Ok(())
+}
+
+/// The prefix, the persistent server, the driver, the e2e tests, then the clean-up, which runs
+/// whatever happened before it.
+fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
+    report.run("setup: Wine prefix", || {
+        setup::prefix(&mut log.borrow_mut())
+    });
+    let mut wine = None;
+    let mut server: Option<ServerGuard> = None;
+    report.run("start wineserver", || {
+        let located = Wine::locate()?;
+        server = Some(located.start_persistent_server()?);
+        wine = Some(located);
+        Ok(())
+    });
+    let mut service = None;
+    report.run("install + start driver", || {
+        let installed = DriverService::new(wine.clone().context("Wine was not located")?)?;
+        installed.install_and_start()?;
+        service = Some(installed);
+        Ok(())
+    });
+    report.run("e2e tests under Wine", || {
+        e2e_tests(wine.as_ref().context("Wine was not located")?, soak)
+    });
+    if let Some(service) = &service {
+        report.run_always("stop driver", || service.stop());
+    }
+    if let Some(server) = server {
+        report.run_always("stop wineserver", || server.stop());
+    }
+}
+
+fn fmt() -> Result<()> {
+    steps::run(cargo().args(["fmt", "--all", "--check"]))
+}
+
+/// `cargo test` of the workspace's default members (the host-buildable crates).
+fn host_tests() -> Result<()> {
+    steps::run(cargo().arg("test"))
+}
+
+fn clippy_host() -> Result<()> {
+    steps::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
+}
+
+fn clippy_driver() -> Result<()> {
+    steps::run(cargo().args([
+        "clippy",
+        "--target",
+        DRIVER_TARGET,
+        "--profile",
+        "driver",
+        "-p",
+        "evshare-driver",
+        "-p",
+        "evshare-km",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn clippy_user() -> Result<()> {
+    steps::run(cargo().args([
+        "clippy",
+        "--target",
+        USER_TARGET,
+        "-p",
+        "evshare",
+        "-p",
+        "evshare-cli",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+/// The client library's tests, run under Wine by cargo's runner (`tools/wine-run`), against the
+/// driver the harness installed (`EVSHARE_E2E=1` tells them so).
+fn e2e_tests(wine: &Wine, soak: bool) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["test", "--target", USER_TARGET, "-p", "evshare"])
+        .args(["--", "--test-threads=1"])
+        .env("WINEPREFIX", &wine.prefix)
+        .env("EVSHARE_E2E", "1");
+    if soak {
+        cmd.env("EVSHARE_SOAK", "1");
+    }
+    steps::run(&mut cmd)
+}

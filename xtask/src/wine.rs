@@ -1,0 +1,245 @@
+//! Wine: finding it, the prefix, the persistent `wineserver` that keeps the driver alive, and
+//! running Windows programs (always through `tools/wine-run`, the same launcher cargo uses).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::paths;
+use crate::steps;
+
+/// Where Debian's `wine64` package puts the 64-bit loader.
+const WINE64: &str = "/usr/lib/wine/wine64";
+/// Where Debian's Wine packages put the `wineserver` launcher.
+const WINESERVER: &str = "/usr/lib/wine/wineserver";
+/// `wineserver -p` exits with this when a server already runs for the prefix.
+const WINESERVER_ALREADY_RUNNING: i32 = 2;
+
+/// A located Wine installation and the prefix the harness uses.
+#[derive(Debug, Clone)]
+pub struct Wine {
+    /// The 64-bit loader.
+    pub wine64: PathBuf,
+    /// The `wineserver` launcher.
+    pub wineserver: PathBuf,
+    /// The prefix: `$WINEPREFIX` when set, else `<repo>/target/wine/prefix`.
+    pub prefix: PathBuf,
+}
+
+impl Wine {
+    /// Finds Wine, or explains how to get it.
+    pub fn locate() -> Result<Self> {
+        let wine64 = find_wine64().context(
+            "wine64 not found (looked at /usr/lib/wine/wine64 and PATH): run `cargo xtask setup`",
+        )?;
+        let wineserver = find_program(WINESERVER, "wineserver").context(
+            "wineserver not found (looked at /usr/lib/wine/wineserver and PATH): run `cargo xtask setup`",
+        )?;
+        Ok(Wine {
+            wine64,
+            wineserver,
+            prefix: prefix(),
+        })
+    }
+
+    /// True when `wineboot --init` has completed for the prefix.
+    pub fn prefix_exists(&self) -> bool {
+        self.prefix.join("system.reg").is_file()
+    }
+
+    /// The prefix's `C:\windows\system32`.
+    pub fn system32(&self) -> PathBuf {
+        self.prefix.join("drive_c/windows/system32")
+    }
+
+    /// `wine64 ARGS…` with the harness's environment, bypassing `tools/wine-run` (which refuses
+    /// an unprepared prefix). Only for preparing the prefix.
+    pub fn wine64_command(&self) -> Command {
+        let mut cmd = Command::new(&self.wine64);
+        self.apply_env(&mut cmd);
+        cmd
+    }
+
+    /// `tools/wine-run PROGRAM`: runs a Windows program in the prepared prefix.
+    pub fn run_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(paths::wine_run_script());
+        self.apply_env(&mut cmd);
+        cmd.arg(program);
+        cmd
+    }
+
+    /// `wineserver ARGS…` for the prefix.
+    pub fn wineserver_command(&self) -> Command {
+        let mut cmd = Command::new(&self.wineserver);
+        self.apply_env(&mut cmd);
+        cmd
+    }
+
+    fn apply_env(&self, cmd: &mut Command) {
+        cmd.env("WINEPREFIX", &self.prefix);
+        if std::env::var_os("WINEDEBUG").is_none() {
+            cmd.env("WINEDEBUG", "-all");
+        }
+    }
+
+    /// Fails unless the prefix is ready for `tools/wine-run`.
+    pub fn require_prefix(&self) -> Result<()> {
+        if !self.prefix_exists() {
+            bail!(
+                "no Wine prefix at {}: run `cargo xtask setup`",
+                self.prefix.display()
+            );
+        }
+        if !self.system32().join("bcryptprimitives.dll").is_file() {
+            bail!(
+                "the Wine prefix {} lacks the ProcessPrng shim: run `cargo xtask setup`",
+                self.prefix.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Starts a persistent `wineserver` for the prefix, so that the driver (which lives in
+    /// `winedevice.exe`) survives between the programs that use it. A server already running for
+    /// the prefix (left by an interrupted run, or not persistent) is shut down first, so every
+    /// run starts from a fresh kernel. The returned guard shuts the server down when dropped.
+    pub fn start_persistent_server(&self) -> Result<ServerGuard> {
+        let status = steps::status(self.wineserver_command().arg("-p"))?;
+        if status.code() == Some(WINESERVER_ALREADY_RUNNING) {
+            steps::note("a wineserver already runs for this prefix: restarting it, persistent");
+            self.kill_server()?;
+            let mut cmd = self.wineserver_command();
+            steps::run(cmd.arg("-p"))?;
+        } else if !status.success() {
+            bail!("`wineserver -p` failed ({status})");
+        }
+        Ok(ServerGuard {
+            wine: Some(self.clone()),
+        })
+    }
+
+    /// Shuts the prefix's wineserver down (and with it `winedevice.exe` and the driver), and
+    /// waits until it has gone. Succeeds if no server was running.
+    pub fn kill_server(&self) -> Result<()> {
+        // `-k` fails when there is no server: that is the state we want.
+        let _ = steps::captured(self.wineserver_command().arg("-k"), "stopping wineserver")?;
+        self.wait_for_server(Duration::from_secs(60))
+    }
+
+    /// Waits (`wineserver -w`) until the prefix's wineserver has exited, at most `limit`.
+    pub fn wait_for_server(&self, limit: Duration) -> Result<()> {
+        let mut cmd = self.wineserver_command();
+        cmd.arg("-w").stdin(Stdio::null());
+        steps::note(&format!("$ {}", steps::display(&cmd)));
+        let spinner = steps::spinner("waiting for wineserver to exit");
+        let mut child = cmd.spawn().context("could not start `wineserver -w`")?;
+        let start = Instant::now();
+        let outcome = loop {
+            if child.try_wait()?.is_some() {
+                break Ok(());
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(anyhow::anyhow!(
+                    "the wineserver of {} still runs after {}s",
+                    self.prefix.display(),
+                    limit.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        spinner.finish_and_clear();
+        outcome
+    }
+}
+
+/// Shuts the persistent wineserver down when dropped, also on an error or a panic.
+#[derive(Debug)]
+pub struct ServerGuard {
+    wine: Option<Wine>,
+}
+
+impl ServerGuard {
+    /// Leaves the server running after the harness exits (for `cargo xtask install`).
+    pub fn keep_running(mut self) {
+        self.wine = None;
+    }
+
+    /// Shuts the server down now, reporting failure.
+    pub fn stop(mut self) -> Result<()> {
+        match self.wine.take() {
+            Some(wine) => wine.kill_server(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        if let Some(wine) = self.wine.take() {
+            steps::heading("stop wineserver");
+            if let Err(err) = wine.kill_server() {
+                steps::warn(&format!("{err:#}"));
+            }
+        }
+    }
+}
+
+/// The prefix: `$WINEPREFIX` (made absolute) when set, else `<repo>/target/wine/prefix`.
+pub fn prefix() -> PathBuf {
+    match std::env::var_os("WINEPREFIX") {
+        Some(prefix) if !prefix.is_empty() => paths::absolute(Path::new(&prefix)),
+        _ => paths::repo_root().join("target/wine/prefix"),
+    }
+}
+
+/// The Windows name of a Linux path: Wine maps `/` to drive `Z:`.
+pub fn windows_path(path: &Path) -> String {
+    let absolute = paths::absolute(path);
+    format!("Z:{}", absolute.to_string_lossy().replace('/', "\\"))
+}
+
+/// The wine64 loader, if installed.
+pub fn find_wine64() -> Option<PathBuf> {
+    find_program(WINE64, "wine64")
+}
+
+/// `preferred` if it is an executable file, else `name` on `PATH`.
+pub fn find_program(preferred: &str, name: &str) -> Option<PathBuf> {
+    let preferred = Path::new(preferred);
+    if is_executable(preferred) {
+        return Some(preferred.to_path_buf());
+    }
+    find_on_path(name)
+}
+
+/// `name` on `PATH`, if it is there.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .map(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linux_paths_map_to_drive_z() {
+        assert_eq!(
+            windows_path(Path::new("/work/main/target/evshare/evshare.sys")),
+            r"Z:\work\main\target\evshare\evshare.sys"
+        );
+    }
+}
