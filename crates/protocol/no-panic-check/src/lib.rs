@@ -1,0 +1,187 @@
+//! Every protocol entry point the driver calls, exported so the linker keeps them, in a DLL
+//! whose panic handler references a symbol that does not exist: the DLL links only if the
+//! optimiser removed every panic path, i.e. if no input can make these functions panic.
+//!
+//! `Display` impls are left out on purpose: the driver does not format errors.
+
+#![no_std]
+
+use core::slice;
+use evshare_protocol::names::{self, ResolvedName, MAX_INPUT_UNITS};
+use evshare_protocol::request::{self, Request, MAX_REQUEST_LEN};
+use evshare_protocol::{
+    HostKind, Ioctl, ProtocolError, RegisterReply, RegistrationInfo, RejectReason, StatsReply,
+    VersionReply,
+};
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    extern "C" {
+        fn evshare_protocol_panic_path_is_reachable() -> !;
+    }
+    // SAFETY: never called when the check passes; when a panic path exists the link fails
+    // before anything can run.
+    unsafe { evshare_protocol_panic_path_is_reachable() }
+}
+
+/// Entry point, so the DLL links without a CRT.
+#[no_mangle]
+pub extern "system" fn DllMain(_: usize, _: u32, _: usize) -> i32 {
+    1
+}
+
+/// What the driver does with one IOCTL: parse, resolve, encode the reply.
+///
+/// # Safety
+/// `input` and `output` must be valid for `input_len` and `output_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn handle(
+    code: u32,
+    input: *const u8,
+    input_len: usize,
+    output: *mut u8,
+    output_len: usize,
+    session: u32,
+) -> u32 {
+    // SAFETY: the caller guarantees `input` is valid for `input_len` bytes.
+    let input = unsafe { slice::from_raw_parts(input, input_len) };
+    // SAFETY: the caller guarantees `output` is valid for `output_len` bytes.
+    let output = unsafe { slice::from_raw_parts_mut(output, output_len) };
+    let failed = |error: ProtocolError| error.status() ^ error.reject_reason().index() as u32;
+    if let Some(ioctl) = Ioctl::from_code(code) {
+        if let Err(error) = ioctl.check_output_len(output_len) {
+            return failed(error);
+        }
+    }
+    let request = match request::parse(code, input) {
+        Ok(request) => request,
+        Err(error) => return failed(error),
+    };
+    let written = match request {
+        Request::RegisterByName { mode, name_bytes } => {
+            let mut units = [0_u16; MAX_INPUT_UNITS];
+            let resolved = match names::decode_wire_name(name_bytes, &mut units)
+                .and_then(|units| names::resolve(units, session))
+            {
+                Ok(resolved) => resolved,
+                Err(error) => return failed(error.into()),
+            };
+            let info = RegistrationInfo {
+                owner_pid: 4,
+                id: 1,
+                mode,
+                signals_sent: 0,
+                resolved,
+            };
+            let _ = info.encode(output);
+            RegisterReply {
+                session_id: session,
+                id: 1,
+                resolved,
+            }
+            .encode(output)
+        }
+        Request::QueryStats { pid } => StatsReply {
+            host: HostKind::Wine,
+            live_registrations: 0,
+            live_for_pid: pid,
+            open_handles: 1,
+            registrations_total: 0,
+            signals_sent: 0,
+            rejected: [0; evshare_protocol::stats::REJECT_REASONS],
+        }
+        .encode(output),
+        Request::QueryVersion => VersionReply {
+            host: HostKind::Windows,
+            driver_version: [0, 1, 0],
+            max_registrations: 1,
+        }
+        .encode(output),
+        other => {
+            let mut again = [0_u8; MAX_REQUEST_LEN];
+            request::encode(&other, &mut again).map(|(_, len)| len)
+        }
+    };
+    match written {
+        Ok(len) => len as u32 ^ RejectReason::from_status(code).index() as u32,
+        Err(error) => failed(error),
+    }
+}
+
+/// What the client does with a reply.
+///
+/// # Safety
+/// `bytes` must be valid for `len` bytes and 2-aligned.
+#[no_mangle]
+pub unsafe extern "C" fn parse_replies(bytes: *const u8, len: usize) -> u64 {
+    // SAFETY: the caller guarantees `bytes` is valid for `len` bytes.
+    let bytes_slice = unsafe { slice::from_raw_parts(bytes, len) };
+    // SAFETY: the caller guarantees `bytes` is 2-aligned and valid for `len` bytes.
+    let units = unsafe { slice::from_raw_parts(bytes.cast::<u16>(), len / 2) };
+    let mut seen = 0_u64;
+    if let Ok(reply) = RegisterReply::parse(bytes_slice) {
+        seen ^= reply.resolved.leaf().len() as u64;
+    }
+    if let Ok(reply) = RegistrationInfo::parse(bytes_slice) {
+        seen ^= reply.signals_sent;
+    }
+    if let Ok(reply) = StatsReply::parse(bytes_slice) {
+        seen ^= reply.rejected_for(RejectReason::Other);
+    }
+    if let Ok(reply) = VersionReply::parse(bytes_slice) {
+        seen ^= u64::from(reply.max_registrations);
+    }
+    if let Some(name) = ResolvedName::from_units(units) {
+        seen ^= name.as_units().len() as u64;
+    }
+    seen
+}
+
+// Without a CRT the compiler's memory intrinsics need definitions of their own. Byte loops
+// through volatile accesses, so they are not turned back into calls to themselves.
+
+/// `memset` for the link.
+///
+/// # Safety
+/// As C's `memset`.
+#[no_mangle]
+pub unsafe extern "C" fn memset(to: *mut u8, value: i32, len: usize) -> *mut u8 {
+    for i in 0..len {
+        // SAFETY: the caller guarantees `to` is valid for `len` bytes.
+        unsafe { to.add(i).write_volatile(value as u8) };
+    }
+    to
+}
+
+/// `memcpy` for the link.
+///
+/// # Safety
+/// As C's `memcpy`.
+#[no_mangle]
+pub unsafe extern "C" fn memcpy(to: *mut u8, from: *const u8, len: usize) -> *mut u8 {
+    for i in 0..len {
+        // SAFETY: the caller guarantees `from` is readable for `len` bytes.
+        let byte = unsafe { from.add(i).read_volatile() };
+        // SAFETY: the caller guarantees `to` is writable for `len` bytes.
+        unsafe { to.add(i).write_volatile(byte) };
+    }
+    to
+}
+
+/// `memcmp` for the link.
+///
+/// # Safety
+/// As C's `memcmp`.
+#[no_mangle]
+pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, len: usize) -> i32 {
+    for i in 0..len {
+        // SAFETY: the caller guarantees `a` is readable for `len` bytes.
+        let x = unsafe { a.add(i).read_volatile() };
+        // SAFETY: the caller guarantees `b` is readable for `len` bytes.
+        let y = unsafe { b.add(i).read_volatile() };
+        if x != y {
+            return i32::from(x) - i32::from(y);
+        }
+    }
+    0
+}
