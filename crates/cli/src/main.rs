@@ -1,2 +1,37 @@
-//! placeholder
-fn main() {}
+//! `evshare`: install, start, stop and inspect the evshare driver, and run the demo.
+//!
+//! Every failure prints the library's error (cause and fix) followed by its `source()` chain,
+//! and exits with status 1.
+
+mod args;
+#[cfg(windows)]
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    run(cli.command)
+}
+
+#[cfg(windows)]
+fn run(command: args::Command) -> ExitCode {
+    match commands::run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", commands::output::error_chain(error.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn run(_command: args::Command) -> ExitCode {
+    eprintln!(
+        "error: evshare controls a Windows kernel driver; run the Windows build \
+         (x86_64-pc-windows-gnu) on Windows or under Wine"
+    );
+    ExitCode::FAILURE
+}

@@ -1,0 +1,109 @@
+//! The command line: what `evshare` accepts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Share events between the evshare.sys driver and apps: install and control the driver,
+/// inspect it, and run the demo.
+#[derive(Debug, Parser)]
+#[command(name = "evshare", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Copy the driver into System32\drivers and create (or update) the `evshare` service.
+    Install {
+        /// The driver binary [default: evshare.sys next to this program].
+        #[arg(long, value_name = "PATH")]
+        sys: Option<PathBuf>,
+    },
+    /// Load the driver.
+    Start,
+    /// Unload the driver (waits until it has stopped).
+    Stop,
+    /// Stop the driver if it runs, delete the service and remove the installed binary.
+    Uninstall,
+    /// Show the service's state and, when the driver runs, its version and registrations.
+    Status,
+    /// Run the article's scenario: a named event signalled by the driver's timer, then the
+    /// two classic traps (a misspelled name, session vs Global\ names).
+    Demo {
+        /// The driver's timer period, in milliseconds.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
+        period_ms: u32,
+        /// How many signals to receive.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
+    },
+    /// Print the driver's counters: registrations, signals, rejected requests by reason.
+    Stats {
+        /// Also count the live registrations of this process id.
+        #[arg(long)]
+        pid: Option<u32>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("evshare").chain(args.iter().copied()))
+            .map(|cli| cli.command)
+    }
+
+    #[test]
+    fn subcommands_and_defaults() {
+        assert_eq!(parse(&["install"]).unwrap(), Command::Install { sys: None });
+        assert_eq!(
+            parse(&["install", "--sys", r"C:\x\evshare.sys"]).unwrap(),
+            Command::Install {
+                sys: Some(PathBuf::from(r"C:\x\evshare.sys"))
+            }
+        );
+        assert_eq!(parse(&["start"]).unwrap(), Command::Start);
+        assert_eq!(parse(&["stop"]).unwrap(), Command::Stop);
+        assert_eq!(parse(&["uninstall"]).unwrap(), Command::Uninstall);
+        assert_eq!(parse(&["status"]).unwrap(), Command::Status);
+        assert_eq!(
+            parse(&["demo"]).unwrap(),
+            Command::Demo {
+                period_ms: 100,
+                count: 10
+            }
+        );
+        assert_eq!(
+            parse(&["demo", "--period-ms", "20", "--count", "3"]).unwrap(),
+            Command::Demo {
+                period_ms: 20,
+                count: 3
+            }
+        );
+        assert_eq!(parse(&["stats"]).unwrap(), Command::Stats { pid: None });
+        assert_eq!(
+            parse(&["stats", "--pid", "42"]).unwrap(),
+            Command::Stats { pid: Some(42) }
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_before_reaching_the_driver() {
+        assert!(parse(&["demo", "--period-ms", "0"]).is_err());
+        assert!(parse(&["demo", "--period-ms", "3600001"]).is_err());
+        assert!(parse(&["demo", "--count", "0"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+        assert!(parse(&[]).is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,35 @@
+//! `evshare stats`: the driver's counters.
+
+use evshare::{Driver, RejectReason};
+
+use super::output::plural;
+use super::Outcome;
+
+/// `evshare stats [--pid PID]`.
+pub(crate) fn run(pid: Option<u32>) -> Outcome {
+    let driver = Driver::open()?;
+    let stats = driver.stats(pid)?;
+    println!("driver host:          {}", stats.host);
+    println!("live registrations:   {}", stats.live_registrations);
+    if let Some(pid) = pid {
+        println!("  of process {pid:<8} {}", stats.live_for_pid);
+    }
+    println!("registrations made:   {}", stats.registrations_total);
+    println!("signals sent:         {}", stats.signals_sent);
+    println!(
+        "open handles:         {} (this one included)",
+        stats.open_handles
+    );
+    let total: u64 = stats.rejected.iter().sum();
+    println!(
+        "rejected:             {}",
+        plural(total, "request", "requests")
+    );
+    for reason in RejectReason::ALL {
+        let count = stats.rejected_for(reason);
+        if count > 0 {
+            println!("  {:<20} {count}", reason.label());
+        }
+    }
+    Ok(())
+}
