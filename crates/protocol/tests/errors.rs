@@ -54,13 +54,13 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             BadSignalMode { kind: 0, millis: 4 },
             STATUS_INVALID_PARAMETER,
             RejectReason::BadParameter,
-            "on-demand",
+            "on-demand signal mode needs millis 0, got 4",
         ),
         (
             BadSignalMode { kind: 1, millis: 0 },
             STATUS_INVALID_PARAMETER,
             RejectReason::BadParameter,
-            "periodic",
+            "a period of 1..=3600000 ms, got 0",
         ),
         (
             BadSignalMode {
@@ -69,7 +69,7 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             },
             STATUS_INVALID_PARAMETER,
             RejectReason::BadParameter,
-            "one-shot",
+            "a delay of 0..=3600000 ms, got 3600001",
         ),
         (
             BadSignalMode { kind: 9, millis: 0 },
@@ -182,4 +182,22 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
         RejectReason::from_status(other_session.status()),
         RejectReason::AccessDenied
     );
+}
+
+#[test]
+fn small_types_display_for_people() {
+    use evshare_protocol::{Ioctl, Namespace, SignalMode};
+    assert_eq!(Ioctl::RegisterByName.to_string(), "REGISTER_BY_NAME");
+    assert_eq!(SignalMode::OnDemand.to_string(), "on demand");
+    assert_eq!(
+        SignalMode::Periodic { period_ms: 20 }.to_string(),
+        "every 20 ms"
+    );
+    assert_eq!(
+        SignalMode::OneShot { delay_ms: 5 }.to_string(),
+        "once after 5 ms"
+    );
+    assert_eq!(RejectReason::NameNotFound.to_string(), "name not found");
+    assert_eq!(Namespace::Global.to_string(), "global");
+    assert_eq!(Namespace::Session(3).to_string(), "session 3");
 }

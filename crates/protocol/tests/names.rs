@@ -545,6 +545,14 @@ fn resolved_names_compare_print_and_hash_by_path() {
     );
     let set: std::collections::HashSet<ResolvedName> = [a, b, c].into_iter().collect();
     assert_eq!(set.len(), 2);
+    let hash = |name: &ResolvedName| {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        hasher.finish()
+    };
+    assert_eq!(hash(&a), hash(&b));
+    assert_ne!(hash(&a), hash(&c));
 }
 
 fn wire(s: &str) -> Vec<u8> {
