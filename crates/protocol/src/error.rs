@@ -1,5 +1,6 @@
 //! What is wrong with a request or a reply, and the NTSTATUS the driver completes it with.
 
+use crate::method::Method;
 use crate::mode::MAX_MILLIS;
 use crate::names::NameError;
 use crate::stats::RejectReason;
@@ -50,12 +51,35 @@ pub enum ProtocolError {
         /// The wire `millis`.
         millis: u32,
     },
+    /// An event kind other than auto-reset (0) or manual-reset (1).
+    BadEventKind {
+        /// The wire `kind`.
+        kind: u32,
+    },
+    /// A scope other than the caller's session (0) or global (1).
+    BadScope {
+        /// The wire `scope`.
+        scope: u32,
+    },
     /// The name is malformed or not one the caller may use.
     Name(NameError),
     /// A reply names a host kind other than Windows (1) or Wine (2).
     UnknownHost {
         /// The wire `host` value.
         host: u32,
+    },
+    /// A reply names a registration method other than 0..=3.
+    UnknownMethod {
+        /// The wire `method` value.
+        method: u32,
+    },
+    /// A reply's fields disagree with its registration method: a name for a method without
+    /// one (or none for a method with one), a name that is not a driver-created one for
+    /// [`Method::DriverNamed`], or a handle for a method other than
+    /// [`Method::DriverHandle`].
+    MethodMismatch {
+        /// The method the reply names.
+        method: Method,
     },
 }
 
@@ -71,7 +95,11 @@ impl ProtocolError {
             ProtocolError::UnsupportedVersion { .. } => status::STATUS_REVISION_MISMATCH,
             ProtocolError::ReservedNotZero
             | ProtocolError::BadSignalMode { .. }
-            | ProtocolError::UnknownHost { .. } => status::STATUS_INVALID_PARAMETER,
+            | ProtocolError::BadEventKind { .. }
+            | ProtocolError::BadScope { .. }
+            | ProtocolError::UnknownHost { .. }
+            | ProtocolError::UnknownMethod { .. }
+            | ProtocolError::MethodMismatch { .. } => status::STATUS_INVALID_PARAMETER,
             ProtocolError::Name(name) => name.status(),
         }
     }
@@ -87,7 +115,11 @@ impl ProtocolError {
             ProtocolError::UnsupportedVersion { .. } => RejectReason::BadVersion,
             ProtocolError::ReservedNotZero
             | ProtocolError::BadSignalMode { .. }
-            | ProtocolError::UnknownHost { .. } => RejectReason::BadParameter,
+            | ProtocolError::BadEventKind { .. }
+            | ProtocolError::BadScope { .. }
+            | ProtocolError::UnknownHost { .. }
+            | ProtocolError::UnknownMethod { .. }
+            | ProtocolError::MethodMismatch { .. } => RejectReason::BadParameter,
             ProtocolError::Name(name) => name.reject_reason(),
         }
     }
@@ -145,10 +177,29 @@ impl core::fmt::Display for ProtocolError {
                      2 = one-shot)"
                 ),
             },
+            ProtocolError::BadEventKind { kind } => write!(
+                f,
+                "unknown event kind {kind} (0 = auto-reset, 1 = manual-reset)"
+            ),
+            ProtocolError::BadScope { scope } => write!(
+                f,
+                "unknown scope {scope} (0 = the caller's session, 1 = global)"
+            ),
             ProtocolError::Name(error) => write!(f, "bad event name: {error}"),
             ProtocolError::UnknownHost { host } => write!(
                 f,
                 "the reply names host kind {host}; only 1 (Windows) and 2 (Wine) exist"
+            ),
+            ProtocolError::UnknownMethod { method } => write!(
+                f,
+                "the reply names registration method {method}; only 0 (by name), 1 (by \
+                 handle), 2 (driver-created) and 3 (driver-created named) exist"
+            ),
+            ProtocolError::MethodMismatch { method } => write!(
+                f,
+                "the reply's name or handle does not fit its registration method ({method}): \
+                 only by-name and driver-created named registrations have a name, and only \
+                 unnamed driver-created ones a handle"
             ),
         }
     }

@@ -7,7 +7,7 @@
 //! through a handle opened read-only.
 
 use crate::error::ProtocolError;
-use crate::reply::{RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+use crate::reply::{HoldersReply, RegisterReply, RegistrationInfo, StatsReply, VersionReply};
 use crate::request;
 
 /// The device type of the evshare control device (custom range `0x8000..=0xFFFF`).
@@ -54,11 +54,19 @@ pub enum Ioctl {
     QueryStats,
     /// `QUERY_REGISTRATION`: what the driver knows about one registration.
     QueryRegistration,
+    /// `REGISTER_BY_HANDLE`: reference an event through the app's own handle and signal it.
+    RegisterByHandle,
+    /// `CREATE_EVENT`: create an unnamed event, hand the app a handle to it, and signal it.
+    CreateEvent,
+    /// `CREATE_NAMED_EVENT`: create a named event (`...\evshare-<leaf>`) and signal it.
+    CreateNamedEvent,
+    /// `QUERY_HOLDERS`: which processes hold live registrations.
+    QueryHolders,
 }
 
 impl Ioctl {
     /// Every IOCTL, in function-number order.
-    pub const ALL: [Ioctl; 7] = [
+    pub const ALL: [Ioctl; 11] = [
         Ioctl::QueryVersion,
         Ioctl::RegisterByName,
         Ioctl::SetSignalMode,
@@ -66,9 +74,13 @@ impl Ioctl {
         Ioctl::Unregister,
         Ioctl::QueryStats,
         Ioctl::QueryRegistration,
+        Ioctl::RegisterByHandle,
+        Ioctl::CreateEvent,
+        Ioctl::CreateNamedEvent,
+        Ioctl::QueryHolders,
     ];
 
-    /// The `CTL_CODE` function number (`0x800..`; `0x807..` are reserved for later).
+    /// The `CTL_CODE` function number (`0x800..=0x80A`; `0x80B..` are reserved for later).
     pub const fn function(self) -> u32 {
         match self {
             Ioctl::QueryVersion => 0x800,
@@ -78,6 +90,10 @@ impl Ioctl {
             Ioctl::Unregister => 0x804,
             Ioctl::QueryStats => 0x805,
             Ioctl::QueryRegistration => 0x806,
+            Ioctl::RegisterByHandle => 0x807,
+            Ioctl::CreateEvent => 0x808,
+            Ioctl::CreateNamedEvent => 0x809,
+            Ioctl::QueryHolders => 0x80A,
         }
     }
 
@@ -116,41 +132,65 @@ impl Ioctl {
             Ioctl::Unregister => "UNREGISTER",
             Ioctl::QueryStats => "QUERY_STATS",
             Ioctl::QueryRegistration => "QUERY_REGISTRATION",
+            Ioctl::RegisterByHandle => "REGISTER_BY_HANDLE",
+            Ioctl::CreateEvent => "CREATE_EVENT",
+            Ioctl::CreateNamedEvent => "CREATE_NAMED_EVENT",
+            Ioctl::QueryHolders => "QUERY_HOLDERS",
         }
     }
 
     /// Whether the IOCTL changes driver state (and so needs [`FILE_WRITE_DATA`]).
     pub const fn changes_state(self) -> bool {
         match self {
-            Ioctl::RegisterByName | Ioctl::SetSignalMode | Ioctl::Signal | Ioctl::Unregister => {
-                true
-            }
-            Ioctl::QueryVersion | Ioctl::QueryStats | Ioctl::QueryRegistration => false,
+            Ioctl::RegisterByName
+            | Ioctl::SetSignalMode
+            | Ioctl::Signal
+            | Ioctl::Unregister
+            | Ioctl::RegisterByHandle
+            | Ioctl::CreateEvent
+            | Ioctl::CreateNamedEvent => true,
+            Ioctl::QueryVersion
+            | Ioctl::QueryStats
+            | Ioctl::QueryRegistration
+            | Ioctl::QueryHolders => false,
         }
     }
 
     /// The size of the fixed part of the request (the whole request except `REGISTER_BY_NAME`'s
-    /// name).
+    /// name and `CREATE_NAMED_EVENT`'s leaf).
     pub const fn request_fixed_len(self) -> usize {
         match self {
-            Ioctl::QueryVersion => request::HEADER_LEN,
+            Ioctl::QueryVersion | Ioctl::QueryHolders => request::HEADER_LEN,
             Ioctl::RegisterByName => request::REGISTER_BY_NAME_FIXED_LEN,
             Ioctl::SetSignalMode => request::SET_SIGNAL_MODE_LEN,
             Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration => {
                 request::REGISTRATION_REQUEST_LEN
             }
             Ioctl::QueryStats => request::STATS_REQUEST_LEN,
+            Ioctl::RegisterByHandle => request::REGISTER_BY_HANDLE_LEN,
+            Ioctl::CreateEvent => request::CREATE_EVENT_LEN,
+            Ioctl::CreateNamedEvent => request::CREATE_NAMED_EVENT_FIXED_LEN,
         }
+    }
+
+    /// Whether the request has a variable-size tail after its fixed part (`REGISTER_BY_NAME`'s
+    /// name, `CREATE_NAMED_EVENT`'s leaf).
+    pub const fn request_has_tail(self) -> bool {
+        matches!(self, Ioctl::RegisterByName | Ioctl::CreateNamedEvent)
     }
 
     /// The size of the reply, or 0 if the IOCTL has none.
     pub const fn reply_len(self) -> usize {
         match self {
             Ioctl::QueryVersion => VersionReply::LEN,
-            Ioctl::RegisterByName => RegisterReply::LEN,
+            Ioctl::RegisterByName
+            | Ioctl::RegisterByHandle
+            | Ioctl::CreateEvent
+            | Ioctl::CreateNamedEvent => RegisterReply::LEN,
             Ioctl::SetSignalMode | Ioctl::Signal | Ioctl::Unregister => 0,
             Ioctl::QueryStats => StatsReply::LEN,
             Ioctl::QueryRegistration => RegistrationInfo::LEN,
+            Ioctl::QueryHolders => HoldersReply::LEN,
         }
     }
 
@@ -198,6 +238,10 @@ mod tests {
             (Ioctl::Unregister, 0x8E5E_A010, "UNREGISTER"),
             (Ioctl::QueryStats, 0x8E5E_6014, "QUERY_STATS"),
             (Ioctl::QueryRegistration, 0x8E5E_6018, "QUERY_REGISTRATION"),
+            (Ioctl::RegisterByHandle, 0x8E5E_A01C, "REGISTER_BY_HANDLE"),
+            (Ioctl::CreateEvent, 0x8E5E_A020, "CREATE_EVENT"),
+            (Ioctl::CreateNamedEvent, 0x8E5E_A024, "CREATE_NAMED_EVENT"),
+            (Ioctl::QueryHolders, 0x8E5E_6028, "QUERY_HOLDERS"),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, code, name) in expected {
@@ -218,6 +262,10 @@ mod tests {
         }
         assert!(Ioctl::Signal.changes_state());
         assert!(!Ioctl::QueryRegistration.changes_state());
+        assert!(Ioctl::RegisterByHandle.changes_state());
+        assert!(Ioctl::CreateEvent.changes_state());
+        assert!(Ioctl::CreateNamedEvent.changes_state());
+        assert!(!Ioctl::QueryHolders.changes_state());
     }
 
     #[test]
@@ -234,24 +282,65 @@ mod tests {
                 assert_eq!(Ioctl::from_code(wrong), None, "{wrong:#x}");
             }
         }
-        assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x807, 0, 2)), None);
+        // The next functions are reserved: neither access makes them a code.
+        for access in [1, 2] {
+            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x80B, 0, access)), None);
+        }
+        assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x7FF, 0, 1)), None);
     }
 
     #[test]
     fn output_check_uses_the_reply_size() {
-        assert_eq!(Ioctl::QueryVersion.reply_len(), 24);
-        assert_eq!(Ioctl::RegisterByName.reply_len(), 536);
-        assert_eq!(Ioctl::QueryStats.reply_len(), 168);
-        assert_eq!(Ioctl::QueryRegistration.reply_len(), 552);
-        assert_eq!(Ioctl::Signal.reply_len(), 0);
-        assert_eq!(Ioctl::Signal.check_output_len(0), Ok(()));
-        assert_eq!(Ioctl::QueryStats.check_output_len(168), Ok(()));
-        assert_eq!(
-            Ioctl::QueryStats.check_output_len(167),
-            Err(ProtocolError::OutputTooSmall {
-                needed: 168,
-                got: 167
-            })
-        );
+        let expected = [
+            (Ioctl::QueryVersion, 24),
+            (Ioctl::RegisterByName, 544),
+            (Ioctl::SetSignalMode, 0),
+            (Ioctl::Signal, 0),
+            (Ioctl::Unregister, 0),
+            (Ioctl::QueryStats, 216),
+            (Ioctl::QueryRegistration, 552),
+            (Ioctl::RegisterByHandle, 544),
+            (Ioctl::CreateEvent, 544),
+            (Ioctl::CreateNamedEvent, 544),
+            (Ioctl::QueryHolders, 648),
+        ];
+        assert_eq!(expected.map(|(ioctl, _)| ioctl), Ioctl::ALL);
+        for (ioctl, len) in expected {
+            assert_eq!(ioctl.reply_len(), len, "{ioctl}");
+            assert_eq!(ioctl.check_output_len(len), Ok(()), "{ioctl}");
+            assert_eq!(ioctl.check_output_len(len + 1), Ok(()), "{ioctl}");
+            if len > 0 {
+                assert_eq!(
+                    ioctl.check_output_len(len - 1),
+                    Err(ProtocolError::OutputTooSmall {
+                        needed: len,
+                        got: len - 1
+                    }),
+                    "{ioctl}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn request_fixed_parts_are_the_documented_sizes() {
+        let expected = [
+            (Ioctl::QueryVersion, 8, false),
+            (Ioctl::RegisterByName, 20, true),
+            (Ioctl::SetSignalMode, 24, false),
+            (Ioctl::Signal, 16, false),
+            (Ioctl::Unregister, 16, false),
+            (Ioctl::QueryStats, 16, false),
+            (Ioctl::QueryRegistration, 16, false),
+            (Ioctl::RegisterByHandle, 24, false),
+            (Ioctl::CreateEvent, 24, false),
+            (Ioctl::CreateNamedEvent, 28, true),
+            (Ioctl::QueryHolders, 8, false),
+        ];
+        assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
+        for (ioctl, len, tail) in expected {
+            assert_eq!(ioctl.request_fixed_len(), len, "{ioctl}");
+            assert_eq!(ioctl.request_has_tail(), tail, "{ioctl}");
+        }
     }
 }

@@ -6,7 +6,10 @@
 //! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
 //! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
 //! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
-//! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session.
+//! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session,
+//!   and the name of an event the driver creates.
+//! - [`created`]: the kind and scope of an event the driver creates.
+//! - [`method`]: how a registration was made (by name, by handle, driver-created).
 //! - [`mode`]: how the driver signals a registered event.
 //! - [`error`], [`status`], [`stats`]: what is wrong with a request, the NTSTATUS it gets, and
 //!   the rejection counter it bumps.
@@ -34,8 +37,10 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod created;
 pub mod error;
 pub mod ioctl;
+pub mod method;
 pub mod mode;
 pub mod names;
 pub mod reply;
@@ -44,11 +49,15 @@ pub mod stats;
 pub mod status;
 mod wire;
 
+pub use created::{EventKind, Scope};
 pub use error::ProtocolError;
 pub use ioctl::Ioctl;
+pub use method::Method;
 pub use mode::SignalMode;
 pub use names::{NameError, Namespace, ResolvedName};
-pub use reply::{HostKind, RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+pub use reply::{
+    Holder, HoldersReply, HostKind, RegisterReply, RegistrationInfo, StatsReply, VersionReply,
+};
 pub use request::Request;
 pub use stats::RejectReason;
 

@@ -4,7 +4,7 @@
 use crate::status;
 
 /// How many rejection counters there are (the length of `StatsReply::rejected`).
-pub const REJECT_REASONS: usize = 16;
+pub const REJECT_REASONS: usize = 20;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +42,14 @@ pub enum RejectReason {
     OutputTooSmall = 14,
     /// Any other failure.
     Other = 15,
+    /// A driver-created named event's name already exists (the driver never opens it).
+    NameCollision = 16,
+    /// The handle value is not valid in the caller's process.
+    InvalidHandle = 17,
+    /// The handle refers to an object that is not an event (`REGISTER_BY_HANDLE`).
+    NotAnEventHandle = 18,
+    /// The handle lacks `EVENT_MODIFY_STATE` (`REGISTER_BY_HANDLE`).
+    HandleAccessDenied = 19,
 }
 
 impl RejectReason {
@@ -63,6 +71,10 @@ impl RejectReason {
         RejectReason::OutOfMemory,
         RejectReason::OutputTooSmall,
         RejectReason::Other,
+        RejectReason::NameCollision,
+        RejectReason::InvalidHandle,
+        RejectReason::NotAnEventHandle,
+        RejectReason::HandleAccessDenied,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -94,6 +106,10 @@ impl RejectReason {
             RejectReason::OutOfMemory => "out of memory",
             RejectReason::OutputTooSmall => "output too small",
             RejectReason::Other => "other",
+            RejectReason::NameCollision => "name collision",
+            RejectReason::InvalidHandle => "invalid handle",
+            RejectReason::NotAnEventHandle => "handle not an event",
+            RejectReason::HandleAccessDenied => "handle access denied",
         }
     }
 
@@ -101,10 +117,14 @@ impl RejectReason {
     /// than from a [`ProtocolError`](crate::ProtocolError) (which knows its own reason through
     /// [`ProtocolError::reject_reason`](crate::ProtocolError::reject_reason)).
     ///
-    /// `STATUS_ACCESS_DENIED` maps to [`AccessDenied`](Self::AccessDenied): only the name
-    /// rules know that a denial was about another session's directory. Both "not found"
-    /// statuses map to [`NameNotFound`](Self::NameNotFound); any status without a reason of
-    /// its own (success included) maps to [`Other`](Self::Other).
+    /// `STATUS_ACCESS_DENIED` maps to [`AccessDenied`](Self::AccessDenied) and
+    /// `STATUS_OBJECT_TYPE_MISMATCH` to [`NotAnEvent`](Self::NotAnEvent): only the name rules
+    /// know that a denial was about another session's directory, and only the driver knows
+    /// that a denial or a type mismatch was about a handle the app passed to
+    /// `REGISTER_BY_HANDLE`, so it counts [`HandleAccessDenied`](Self::HandleAccessDenied)
+    /// and [`NotAnEventHandle`](Self::NotAnEventHandle) itself. Both "not found" statuses map
+    /// to [`NameNotFound`](Self::NameNotFound); any status without a reason of its own
+    /// (success included) maps to [`Other`](Self::Other).
     pub fn from_status(status: u32) -> RejectReason {
         match status {
             status::STATUS_INVALID_BUFFER_SIZE => RejectReason::BadBufferSize,
@@ -125,6 +145,8 @@ impl RejectReason {
                 RejectReason::OutOfMemory
             }
             status::STATUS_BUFFER_TOO_SMALL => RejectReason::OutputTooSmall,
+            status::STATUS_OBJECT_NAME_COLLISION => RejectReason::NameCollision,
+            status::STATUS_INVALID_HANDLE => RejectReason::InvalidHandle,
             _ => RejectReason::Other,
         }
     }
@@ -174,7 +196,9 @@ mod tests {
             (STATUS_INSUFFICIENT_RESOURCES, OutOfMemory),
             (STATUS_NO_MEMORY, OutOfMemory),
             (STATUS_BUFFER_TOO_SMALL, OutputTooSmall),
-            (STATUS_INVALID_HANDLE, Other),
+            (STATUS_OBJECT_NAME_COLLISION, NameCollision),
+            (STATUS_INVALID_HANDLE, InvalidHandle),
+            (STATUS_NOT_IMPLEMENTED, Other),
             (STATUS_UNSUCCESSFUL, Other),
             (STATUS_SUCCESS, Other),
         ];

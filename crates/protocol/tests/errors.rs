@@ -9,10 +9,10 @@ fn every_protocol_error_has_its_status_reason_and_message() {
     use ProtocolError::*;
     let cases: Vec<(ProtocolError, u32, RejectReason, &str)> = vec![
         (
-            UnknownIoctl { code: 0x8E5E_A01C },
+            UnknownIoctl { code: 0x8E5E_A02C },
             STATUS_INVALID_DEVICE_REQUEST,
             RejectReason::UnknownIoctl,
-            "0x8E5EA01C",
+            "0x8E5EA02C",
         ),
         (
             InputTooShort { needed: 16, got: 3 },

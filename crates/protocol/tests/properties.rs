@@ -3,7 +3,9 @@
 
 use evshare_protocol::names::{resolve, NameError, Namespace, ResolvedName, MAX_LEAF_UNITS};
 use evshare_protocol::request::{encode, parse, MAX_REQUEST_LEN};
-use evshare_protocol::{Ioctl, ProtocolError, Request, SignalMode, PROTOCOL_VERSION};
+use evshare_protocol::{
+    EventKind, Ioctl, ProtocolError, Request, Scope, SignalMode, PROTOCOL_VERSION,
+};
 use proptest::prelude::*;
 
 fn any_code() -> impl Strategy<Value = u32> {
@@ -62,16 +64,34 @@ fn any_wire_name() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A valid leaf of a driver-created event: 1..=64 units of valid UTF-16 without NUL or `\`,
+/// not `.` or `..`.
+fn any_leaf() -> impl Strategy<Value = Vec<u16>> {
+    proptest::collection::vec(
+        any::<char>().prop_filter("no NUL or backslash", |c| !matches!(*c, '\0' | '\\')),
+        1..=32,
+    )
+    .prop_map(|chars| chars.into_iter().collect::<String>())
+    .prop_filter("not . or ..", |leaf| leaf != "." && leaf != "..")
+    .prop_map(|leaf| leaf.encode_utf16().collect())
+}
+
+fn any_kind() -> impl Strategy<Value = EventKind> {
+    proptest::sample::select(EventKind::ALL.to_vec())
+}
+
+fn any_scope() -> impl Strategy<Value = Scope> {
+    proptest::sample::select(Scope::ALL.to_vec())
+}
+
 /// A valid request, encoded: (code, bytes).
 fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
     (
-        0..Ioctl::ALL.len(),
-        any::<u64>(),
-        any::<u32>(),
-        any_mode(),
-        any_wire_name(),
+        (0..Ioctl::ALL.len(), any::<u64>(), any::<u32>(), any_mode()),
+        (any_wire_name(), any_kind(), any_scope(), any_leaf()),
     )
-        .prop_map(|(which, id, pid, mode, name)| {
+        .prop_map(|((which, id, pid, mode), (name, kind, scope, leaf))| {
+            let leaf: Vec<u8> = leaf.iter().flat_map(|unit| unit.to_le_bytes()).collect();
             let request = match Ioctl::ALL[which] {
                 Ioctl::QueryVersion => Request::QueryVersion,
                 Ioctl::RegisterByName => Request::RegisterByName {
@@ -83,6 +103,15 @@ fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
                 Ioctl::Unregister => Request::Unregister { id },
                 Ioctl::QueryStats => Request::QueryStats { pid },
                 Ioctl::QueryRegistration => Request::QueryRegistration { id },
+                Ioctl::RegisterByHandle => Request::RegisterByHandle { handle: id, mode },
+                Ioctl::CreateEvent => Request::CreateEvent { kind, mode },
+                Ioctl::CreateNamedEvent => Request::CreateNamedEvent {
+                    kind,
+                    scope,
+                    mode,
+                    leaf_bytes: &leaf,
+                },
+                Ioctl::QueryHolders => Request::QueryHolders,
             };
             let mut out = [0_u8; MAX_REQUEST_LEN];
             let (code, len) = encode(&request, &mut out).unwrap();

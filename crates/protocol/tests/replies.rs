@@ -4,7 +4,7 @@ use evshare_protocol::names::resolve;
 use evshare_protocol::stats::REJECT_REASONS;
 use evshare_protocol::status::*;
 use evshare_protocol::{
-    HostKind, NameError, ProtocolError, RegisterReply, RegistrationInfo, RejectReason,
+    HostKind, Method, NameError, ProtocolError, RegisterReply, RegistrationInfo, RejectReason,
     ResolvedName, SignalMode, StatsReply, VersionReply,
 };
 
@@ -24,7 +24,9 @@ fn register() -> RegisterReply {
     RegisterReply {
         session_id: 1,
         id: 0xDEAD_BEEF_0000_0001,
-        resolved: name("evt", 1),
+        method: Method::ByName,
+        resolved: Some(name("evt", 1)),
+        handle: 0,
     }
 }
 
@@ -34,7 +36,8 @@ fn registration() -> RegistrationInfo {
         id: 99,
         mode: SignalMode::Periodic { period_ms: 100 },
         signals_sent: 1 << 40,
-        resolved: name(r"Global\événement", 3),
+        method: Method::ByName,
+        resolved: Some(name(r"Global\événement", 3)),
     }
 }
 
@@ -51,6 +54,7 @@ fn stats() -> StatsReply {
         registrations_total: 77,
         signals_sent: 123_456,
         rejected,
+        live_by_method: [7, 0, 1, 2],
     }
 }
 
@@ -77,9 +81,9 @@ fn u64_at(bytes: &[u8], offset: usize) -> u64 {
 #[test]
 fn sizes_are_the_documented_ones() {
     assert_eq!(VersionReply::LEN, 24);
-    assert_eq!(RegisterReply::LEN, 536);
+    assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
-    assert_eq!(StatsReply::LEN, 168);
+    assert_eq!(StatsReply::LEN, 216);
 }
 
 #[test]
@@ -100,7 +104,7 @@ fn register_reply_layout_and_round_trip() {
     assert_eq!(u64_at(&bytes, 8), 0xDEAD_BEEF_0000_0001);
     assert_eq!(u32_at(&bytes, 16) as usize, 2 * path.len());
     assert_eq!(u32_at(&bytes, 20), 0);
-    let units: Vec<u16> = bytes[24..]
+    let units: Vec<u16> = bytes[24..536]
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
         .collect();
@@ -148,6 +152,7 @@ fn stats_reply_layout_and_round_trip() {
         );
     }
     assert_eq!(reply.rejected_for(RejectReason::Other), 16_000);
+    assert_eq!(reply.rejected_for(RejectReason::HandleAccessDenied), 20_000);
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }
 
@@ -264,24 +269,24 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..100].to_vec(),
             InputTooShort {
-                needed: 168,
+                needed: 216,
                 got: 100,
             },
         ),
         (
             "register short",
             register_parse,
-            register[..535].to_vec(),
+            register[..543].to_vec(),
             InputTooShort {
-                needed: 536,
-                got: 535,
+                needed: 544,
+                got: 543,
             },
         ),
         (
-            "register reserved",
+            "register method 4",
             register_parse,
-            patched(register.clone(), 20, &1u32.to_le_bytes()),
-            ReservedNotZero,
+            patched(register.clone(), 20, &4u32.to_le_bytes()),
+            UnknownMethod { method: 4 },
         ),
         (
             "resolved_bytes past the array",
@@ -299,10 +304,12 @@ fn parse_refuses_malformed_replies() {
             Name(NameError::NotUtf16),
         ),
         (
-            "resolved_bytes 0",
+            "resolved_bytes 0 for a method with a name",
             register_parse,
             patched(register.clone(), 16, &0u32.to_le_bytes()),
-            Name(NameError::Empty),
+            MethodMismatch {
+                method: Method::ByName,
+            },
         ),
         // Cutting `\Sessions\1\BaseNamedObjects\evt` to `\Sessions\1\BaseNamedObjects\`.
         (
@@ -327,10 +334,10 @@ fn parse_refuses_malformed_replies() {
             },
         ),
         (
-            "info reserved",
+            "info method 9",
             info_parse,
-            patched(info.clone(), 36, &1u32.to_le_bytes()),
-            ReservedNotZero,
+            patched(info.clone(), 36, &9u32.to_le_bytes()),
+            UnknownMethod { method: 9 },
         ),
         (
             "info version 0",

@@ -2,7 +2,7 @@
 
 use evshare_protocol::request::{encode, name_to_wire, parse, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use evshare_protocol::status::*;
-use evshare_protocol::{Ioctl, NameError, ProtocolError, Request, SignalMode};
+use evshare_protocol::{EventKind, Ioctl, NameError, ProtocolError, Request, Scope, SignalMode};
 
 fn wire(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
@@ -134,6 +134,7 @@ fn every_request_round_trips() {
 /// A valid request of each IOCTL, to break in the tests below.
 fn valid(ioctl: Ioctl) -> Vec<u8> {
     let name = wire("evt");
+    let leaf = wire("leaf");
     let request = match ioctl {
         Ioctl::QueryVersion => Request::QueryVersion,
         Ioctl::RegisterByName => Request::RegisterByName {
@@ -148,6 +149,21 @@ fn valid(ioctl: Ioctl) -> Vec<u8> {
         Ioctl::Unregister => Request::Unregister { id: 5 },
         Ioctl::QueryStats => Request::QueryStats { pid: 5 },
         Ioctl::QueryRegistration => Request::QueryRegistration { id: 5 },
+        Ioctl::RegisterByHandle => Request::RegisterByHandle {
+            handle: 0x44,
+            mode: SignalMode::OnDemand,
+        },
+        Ioctl::CreateEvent => Request::CreateEvent {
+            kind: EventKind::AutoReset,
+            mode: SignalMode::OnDemand,
+        },
+        Ioctl::CreateNamedEvent => Request::CreateNamedEvent {
+            kind: EventKind::ManualReset,
+            scope: Scope::Global,
+            mode: SignalMode::OnDemand,
+            leaf_bytes: &leaf,
+        },
+        Ioctl::QueryHolders => Request::QueryHolders,
     };
     encoded(&request).1
 }
@@ -165,9 +181,9 @@ fn malformed_requests_get_their_error_and_status() {
     let cases: Vec<(&str, u32, Vec<u8>, ProtocolError, u32)> = vec![
         (
             "unknown code",
-            0x8E5E_A01C,
+            0x8E5E_A02C,
             valid(Ioctl::Signal),
-            UnknownIoctl { code: 0x8E5E_A01C },
+            UnknownIoctl { code: 0x8E5E_A02C },
             STATUS_INVALID_DEVICE_REQUEST,
         ),
         (

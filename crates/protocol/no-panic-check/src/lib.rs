@@ -7,11 +7,12 @@
 #![no_std]
 
 use core::slice;
-use evshare_protocol::names::{self, ResolvedName, MAX_INPUT_UNITS};
+use evshare_protocol::method::METHODS;
+use evshare_protocol::names::{self, ResolvedName, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
 use evshare_protocol::request::{self, Request, MAX_REQUEST_LEN};
 use evshare_protocol::{
-    HostKind, Ioctl, ProtocolError, RegisterReply, RegistrationInfo, RejectReason, StatsReply,
-    VersionReply,
+    EventKind, Holder, HoldersReply, HostKind, Ioctl, Method, ProtocolError, RegisterReply,
+    RegistrationInfo, RejectReason, Scope, StatsReply, VersionReply,
 };
 
 #[panic_handler]
@@ -66,20 +67,43 @@ pub unsafe extern "C" fn handle(
                 Ok(resolved) => resolved,
                 Err(error) => return failed(error.into()),
             };
-            let info = RegistrationInfo {
-                owner_pid: 4,
-                id: 1,
-                mode,
-                signals_sent: 0,
-                resolved,
+            registered(output, session, mode, Method::ByName, Some(resolved), 0)
+        }
+        Request::RegisterByHandle { handle, mode } => {
+            registered(output, session, mode, Method::ByHandle, None, 0)
+                .map(|len| len ^ (handle as usize & 1))
+        }
+        Request::CreateEvent { kind, mode } => {
+            let handle = u64::from(kind.manual_reset()) + 4;
+            registered(output, session, mode, Method::DriverHandle, None, handle)
+        }
+        Request::CreateNamedEvent {
+            kind,
+            scope,
+            mode,
+            leaf_bytes,
+        } => {
+            let mut units = [0_u16; MAX_CREATED_LEAF_UNITS];
+            let resolved = match names::decode_wire_leaf(leaf_bytes, &mut units)
+                .and_then(|leaf| names::driver_created(leaf, scope, session))
+            {
+                Ok(resolved) => resolved,
+                Err(error) => return failed(error.into()),
             };
-            let _ = info.encode(output);
-            RegisterReply {
-                session_id: session,
-                id: 1,
-                resolved,
+            let mut win32 = 0_usize;
+            if let Ok(name) = resolved.win32_name(session) {
+                win32 = name.count();
             }
-            .encode(output)
+            let kind = kind.to_wire() as usize ^ win32;
+            registered(
+                output,
+                session,
+                mode,
+                Method::DriverNamed,
+                Some(resolved),
+                0,
+            )
+            .map(|len| len ^ kind)
         }
         Request::QueryStats { pid } => StatsReply {
             host: HostKind::Wine,
@@ -89,8 +113,25 @@ pub unsafe extern "C" fn handle(
             registrations_total: 0,
             signals_sent: 0,
             rejected: [0; evshare_protocol::stats::REJECT_REASONS],
+            live_by_method: [pid; METHODS],
         }
         .encode(output),
+        Request::QueryHolders => {
+            let mut reply = HoldersReply::EMPTY;
+            for pid in 0..session {
+                let mut holder = Holder {
+                    pid,
+                    ..Holder::EMPTY
+                };
+                if let Some(count) = holder.by_method.get_mut(pid as usize % METHODS) {
+                    *count = session;
+                }
+                if reply.push(holder).is_err() {
+                    break;
+                }
+            }
+            reply.encode(output)
+        }
         Request::QueryVersion => VersionReply {
             host: HostKind::Windows,
             driver_version: [0, 1, 0],
@@ -108,6 +149,55 @@ pub unsafe extern "C" fn handle(
     }
 }
 
+/// What the driver answers for a new registration: the `QUERY_REGISTRATION` reply, then the
+/// `RegisterReply` (both into `output`, the second overwriting the first).
+fn registered(
+    output: &mut [u8],
+    session: u32,
+    mode: evshare_protocol::SignalMode,
+    method: Method,
+    resolved: Option<ResolvedName>,
+    handle: u64,
+) -> Result<usize, ProtocolError> {
+    let info = RegistrationInfo {
+        owner_pid: 4,
+        id: 1,
+        mode,
+        signals_sent: 0,
+        method,
+        resolved,
+    };
+    let _ = info.encode(output);
+    RegisterReply {
+        session_id: session,
+        id: 1,
+        method,
+        resolved,
+        handle,
+    }
+    .encode(output)
+}
+
+/// The small wire enums, decoded (the driver decodes them through `parse`, this keeps them in
+/// the check on their own too).
+#[no_mangle]
+pub extern "C" fn decode_enums(value: u32) -> u32 {
+    let mut seen = 0_u32;
+    if let Ok(kind) = EventKind::from_wire(value) {
+        seen ^= kind.to_wire();
+    }
+    if let Ok(scope) = Scope::from_wire(value) {
+        seen ^= u32::from(scope.namespace(value) == evshare_protocol::Namespace::Global);
+    }
+    if let Ok(method) = Method::from_wire(value) {
+        seen ^= method.index() as u32 ^ u32::from(method.has_name());
+    }
+    if let Some(method) = Method::from_index(value as usize) {
+        seen ^= method.to_wire();
+    }
+    seen
+}
+
 /// What the client does with a reply.
 ///
 /// # Safety
@@ -120,19 +210,29 @@ pub unsafe extern "C" fn parse_replies(bytes: *const u8, len: usize) -> u64 {
     let units = unsafe { slice::from_raw_parts(bytes.cast::<u16>(), len / 2) };
     let mut seen = 0_u64;
     if let Ok(reply) = RegisterReply::parse(bytes_slice) {
-        seen ^= reply.resolved.leaf().len() as u64;
+        seen ^= reply.resolved.map_or(0, |name| name.leaf().len() as u64) ^ reply.handle;
     }
     if let Ok(reply) = RegistrationInfo::parse(bytes_slice) {
-        seen ^= reply.signals_sent;
+        seen ^= reply.signals_sent ^ reply.method.index() as u64;
     }
     if let Ok(reply) = StatsReply::parse(bytes_slice) {
-        seen ^= reply.rejected_for(RejectReason::Other);
+        seen ^= reply.rejected_for(RejectReason::HandleAccessDenied);
+        seen ^= u64::from(reply.live_by(Method::DriverNamed));
+    }
+    if let Ok(reply) = HoldersReply::parse(bytes_slice) {
+        for holder in reply.iter() {
+            seen ^= u64::from(holder.live()) ^ u64::from(holder.live_by(Method::ByHandle));
+        }
     }
     if let Ok(reply) = VersionReply::parse(bytes_slice) {
         seen ^= u64::from(reply.max_registrations);
     }
     if let Some(name) = ResolvedName::from_units(units) {
         seen ^= name.as_units().len() as u64;
+        seen ^= name.created_leaf().map_or(0, |leaf| leaf.len() as u64);
+        if let Ok(win32) = name.win32_name(len as u32) {
+            seen ^= win32.fold(0, |sum: u64, unit| sum ^ u64::from(unit));
+        }
     }
     seen
 }

@@ -1,6 +1,6 @@
 //! Why a name is refused.
 
-use super::{MAX_INPUT_UNITS, MAX_LEAF_UNITS};
+use super::{CREATED_PREFIX, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS, MAX_LEAF_UNITS};
 use crate::stats::RejectReason;
 use crate::status;
 
@@ -31,6 +31,15 @@ pub enum NameError {
         /// The caller's own session.
         caller: u32,
     },
+    /// The leaf of a driver-created event is longer than
+    /// [`MAX_CREATED_LEAF_UNITS`].
+    CreatedLeafTooLong {
+        /// The leaf's length in UTF-16 units.
+        units: usize,
+    },
+    /// The leaf of a driver-created event contains a `\`, or is `.` or `..`. (An empty leaf
+    /// is [`Empty`](Self::Empty).)
+    BadCreatedLeaf,
 }
 
 impl NameError {
@@ -40,8 +49,11 @@ impl NameError {
             NameError::Empty
             | NameError::NotUtf16
             | NameError::EmbeddedNul
-            | NameError::BadLeaf => status::STATUS_OBJECT_NAME_INVALID,
-            NameError::TooLong { .. } => status::STATUS_NAME_TOO_LONG,
+            | NameError::BadLeaf
+            | NameError::BadCreatedLeaf => status::STATUS_OBJECT_NAME_INVALID,
+            NameError::TooLong { .. } | NameError::CreatedLeafTooLong { .. } => {
+                status::STATUS_NAME_TOO_LONG
+            }
             NameError::OutsideNamespace => status::STATUS_OBJECT_PATH_INVALID,
             NameError::OtherSession { .. } => status::STATUS_ACCESS_DENIED,
         }
@@ -53,8 +65,11 @@ impl NameError {
             NameError::Empty
             | NameError::NotUtf16
             | NameError::EmbeddedNul
-            | NameError::BadLeaf => RejectReason::BadName,
-            NameError::TooLong { .. } => RejectReason::NameTooLong,
+            | NameError::BadLeaf
+            | NameError::BadCreatedLeaf => RejectReason::BadName,
+            NameError::TooLong { .. } | NameError::CreatedLeafTooLong { .. } => {
+                RejectReason::NameTooLong
+            }
             NameError::OutsideNamespace => RejectReason::OutsideNamespace,
             NameError::OtherSession { .. } => RejectReason::OtherSession,
         }
@@ -89,6 +104,16 @@ impl core::fmt::Display for NameError {
                 f,
                 "the name is in session {asked}'s directory but the caller runs in session \
                  {caller}: use `Global\\X` for an event shared across sessions"
+            ),
+            NameError::CreatedLeafTooLong { units } => write!(
+                f,
+                "the leaf of a driver-created event is {units} UTF-16 units long; at most \
+                 {MAX_CREATED_LEAF_UNITS} are allowed"
+            ),
+            NameError::BadCreatedLeaf => write!(
+                f,
+                "the leaf of a driver-created event (the part after `{CREATED_PREFIX}`) must \
+                 not contain `\\` and must not be `.` or `..`"
             ),
         }
     }

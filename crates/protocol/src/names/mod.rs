@@ -16,13 +16,21 @@
 //! does; the resolved path always uses the canonical spelling above. Anything else (another
 //! directory, a subdirectory, `Session\N\X`, device paths, `\??\`) is refused, so the driver
 //! only ever opens objects in a `BaseNamedObjects` directory the caller may use.
+//!
+//! Events the driver creates (`CREATE_NAMED_EVENT`) get a name of the driver's making:
+//! [`driver_created`] puts the app's leaf after [`CREATED_PREFIX`] in the directory the
+//! [`Scope`](crate::created::Scope) picks, so a created event can never take the name of an
+//! event that evshare did not make. [`ResolvedName::win32_name`] gives the name an app passes
+//! to `OpenEvent` for any resolved path.
 
+mod created;
 mod error;
 mod resolve;
 mod resolved;
 mod units;
 mod wire;
 
+pub use created::{check_wire_leaf, decode_wire_leaf, driver_created};
 pub use error::NameError;
 pub use resolve::resolve;
 pub use resolved::{Namespace, ResolvedName};
@@ -34,3 +42,8 @@ pub const MAX_LEAF_UNITS: usize = 200;
 pub const MAX_INPUT_UNITS: usize = 240;
 /// The capacity of a resolved NT path, in UTF-16 units (the `resolved` field of the replies).
 pub const MAX_RESOLVED_UNITS: usize = 256;
+/// What every driver-created event's own name starts with: `evshare-<leaf>`.
+pub const CREATED_PREFIX: &str = "evshare-";
+/// The most UTF-16 units the leaf of a driver-created event may have (after
+/// [`CREATED_PREFIX`]).
+pub const MAX_CREATED_LEAF_UNITS: usize = 64;

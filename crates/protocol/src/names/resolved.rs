@@ -1,7 +1,8 @@
 //! The NT path a name resolved to, held in a fixed buffer (no allocation).
 
+use super::created::check_created_leaf;
 use super::resolve::{resolve, session_in_path, GLOBAL_DIRECTORY, SESSIONS_DIRECTORY};
-use super::{NameError, MAX_RESOLVED_UNITS};
+use super::{NameError, CREATED_PREFIX, MAX_RESOLVED_UNITS};
 
 /// Which `BaseNamedObjects` directory a resolved name is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,8 +37,9 @@ impl core::fmt::Display for Namespace {
 /// An NT path the driver may open: `\BaseNamedObjects\X` or `\Sessions\N\BaseNamedObjects\X`,
 /// spelled canonically, with a leaf that passed the name rules.
 ///
-/// Only [`resolve`] and [`ResolvedName::from_units`] make one, so every value is a path the
-/// rules allow. Equality, hashing, `Debug` and `Display` look at the path only.
+/// Only [`resolve`], [`driver_created`](super::driver_created) and
+/// [`ResolvedName::from_units`] make one, so every value is a path the rules allow. Equality,
+/// hashing, `Debug` and `Display` look at the path only.
 #[derive(Clone, Copy)]
 pub struct ResolvedName {
     /// The path; units past `len` are zero.
@@ -53,6 +55,17 @@ impl ResolvedName {
     /// The path of `leaf` in `namespace`, or `None` if it does not fit. The leaf must already
     /// have passed the rules.
     pub(super) fn new(namespace: Namespace, leaf: &[u16]) -> Option<ResolvedName> {
+        Self::build(namespace, "", leaf)
+    }
+
+    /// The path of the driver-created event `evshare-<leaf>` in `namespace`, or `None` if it
+    /// does not fit. The leaf must already have passed the rules for created leaves.
+    pub(super) fn created(namespace: Namespace, leaf: &[u16]) -> Option<ResolvedName> {
+        Self::build(namespace, CREATED_PREFIX, leaf)
+    }
+
+    /// The path `<namespace's directory>\<leaf_prefix><leaf>`; `leaf_prefix` must be ASCII.
+    fn build(namespace: Namespace, leaf_prefix: &str, leaf: &[u16]) -> Option<ResolvedName> {
         let mut path = PathBuilder::new();
         match namespace {
             Namespace::Global => path.push_ascii(GLOBAL_DIRECTORY)?,
@@ -63,6 +76,7 @@ impl ResolvedName {
             }
         }
         let leaf_start = path.len;
+        path.push_ascii(leaf_prefix)?;
         path.push_units(leaf)?;
         if leaf_start >= path.len {
             return None;
@@ -88,6 +102,40 @@ impl ResolvedName {
     /// The object's own name: the units after the last `\`.
     pub fn leaf(&self) -> &[u16] {
         self.units.get(self.leaf_start..self.len).unwrap_or(&[])
+    }
+
+    /// The app's part of a driver-created event's name: the leaf without
+    /// [`CREATED_PREFIX`], if the leaf starts with it (in that exact case) and the rest is a
+    /// leaf [`driver_created`](super::driver_created) accepts. `None` for any other name.
+    pub fn created_leaf(&self) -> Option<&[u16]> {
+        let (prefix, rest) = self.leaf().split_at_checked(CREATED_PREFIX.len())?;
+        let prefix_matches = prefix
+            .iter()
+            .zip(CREATED_PREFIX.bytes())
+            .all(|(&unit, byte)| unit == u16::from(byte));
+        (prefix_matches && check_created_leaf(rest).is_ok()).then_some(rest)
+    }
+
+    /// The name an app in `caller_session` passes to `OpenEvent` (or `CreateEvent`) for this
+    /// path, as UTF-16 units without a terminator: `Global\<leaf>` for the global directory
+    /// (from any session, session 0 included), the bare `<leaf>` for the caller's own
+    /// session directory, and [`NameError::OtherSession`] for another session's directory,
+    /// which Win32 names cannot reach.
+    pub fn win32_name(
+        &self,
+        caller_session: u32,
+    ) -> Result<impl Iterator<Item = u16> + Clone + '_, NameError> {
+        let prefix = match self.namespace {
+            Namespace::Global => r"Global\",
+            Namespace::Session(session) if session == caller_session => "",
+            Namespace::Session(session) => {
+                return Err(NameError::OtherSession {
+                    asked: session,
+                    caller: caller_session,
+                })
+            }
+        };
+        Ok(prefix.encode_utf16().chain(self.leaf().iter().copied()))
     }
 
     /// The path's characters (never replaced: a resolved path is valid UTF-16).

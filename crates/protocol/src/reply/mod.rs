@@ -6,12 +6,14 @@
 //! starts with `version: u32 = 1` and a `u32` that the reply defines (`docs/protocol.md`,
 //! "Encoding").
 
+mod holders;
 mod register;
 mod registration;
 mod resolved_field;
 mod stats;
 mod version;
 
+pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
 pub use register::RegisterReply;
 pub use registration::RegistrationInfo;
 pub use stats::StatsReply;

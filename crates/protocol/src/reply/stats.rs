@@ -2,11 +2,12 @@
 
 use super::{check_reserved, finish_reply, missing, open_reply, start_reply, HostKind};
 use crate::error::ProtocolError;
+use crate::method::{Method, METHODS};
 use crate::stats::{RejectReason, REJECT_REASONS};
 
 /// What `QUERY_STATS` returns: `version: u32`, `host: u32`, `live_registrations: u32`,
 /// `live_for_pid: u32`, `open_handles: u32`, `reserved: u32`, `registrations_total: u64`,
-/// `signals_sent: u64`, `rejected: [u64; 16]`.
+/// `signals_sent: u64`, `rejected: [u64; 20]`, `live_by_method: [u32; 4]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StatsReply {
     /// The system the driver runs on.
@@ -23,15 +24,25 @@ pub struct StatsReply {
     pub signals_sent: u64,
     /// Requests refused since the driver loaded, indexed by [`RejectReason::index`].
     pub rejected: [u64; REJECT_REASONS],
+    /// Registrations alive now, for all processes, indexed by [`Method::index`].
+    pub live_by_method: [u32; METHODS],
 }
 
 impl StatsReply {
     /// The encoded size.
-    pub const LEN: usize = 40 + 8 * REJECT_REASONS;
+    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS;
 
     /// How many requests were refused for `reason`.
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {
         self.rejected.get(reason.index()).copied().unwrap_or(0)
+    }
+
+    /// How many registrations made with `method` are alive now.
+    pub fn live_by(&self, method: Method) -> u32 {
+        self.live_by_method
+            .get(method.index())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
@@ -51,6 +62,9 @@ impl StatsReply {
         for count in self.rejected {
             fields.u64(count).ok_or(too_small)?;
         }
+        for count in self.live_by_method {
+            fields.u32(count).ok_or(too_small)?;
+        }
         finish_reply(&fields, Self::LEN)
     }
 
@@ -69,6 +83,10 @@ impl StatsReply {
         for count in &mut rejected {
             *count = fields.u64().ok_or(missing)?;
         }
+        let mut live_by_method = [0_u32; METHODS];
+        for count in &mut live_by_method {
+            *count = fields.u32().ok_or(missing)?;
+        }
         check_reserved(reserved)?;
         Ok(StatsReply {
             host: HostKind::from_wire(host)?,
@@ -78,6 +96,7 @@ impl StatsReply {
             registrations_total,
             signals_sent,
             rejected,
+            live_by_method,
         })
     }
 }

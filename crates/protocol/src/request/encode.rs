@@ -1,15 +1,17 @@
 //! The client's side: turning a [`Request`] into an input buffer.
 
-use super::{Request, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use super::{Request, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use crate::error::ProtocolError;
-use crate::names::{check_wire_name, NameError, MAX_INPUT_UNITS};
+use crate::names::{
+    check_wire_leaf, check_wire_name, NameError, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS,
+};
 use crate::wire::Writer;
 use crate::PROTOCOL_VERSION;
 
 /// Encode a request for the client; returns the IOCTL code and the bytes written into `out`.
 ///
-/// Refuses what [`parse`](super::parse) would refuse (a mode out of range, a malformed name),
-/// so an encoded request always parses back to `request`. On error `out` holds garbage.
+/// Refuses what [`parse`](super::parse) would refuse (a mode out of range, a malformed name or
+/// leaf), so an encoded request always parses back to `request`. On error `out` holds garbage.
 pub fn encode(
     request: &Request<'_>,
     out: &mut [u8; MAX_REQUEST_LEN],
@@ -47,6 +49,36 @@ pub fn encode(
             fields.u32(pid).ok_or(full)?;
             fields.u32(0).ok_or(full)?;
         }
+        Request::RegisterByHandle { handle, mode } => {
+            let (kind, millis) = mode.validate()?.to_wire();
+            fields.u64(handle).ok_or(full)?;
+            fields.u32(kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+        }
+        Request::CreateEvent { kind, mode } => {
+            let (mode_kind, millis) = mode.validate()?.to_wire();
+            fields.u32(kind.to_wire()).ok_or(full)?;
+            fields.u32(0).ok_or(full)?;
+            fields.u32(mode_kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+        }
+        Request::CreateNamedEvent {
+            kind,
+            scope,
+            mode,
+            leaf_bytes,
+        } => {
+            let (mode_kind, millis) = mode.validate()?.to_wire();
+            check_wire_leaf(leaf_bytes)?;
+            let leaf_len = u32::try_from(leaf_bytes.len()).map_err(|_| full)?;
+            fields.u32(kind.to_wire()).ok_or(full)?;
+            fields.u32(scope.to_wire()).ok_or(full)?;
+            fields.u32(mode_kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+            fields.u32(leaf_len).ok_or(full)?;
+            fields.bytes(leaf_bytes).ok_or(full)?;
+        }
+        Request::QueryHolders => {}
     }
     Ok((request.ioctl().code(), fields.written()))
 }
@@ -75,4 +107,38 @@ pub fn name_to_wire(name: &str, out: &mut [u8; MAX_NAME_BYTES]) -> Result<usize,
             .ok_or(NameError::TooLong { units })?;
     }
     Ok(bytes.written())
+}
+
+/// Helper for the client: UTF-16LE bytes of a driver-created event's leaf (the `X` of
+/// `evshare-X`) into a buffer (returns the used length).
+///
+/// Applies every rule [`parse`](super::parse) applies to `CREATE_NAMED_EVENT`'s leaf (see
+/// [`names::driver_created`](crate::names::driver_created)): refuses an empty leaf
+/// ([`Empty`](NameError::Empty)), one over [`MAX_CREATED_LEAF_UNITS`] UTF-16 units
+/// ([`CreatedLeafTooLong`](NameError::CreatedLeafTooLong)), one with a NUL
+/// ([`EmbeddedNul`](NameError::EmbeddedNul)), and one with a `\\` or that is `.` or `..`
+/// ([`BadCreatedLeaf`](NameError::BadCreatedLeaf)), in that order.
+pub fn leaf_to_wire(
+    leaf: &str,
+    out: &mut [u8; MAX_CREATED_LEAF_BYTES],
+) -> Result<usize, NameError> {
+    if leaf.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let units = leaf.encode_utf16().count();
+    if units > MAX_CREATED_LEAF_UNITS {
+        return Err(NameError::CreatedLeafTooLong { units });
+    }
+    let mut bytes = Writer::new(out);
+    for unit in leaf.encode_utf16() {
+        bytes
+            .bytes(&unit.to_le_bytes())
+            .ok_or(NameError::CreatedLeafTooLong { units })?;
+    }
+    let written = bytes.written();
+    let wire = out
+        .get(..written)
+        .ok_or(NameError::CreatedLeafTooLong { units })?;
+    check_wire_leaf(wire)?;
+    Ok(written)
 }

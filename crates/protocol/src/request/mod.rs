@@ -7,12 +7,13 @@
 mod encode;
 mod parse;
 
-pub use encode::{encode, name_to_wire};
+pub use encode::{encode, leaf_to_wire, name_to_wire};
 pub use parse::parse;
 
+use crate::created::{EventKind, Scope};
 use crate::ioctl::Ioctl;
 use crate::mode::SignalMode;
-use crate::names::MAX_INPUT_UNITS;
+use crate::names::{MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
 
 /// Size of `RequestHeader` (`version`, `flags`), and of the whole `QUERY_VERSION` request.
 pub const HEADER_LEN: usize = 8;
@@ -24,10 +25,21 @@ pub const SET_SIGNAL_MODE_LEN: usize = 24;
 pub const REGISTRATION_REQUEST_LEN: usize = 16;
 /// Size of `StatsRequest`: header, pid, reserved.
 pub const STATS_REQUEST_LEN: usize = 16;
+/// Size of `RegisterByHandle`: header, handle, mode.
+pub const REGISTER_BY_HANDLE_LEN: usize = 24;
+/// Size of `CreateEvent`: header, kind, reserved, mode.
+pub const CREATE_EVENT_LEN: usize = 24;
+/// Size of `CreateNamedEvent` without its leaf: header, kind, scope, mode, `leaf_bytes`.
+pub const CREATE_NAMED_EVENT_FIXED_LEN: usize = 28;
 /// The longest name, in bytes.
 pub const MAX_NAME_BYTES: usize = 2 * MAX_INPUT_UNITS;
-/// Maximum encoded request size: a `RegisterByName` with the longest name.
+/// The longest leaf of a driver-created event, in bytes.
+pub const MAX_CREATED_LEAF_BYTES: usize = 2 * MAX_CREATED_LEAF_UNITS;
+/// Maximum encoded request size: a `RegisterByName` with the longest name (a
+/// `CreateNamedEvent` with the longest leaf is shorter).
 pub const MAX_REQUEST_LEN: usize = REGISTER_BY_NAME_FIXED_LEN + MAX_NAME_BYTES;
+
+const _: () = assert!(CREATE_NAMED_EVENT_FIXED_LEN + MAX_CREATED_LEAF_BYTES <= MAX_REQUEST_LEN);
 
 /// A request the driver received, parsed and validated (but names not yet resolved: the
 /// driver resolves them with the caller's session id, see
@@ -71,6 +83,41 @@ pub enum Request<'a> {
         /// The registration.
         id: u64,
     },
+    /// `REGISTER_BY_HANDLE`: reference the event behind the app's own handle and signal it
+    /// in `mode`.
+    RegisterByHandle {
+        /// The handle value, in the caller's process. Any value parses: the driver references
+        /// it with user-mode access checks (so kernel handles and pseudo-handles are
+        /// refused), for `EVENT_MODIFY_STATE`, as an event.
+        handle: u64,
+        /// How the driver signals the event.
+        mode: SignalMode,
+    },
+    /// `CREATE_EVENT`: create an unnamed event, give the caller a `SYNCHRONIZE`-only handle
+    /// to it, and signal it in `mode`.
+    CreateEvent {
+        /// Auto- or manual-reset.
+        kind: EventKind,
+        /// How the driver signals the event.
+        mode: SignalMode,
+    },
+    /// `CREATE_NAMED_EVENT`: create `<scope's directory>\evshare-<leaf>` (never opening an
+    /// existing object) and signal it in `mode`.
+    CreateNamedEvent {
+        /// Auto- or manual-reset.
+        kind: EventKind,
+        /// The caller's session's directory or the global one.
+        scope: Scope,
+        /// How the driver signals the event.
+        mode: SignalMode,
+        /// The leaf as validated UTF-16LE: even length, 2..=128 bytes, no unpaired
+        /// surrogate, no NUL, no `\`, not `.` or `..`. Decode it with
+        /// [`names::decode_wire_leaf`](crate::names::decode_wire_leaf), then build the path
+        /// with [`names::driver_created`](crate::names::driver_created).
+        leaf_bytes: &'a [u8],
+    },
+    /// `QUERY_HOLDERS`: which processes hold live registrations.
+    QueryHolders,
 }
 
 impl Request<'_> {
@@ -84,6 +131,10 @@ impl Request<'_> {
             Request::Unregister { .. } => Ioctl::Unregister,
             Request::QueryStats { .. } => Ioctl::QueryStats,
             Request::QueryRegistration { .. } => Ioctl::QueryRegistration,
+            Request::RegisterByHandle { .. } => Ioctl::RegisterByHandle,
+            Request::CreateEvent { .. } => Ioctl::CreateEvent,
+            Request::CreateNamedEvent { .. } => Ioctl::CreateNamedEvent,
+            Request::QueryHolders => Ioctl::QueryHolders,
         }
     }
 }

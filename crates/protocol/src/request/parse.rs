@@ -1,16 +1,18 @@
 //! The driver's side: turning an input buffer into a [`Request`].
 
 use super::Request;
+use crate::created::{EventKind, Scope};
 use crate::error::ProtocolError;
 use crate::ioctl::Ioctl;
 use crate::mode::SignalMode;
-use crate::names::check_wire_name;
+use crate::names::{check_wire_leaf, check_wire_name};
 use crate::wire::Reader;
 use crate::PROTOCOL_VERSION;
 
 /// Parse the input buffer of IOCTL `code`: unknown code, short buffer, lying lengths, wrong
-/// version, non-zero reserved fields, bad modes, and badly-formed names (empty, odd, too long,
-/// unpaired surrogates, NUL) are all errors here.
+/// version, non-zero reserved fields, bad modes, event kinds and scopes, badly-formed names
+/// (empty, odd, too long, unpaired surrogates, NUL) and leaves of driver-created events
+/// (those, and every leaf rule) are all errors here.
 ///
 /// The checks run in this order, and the first failure is the answer:
 /// 1. the code ([`UnknownIoctl`](ProtocolError::UnknownIoctl));
@@ -19,12 +21,16 @@ use crate::PROTOCOL_VERSION;
 ///    size so that a request of another version is named as such;
 /// 3. the size: shorter than the fixed part is
 ///    [`InputTooShort`](ProtocolError::InputTooShort); any other size than the declared one
-///    (the fixed size, or `20 + name_bytes` for `REGISTER_BY_NAME`) is
+///    (the fixed size, `20 + name_bytes` for `REGISTER_BY_NAME`, `28 + leaf_bytes` for
+///    `CREATE_NAMED_EVENT`) is
 ///    [`LengthMismatch`](ProtocolError::LengthMismatch). Trailing bytes are refused too, so a
 ///    request is never partly understood;
 /// 4. `flags` and reserved fields ([`ReservedNotZero`](ProtocolError::ReservedNotZero));
-/// 5. the mode ([`BadSignalMode`](ProtocolError::BadSignalMode)), then the name's form
-///    ([`Name`](ProtocolError::Name), see [`check_wire_name`]).
+/// 5. the event kind ([`BadEventKind`](ProtocolError::BadEventKind)) and scope
+///    ([`BadScope`](ProtocolError::BadScope)) of the creating IOCTLs;
+/// 6. the mode ([`BadSignalMode`](ProtocolError::BadSignalMode)), then the name's form
+///    ([`Name`](ProtocolError::Name), see [`check_wire_name`]) or the created event's leaf
+///    (see [`check_wire_leaf`]).
 pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
     let ioctl = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
     let fixed_len = ioctl.request_fixed_len();
@@ -53,11 +59,7 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             let kind = fields.u32().ok_or(too_short)?;
             let millis = fields.u32().ok_or(too_short)?;
             let name_len = fields.u32().ok_or(too_short)?;
-            let declared = usize::try_from(name_len)
-                .ok()
-                .and_then(|name_len| name_len.checked_add(fixed_len))
-                .unwrap_or(usize::MAX);
-            expect_len(input, declared)?;
+            expect_len(input, declared_len(fixed_len, name_len))?;
             check_zero(flags)?;
             let mode = SignalMode::from_wire(kind, millis)?;
             let name_bytes = fields.rest();
@@ -91,8 +93,63 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             check_zero(reserved)?;
             Request::QueryStats { pid }
         }
+        Ioctl::RegisterByHandle => {
+            expect_len(input, fixed_len)?;
+            check_zero(flags)?;
+            let handle = fields.u64().ok_or(too_short)?;
+            let kind = fields.u32().ok_or(too_short)?;
+            let millis = fields.u32().ok_or(too_short)?;
+            let mode = SignalMode::from_wire(kind, millis)?;
+            Request::RegisterByHandle { handle, mode }
+        }
+        Ioctl::CreateEvent => {
+            expect_len(input, fixed_len)?;
+            let kind = fields.u32().ok_or(too_short)?;
+            let reserved = fields.u32().ok_or(too_short)?;
+            let mode_kind = fields.u32().ok_or(too_short)?;
+            let millis = fields.u32().ok_or(too_short)?;
+            check_zero(flags)?;
+            check_zero(reserved)?;
+            let kind = EventKind::from_wire(kind)?;
+            let mode = SignalMode::from_wire(mode_kind, millis)?;
+            Request::CreateEvent { kind, mode }
+        }
+        Ioctl::CreateNamedEvent => {
+            let kind = fields.u32().ok_or(too_short)?;
+            let scope = fields.u32().ok_or(too_short)?;
+            let mode_kind = fields.u32().ok_or(too_short)?;
+            let millis = fields.u32().ok_or(too_short)?;
+            let leaf_len = fields.u32().ok_or(too_short)?;
+            expect_len(input, declared_len(fixed_len, leaf_len))?;
+            check_zero(flags)?;
+            let kind = EventKind::from_wire(kind)?;
+            let scope = Scope::from_wire(scope)?;
+            let mode = SignalMode::from_wire(mode_kind, millis)?;
+            let leaf_bytes = fields.rest();
+            check_wire_leaf(leaf_bytes)?;
+            Request::CreateNamedEvent {
+                kind,
+                scope,
+                mode,
+                leaf_bytes,
+            }
+        }
+        Ioctl::QueryHolders => {
+            expect_len(input, fixed_len)?;
+            check_zero(flags)?;
+            Request::QueryHolders
+        }
     };
     Ok(request)
+}
+
+/// The size a variable-size request declares: its fixed part plus `var_len` bytes (saturating:
+/// a length no buffer can have is never matched).
+fn declared_len(fixed_len: usize, var_len: u32) -> usize {
+    usize::try_from(var_len)
+        .ok()
+        .and_then(|var_len| var_len.checked_add(fixed_len))
+        .unwrap_or(usize::MAX)
 }
 
 /// The buffer must be exactly `declared` bytes.
