@@ -8,7 +8,7 @@ use evshare_protocol::ioctl::USER_PATH;
 use evshare_protocol::names::ResolvedName;
 use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use evshare_protocol::{
-    Ioctl, ProtocolError, RegisterReply, RegistrationInfo, Request, SignalMode, StatsReply,
+    Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo, Request, SignalMode, StatsReply,
     VersionReply, PROTOCOL_VERSION,
 };
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND};
@@ -138,7 +138,23 @@ impl Driver {
             &reply[..written],
             RegisterReply::parse,
         )?;
-        Ok(Registration::new(self, name, mode, reply))
+        let resolved = match (reply.method, reply.resolved) {
+            (Method::ByName, Some(resolved)) => resolved,
+            _ => {
+                return Err(Error::UnexpectedReply {
+                    operation: Ioctl::RegisterByName,
+                    what: "not a by-name registration with the path it opened",
+                })
+            }
+        };
+        Ok(Registration::new(
+            self,
+            name,
+            mode,
+            reply.id,
+            reply.session_id,
+            resolved,
+        ))
     }
 
     /// The driver's counters (`QUERY_STATS`); with `Some(pid)`, `live_for_pid` counts that

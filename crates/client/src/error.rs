@@ -302,6 +302,18 @@ pub enum Error {
         source: ProtocolError,
     },
 
+    /// The driver's reply is well-formed but does not answer the request that was sent.
+    #[error(
+        "the driver's reply to {operation} does not fit the request ({what}); the driver and \
+         this client may come from different evshare builds: install matching ones"
+    )]
+    UnexpectedReply {
+        /// The request.
+        operation: Ioctl,
+        /// What does not fit.
+        what: &'static str,
+    },
+
     /// A signal mode the protocol does not allow.
     #[error(
         "invalid signal mode {mode}: a period must be 1 to 3,600,000 ms and a delay 0 to \

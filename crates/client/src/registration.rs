@@ -2,7 +2,7 @@
 //! or dropped.
 
 use evshare_protocol::names::ResolvedName;
-use evshare_protocol::{Ioctl, RegisterReply, RegistrationInfo, Request, SignalMode};
+use evshare_protocol::{Ioctl, RegistrationInfo, Request, SignalMode};
 
 use crate::device::Driver;
 use crate::error::{Error, Result};
@@ -25,14 +25,16 @@ impl<'d> Registration<'d> {
         driver: &'d Driver,
         name: &str,
         mode: SignalMode,
-        reply: RegisterReply,
+        id: u64,
+        session_id: u32,
+        resolved: ResolvedName,
     ) -> Self {
         Registration {
             driver,
-            id: reply.id,
-            session_id: reply.session_id,
+            id,
+            session_id,
             name: name.to_owned(),
-            resolved: reply.resolved,
+            resolved,
             mode,
             live: true,
         }
