@@ -221,13 +221,7 @@ impl SendFailure {
     pub(crate) fn into_error(self, operation: Ioctl, id: Option<u64>) -> Error {
         match self {
             SendFailure::Status(status) => status_map::request_error(status, operation, id),
-            SendFailure::Encode(source) => match source {
-                ProtocolError::BadSignalMode { kind, millis } => Error::InvalidMode {
-                    mode: SignalMode::from_wire(kind, millis).unwrap_or(SignalMode::OnDemand),
-                    source,
-                },
-                _ => Error::BadReply { operation, source },
-            },
+            SendFailure::Encode(source) => Error::InvalidRequest { operation, source },
         }
     }
 }

@@ -302,6 +302,19 @@ pub enum Error {
         source: ProtocolError,
     },
 
+    /// This client refused to send a request it could not encode.
+    #[error(
+        "this client refused to send {operation}: the request breaks the protocol; fix the \
+         arguments named below"
+    )]
+    InvalidRequest {
+        /// The request.
+        operation: Ioctl,
+        /// What is wrong with it.
+        #[source]
+        source: ProtocolError,
+    },
+
     /// The driver's reply is well-formed but does not answer the request that was sent.
     #[error(
         "the driver's reply to {operation} does not fit the request ({what}); the driver and \

@@ -59,5 +59,5 @@ pub use evshare_protocol::RejectReason;
 /// `evshare-protocol` themselves.
 pub use evshare_protocol::{
     names::{Namespace, ResolvedName},
-    HostKind, RegistrationInfo, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
+    HostKind, Method, RegistrationInfo, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
 };

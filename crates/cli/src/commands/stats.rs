@@ -1,6 +1,6 @@
 //! `evshare stats`: the driver's counters.
 
-use evshare::{Driver, RejectReason};
+use evshare::{Driver, Method, RejectReason};
 
 use super::output::plural;
 use super::Outcome;
@@ -11,6 +11,12 @@ pub(crate) fn run(pid: Option<u32>) -> Outcome {
     let stats = driver.stats(pid)?;
     println!("driver host:          {}", stats.host);
     println!("live registrations:   {}", stats.live_registrations);
+    for method in Method::ALL {
+        let live = stats.live_by(method);
+        if live > 0 {
+            println!("  {:<20} {live}", method.label());
+        }
+    }
     if let Some(pid) = pid {
         println!("  of process {pid:<8} {}", stats.live_for_pid);
     }
