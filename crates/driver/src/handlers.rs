@@ -5,20 +5,19 @@
 //! its result (say, the id of a new registration) changes nothing.
 
 use crate::dispatch::host;
-use crate::registration::{Origin, Registration};
+use crate::methods;
 use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
-use evshare_km::event::{EventRef, OpenOptions};
 use evshare_km::irp::{BufferedIoctl, FileId};
 use evshare_km::process::ProcessId;
-use evshare_km::unicode::UnicodeStr;
 use evshare_km::NtStatus;
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
-use evshare_protocol::mode::SignalMode;
-use evshare_protocol::names::{self, NameError, MAX_INPUT_UNITS};
-use evshare_protocol::reply::{RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+use evshare_protocol::names::NameError;
+use evshare_protocol::reply::{
+    HoldersReply, RegisterReply, RegistrationInfo, StatsReply, VersionReply,
+};
 use evshare_protocol::request::{self, Request};
 use evshare_protocol::stats::RejectReason;
 use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_NOT_FOUND};
@@ -78,6 +77,7 @@ enum Reply {
     Register(RegisterReply),
     Registration(RegistrationInfo),
     Stats(StatsReply),
+    Holders(HoldersReply),
 }
 
 /// Handles one `METHOD_BUFFERED` IOCTL; returns the number of output bytes written.
@@ -107,6 +107,7 @@ pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, R
         Reply::Register(r) => r.encode(out)?,
         Reply::Registration(r) => r.encode(out)?,
         Reply::Stats(r) => r.encode(out)?,
+        Reply::Holders(r) => r.encode(out)?,
     };
     Ok(written)
 }
@@ -115,8 +116,21 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
     match request {
         Request::QueryVersion => Ok(Reply::Version(version())),
         Request::RegisterByName { mode, name_bytes } => {
-            register_by_name(caller, mode, name_bytes).map(Reply::Register)
+            methods::by_name(caller, mode, name_bytes).map(Reply::Register)
         }
+        Request::RegisterByHandle { handle, mode } => {
+            methods::by_handle(caller, handle, mode).map(Reply::Register)
+        }
+        Request::CreateEvent { kind, mode } => {
+            methods::driver_handle(caller, kind, mode).map(Reply::Register)
+        }
+        Request::CreateNamedEvent {
+            kind,
+            scope,
+            mode,
+            leaf_bytes,
+        } => methods::driver_named(caller, kind, scope, mode, leaf_bytes).map(Reply::Register),
+        Request::QueryHolders => Ok(Reply::Holders(REGISTRY.holders())),
         Request::SetSignalMode { id, mode } => {
             let registration = REGISTRY
                 .find(caller.file, id)
@@ -149,6 +163,7 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
                 id: registration.id(),
                 mode: registration.mode(),
                 signals_sent: registration.signals_sent(),
+                method: origin.method,
                 resolved: origin.resolved,
             }))
         }
@@ -183,7 +198,11 @@ fn version() -> VersionReply {
 
 fn stats(pid: u32) -> StatsReply {
     let filter = (pid != 0).then_some(ProcessId(pid));
-    let Counts { live, for_pid } = REGISTRY.counts(filter);
+    let Counts {
+        live,
+        for_pid,
+        by_method,
+    } = REGISTRY.counts(filter);
     StatsReply {
         host: host(),
         live_registrations: live,
@@ -192,46 +211,6 @@ fn stats(pid: u32) -> StatsReply {
         registrations_total: STATS.registrations_total.load(Ordering::Relaxed),
         signals_sent: STATS.signals_sent.load(Ordering::Relaxed),
         rejected: STATS.rejected(),
+        live_by_method: by_method,
     }
-}
-
-/// Opens (never creates) the event the caller named, resolved in the caller's own session, and
-/// registers it for the caller's handle.
-fn register_by_name(
-    caller: &Caller,
-    mode: SignalMode,
-    name_bytes: &[u8],
-) -> Result<RegisterReply, Rejection> {
-    let mut units = [0u16; MAX_INPUT_UNITS];
-    let name = names::decode_wire_name(name_bytes, &mut units)?;
-    // The session comes from the requesting process itself, never from the request.
-    let session_id = caller.process.session_id()?;
-    let resolved = names::resolve(name, session_id)?;
-    let path = UnicodeStr::new(resolved.as_units())?;
-    // OBJ_FORCE_ACCESS_CHECK: the caller must be able to open the event themselves.
-    let event = EventRef::open(
-        &path,
-        OpenOptions {
-            force_access_check: true,
-        },
-    )?;
-    static NEXT_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let origin = Origin {
-        file: caller.file,
-        owner: caller.process,
-        resolved,
-    };
-    let registration = Registration::new(id, origin, event)?;
-    // The registry's copy is the one that keeps it alive; ours goes when we return.
-    REGISTRY
-        .insert(registration.clone())
-        .map_err(|(status, _rejected)| Rejection::from(status))?;
-    registration.set_mode(mode);
-    STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
-    Ok(RegisterReply {
-        session_id,
-        id,
-        resolved,
-    })
 }

@@ -3,7 +3,9 @@
 //! made it and released when that handle goes away.
 //!
 //! - [`dispatch`]: `DriverEntry`, create/cleanup/close, IOCTL routing, unload.
-//! - [`handlers`]: one function per IOCTL.
+//! - [`handlers`]: routes each IOCTL; answers queries.
+//! - [`methods`]: the four ways to share an event (by name, by handle, driver-created with a
+//!   handle returned, driver-created named).
 //! - [`registration`]: one registered event, its timer and counters.
 //! - [`registry`]: the table of live registrations.
 //! - [`stats`]: counters the stats IOCTL reports.
@@ -12,6 +14,7 @@
 
 mod dispatch;
 mod handlers;
+mod methods;
 mod registration;
 mod registry;
 mod stats;

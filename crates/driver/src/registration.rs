@@ -3,12 +3,13 @@
 
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU64, Ordering};
-use evshare_km::event::EventRef;
+use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::timer::{Timer, TimerCallback};
 use evshare_km::NtStatus;
+use evshare_protocol::method::Method;
 use evshare_protocol::mode::SignalMode;
 use evshare_protocol::names::ResolvedName;
 
@@ -18,8 +19,10 @@ pub struct Origin {
     pub file: FileId,
     /// The process that made it.
     pub owner: ProcessId,
-    /// The NT path the driver opened.
-    pub resolved: ResolvedName,
+    /// How the event was shared.
+    pub method: Method,
+    /// The NT path the driver opened or created, for methods that use a name.
+    pub resolved: Option<ResolvedName>,
 }
 
 /// A live registration. Shared between the registry and in-flight requests through
@@ -27,7 +30,7 @@ pub struct Origin {
 pub struct Registration {
     id: u64,
     origin: Origin,
-    event: EventRef,
+    event: SharedEvent,
     timer: Timer,
     /// The current [`SignalMode`], packed as `kind << 32 | millis` so a DPC-free reader sees one
     /// consistent value.
@@ -44,7 +47,7 @@ impl Registration {
     /// Allocates a registration in on-demand mode (no timer armed yet).
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn new(id: u64, origin: Origin, event: EventRef) -> Result<PoolArc<Self>, NtStatus> {
+    pub fn new(id: u64, origin: Origin, event: SharedEvent) -> Result<PoolArc<Self>, NtStatus> {
         let registration = PoolArc::new(Registration {
             id,
             origin,
@@ -70,6 +73,11 @@ impl Registration {
         &self.origin
     }
 
+    /// The event the driver signals.
+    pub fn event(&self) -> &SharedEvent {
+        &self.event
+    }
+
     /// How many times the driver signalled the event.
     pub fn signals_sent(&self) -> u64 {
         self.signals_sent.load(Ordering::Relaxed)
@@ -87,7 +95,10 @@ impl Registration {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn signal(&self) {
-        self.event.set();
+        // A refused signal (possible only under Wine) is not counted as sent.
+        if !self.event.set() {
+            return;
+        }
         self.signals_sent.fetch_add(1, Ordering::Relaxed);
         STATS.signals_sent.fetch_add(1, Ordering::Relaxed);
     }

@@ -10,6 +10,7 @@ use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::sync::SpinLock;
 use evshare_km::NtStatus;
+use evshare_protocol::reply::{HoldersReply, MAX_HOLDERS};
 use evshare_protocol::status::STATUS_QUOTA_EXCEEDED;
 
 /// Live registrations the driver holds in all.
@@ -24,12 +25,14 @@ pub struct Registry {
     slots: SpinLock<[Slot; MAX_REGISTRATIONS]>,
 }
 
-/// Live registrations: in all, and for one process.
+/// Live registrations: in all, for one process, and by method.
 pub struct Counts {
     /// In all.
     pub live: u32,
     /// Owned by the process asked about.
     pub for_pid: u32,
+    /// By [`Method`], indexed by its wire value.
+    pub by_method: [u32; 4],
 }
 
 /// The driver's registrations.
@@ -109,14 +112,50 @@ impl Registry {
         let mut counts = Counts {
             live: 0,
             for_pid: 0,
+            by_method: [0; 4],
         };
         for registration in slots.iter().flatten() {
             counts.live += 1;
             if Some(registration.origin().owner) == pid {
                 counts.for_pid += 1;
             }
+            if let Some(n) = counts
+                .by_method
+                .get_mut(registration.origin().method as usize)
+            {
+                *n += 1;
+            }
         }
         counts
+    }
+
+    /// Which processes hold registrations, and how many by method (the first
+    /// [`MAX_HOLDERS`] processes found; a diagnostic, not an inventory).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn holders(&self) -> HoldersReply {
+        let mut reply = HoldersReply::default();
+        let slots = self.slots.lock();
+        for registration in slots.iter().flatten() {
+            let origin = registration.origin();
+            let pid = origin.owner.0;
+            let used = reply.count as usize;
+            let index = match reply.holders.iter().take(used).position(|h| h.pid == pid) {
+                Some(i) => i,
+                None if used < MAX_HOLDERS => {
+                    reply.count += 1;
+                    used
+                }
+                None => continue,
+            };
+            if let Some(holder) = reply.holders.get_mut(index) {
+                holder.pid = pid;
+                if let Some(n) = holder.by_method.get_mut(origin.method as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        reply
     }
 }
 

@@ -16,6 +16,7 @@ use crate::sys::{
 };
 use crate::unicode::UnicodeStr;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// What a driver does with each kind of request. Every method runs at `PASSIVE_LEVEL` in the
 /// context of the requesting thread on Windows; under Wine, in `winedevice.exe`'s single
@@ -139,13 +140,26 @@ pub fn routine_exists(name: &UnicodeStr<'_>) -> bool {
     !unsafe { MmGetSystemRoutineAddress(name.as_raw()) }.is_null()
 }
 
-/// Detects the host: Wine's `ntoskrnl.exe` exports `wine_ntoskrnl_main_loop`, Windows does not.
+static HOST_IS_WINE: AtomicBool = AtomicBool::new(false);
+
+/// Detects the host once: Wine's `ntoskrnl.exe` exports `wine_ntoskrnl_main_loop`, Windows does
+/// not. Call it from `DriverEntry`; [`host`] reports the answer afterwards.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn detect_host() -> Host {
     const WINE_MARKER: UnicodeStr<'static> =
         UnicodeStr::from_static(crate::utf16!("wine_ntoskrnl_main_loop"));
-    if routine_exists(&WINE_MARKER) {
+    let wine = routine_exists(&WINE_MARKER);
+    HOST_IS_WINE.store(wine, Ordering::Relaxed);
+    host()
+}
+
+/// The host [`detect_host`] found (Windows until it ran). The few behaviours that differ are
+/// switched on this, each documented where it is used.
+///
+/// IRQL: any.
+pub fn host() -> Host {
+    if HOST_IS_WINE.load(Ordering::Relaxed) {
         Host::Wine
     } else {
         Host::Windows

@@ -8,7 +8,7 @@ use crate::handle::KernelHandle;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     ExEventObjectType, KeSetEvent, ObReferenceObjectByHandle, ObfDereferenceObject,
-    ObfReferenceObject, ZwOpenEvent,
+    ObfReferenceObject, ZwOpenEvent, ZwSetEvent,
 };
 use crate::sys::{
     EVENT_MODIFY_STATE, HANDLE, IO_NO_INCREMENT, KERNEL_MODE, KEVENT, OBJECT_ATTRIBUTES,
@@ -42,23 +42,7 @@ impl EventRef {
     ///
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn open(name: &UnicodeStr<'_>, options: OpenOptions) -> Result<Self, NtStatus> {
-        let mut attributes = OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE;
-        if options.force_access_check {
-            attributes |= crate::sys::OBJ_FORCE_ACCESS_CHECK;
-        }
-        let oa = OBJECT_ATTRIBUTES {
-            Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
-            RootDirectory: core::ptr::null_mut(),
-            ObjectName: name.as_raw(),
-            Attributes: attributes,
-            SecurityDescriptor: core::ptr::null_mut(),
-            SecurityQualityOfService: core::ptr::null_mut(),
-        };
-        let mut raw: HANDLE = core::ptr::null_mut();
-        // SAFETY: `oa` and `name` outlive the call; `raw` is a valid out pointer.
-        NtStatus::from_raw(unsafe { ZwOpenEvent(&mut raw, EVENT_MODIFY_STATE, &oa) }).ok()?;
-        // SAFETY: ZwOpenEvent succeeded, so `raw` is a kernel handle we own.
-        let handle = unsafe { KernelHandle::from_raw(raw) };
+        let handle = open_event_handle(name, options)?;
         Self::reference(&handle)
     }
 
@@ -102,6 +86,32 @@ impl EventRef {
     }
 }
 
+/// `ZwOpenEvent` with `EVENT_MODIFY_STATE`, as a kernel handle.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+fn open_event_handle(
+    name: &UnicodeStr<'_>,
+    options: OpenOptions,
+) -> Result<KernelHandle, NtStatus> {
+    let mut attributes = OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE;
+    if options.force_access_check {
+        attributes |= crate::sys::OBJ_FORCE_ACCESS_CHECK;
+    }
+    let oa = OBJECT_ATTRIBUTES {
+        Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+        RootDirectory: core::ptr::null_mut(),
+        ObjectName: name.as_raw(),
+        Attributes: attributes,
+        SecurityDescriptor: core::ptr::null_mut(),
+        SecurityQualityOfService: core::ptr::null_mut(),
+    };
+    let mut raw: HANDLE = core::ptr::null_mut();
+    // SAFETY: `oa` and `name` outlive the call; `raw` is a valid out pointer.
+    NtStatus::from_raw(unsafe { ZwOpenEvent(&mut raw, EVENT_MODIFY_STATE, &oa) }).ok()?;
+    // SAFETY: ZwOpenEvent succeeded, so `raw` is a kernel handle we own.
+    Ok(unsafe { KernelHandle::from_raw(raw) })
+}
+
 impl Clone for EventRef {
     fn clone(&self) -> Self {
         // SAFETY: we hold a reference, so adding another is valid.
@@ -116,6 +126,66 @@ impl Drop for EventRef {
     fn drop(&mut self) {
         // SAFETY: INVARIANT: we own exactly one reference and give it back once.
         unsafe { ObfDereferenceObject(self.object.as_ptr().cast()) };
+    }
+}
+
+/// An event the driver signals: a referenced object plus a kernel handle to it with
+/// `EVENT_MODIFY_STATE`.
+///
+/// **Host switch** (the one place signalling differs): on Windows, [`SharedEvent::set`] is
+/// `KeSetEvent` on the object, legal at `DISPATCH_LEVEL` (so from a DPC). Under Wine it is
+/// `ZwSetEvent` on the kept handle: Wine's `KeSetEvent` on such an object re-opens it by pointer
+/// with an access check against its descriptor (which denies the driver when the descriptor it
+/// wrote admits the user with `SYNCHRONIZE` only, because winedevice runs as that same user),
+/// and costs three wineserver round trips where `ZwSetEvent` costs one. Wine has no IRQL, and
+/// its DPCs run on ordinary threads of winedevice, where the handle is valid.
+///
+/// The handle also keeps a named event's name alive while the driver holds it.
+pub struct SharedEvent {
+    object: EventRef,
+    handle: KernelHandle,
+}
+
+impl SharedEvent {
+    /// Opens the existing event at the full NT path `name` (see [`EventRef::open`]).
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn open(name: &UnicodeStr<'_>, options: OpenOptions) -> Result<Self, NtStatus> {
+        let handle = open_event_handle(name, options)?;
+        Self::from_handle(handle)
+    }
+
+    /// Adopts a kernel handle to an event (it must grant `EVENT_MODIFY_STATE`), checking that
+    /// the object is an event.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn from_handle(handle: KernelHandle) -> Result<Self, NtStatus> {
+        let object = EventRef::reference(&handle)?;
+        Ok(SharedEvent { object, handle })
+    }
+
+    /// The kernel handle the driver keeps (e.g. to duplicate into an app's process).
+    pub fn kernel_handle(&self) -> &KernelHandle {
+        &self.handle
+    }
+
+    /// Signals the event; returns `false` if the kernel refused (only possible under Wine).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn set(&self) -> bool {
+        match crate::driver::host() {
+            crate::driver::Host::Windows => {
+                self.object.set();
+                true
+            }
+            crate::driver::Host::Wine => {
+                let mut previous = 0i32;
+                // SAFETY: the handle is a valid kernel handle with EVENT_MODIFY_STATE; Wine
+                // has no IRQL restriction on ZwSetEvent.
+                let status = unsafe { ZwSetEvent(self.handle.as_raw(), &mut previous) };
+                NtStatus::from_raw(status).is_success()
+            }
+        }
     }
 }
 

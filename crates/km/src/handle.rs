@@ -5,10 +5,15 @@
 use crate::sys::imports::ZwClose;
 use crate::sys::HANDLE;
 
-/// A handle in the kernel handle table, closed on drop.
+/// A handle in the kernel handle table (`OBJ_KERNEL_HANDLE`), closed on drop.
 ///
 /// IRQL: `PASSIVE_LEVEL` (`ZwClose`).
 pub struct KernelHandle(HANDLE);
+
+// SAFETY: an OBJ_KERNEL_HANDLE is valid in every process context and on every thread.
+unsafe impl Send for KernelHandle {}
+// SAFETY: the only shared operations (querying access, passing the value) are thread-safe.
+unsafe impl Sync for KernelHandle {}
 
 impl KernelHandle {
     /// Adopts a handle the kernel just returned.

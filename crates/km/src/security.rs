@@ -8,7 +8,8 @@ use crate::handle::KernelHandle;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     RtlAddAccessAllowedAce, RtlCreateAcl, RtlCreateSecurityDescriptor, RtlLengthSid,
-    RtlSetDaclSecurityDescriptor, RtlValidSid, ZwOpenProcessTokenEx, ZwQueryInformationToken,
+    RtlSetDaclSecurityDescriptor, RtlSetOwnerSecurityDescriptor, RtlValidSid, ZwOpenProcessTokenEx,
+    ZwQueryInformationToken,
 };
 use crate::sys::{
     ACL, ACL_REVISION, HANDLE, OBJ_KERNEL_HANDLE, SECURITY_DESCRIPTOR,
@@ -74,6 +75,19 @@ impl Sid {
         Ok(Sid { bytes, len })
     }
 
+    /// `S-1-5-18`, LocalSystem.
+    pub const fn local_system() -> Sid {
+        let mut bytes = [0u8; SECURITY_MAX_SID_SIZE];
+        // Revision 1, one sub-authority, NT authority (5), sub-authority 18.
+        let head = [1u8, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0];
+        let mut i = 0;
+        while i < head.len() {
+            bytes[i] = head[i];
+            i += 1;
+        }
+        Sid { bytes, len: 12 }
+    }
+
     /// The SID's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or(&[])
@@ -84,12 +98,17 @@ impl Sid {
 const ACL_BYTES: usize = core::mem::size_of::<ACL>() + 8 + SECURITY_MAX_SID_SIZE;
 
 /// An absolute security descriptor whose DACL grants exactly one SID exactly one access mask,
-/// and nobody anything else. The owner is left to the kernel (the creator), so the user cannot
-/// rewrite the DACL to grant themselves more.
+/// and nobody anything else, owned by LocalSystem.
+///
+/// The explicit owner matters: an object's owner is implicitly granted `WRITE_DAC`, and the
+/// default owner of an object a driver creates in a dispatch routine is the *caller*, who could
+/// then rewrite the DACL to grant themselves `EVENT_MODIFY_STATE`. A kernel-mode caller may name
+/// any owner.
 pub struct UserOnlyDescriptor {
     descriptor: SECURITY_DESCRIPTOR,
     acl: [u64; ACL_BYTES.div_ceil(8)],
     sid: Sid,
+    owner: Sid,
 }
 
 impl UserOnlyDescriptor {
@@ -107,6 +126,7 @@ impl UserOnlyDescriptor {
             descriptor: unsafe { core::mem::zeroed() },
             acl: [0; ACL_BYTES.div_ceil(8)],
             sid: *sid,
+            owner: Sid::local_system(),
         };
         let descriptor = (&mut this.descriptor as *mut SECURITY_DESCRIPTOR).cast::<c_void>();
         let acl = this.acl.as_mut_ptr().cast::<c_void>();
@@ -123,6 +143,9 @@ impl UserOnlyDescriptor {
             .ok()?;
         // SAFETY: the descriptor and the ACL are initialised; the ACL lives as long as `this`.
         NtStatus::from_raw(unsafe { RtlSetDaclSecurityDescriptor(descriptor, 1, acl, 0) }).ok()?;
+        let owner = this.owner.bytes.as_ptr().cast::<c_void>();
+        // SAFETY: the descriptor is initialised; the owner SID lives as long as `this`.
+        NtStatus::from_raw(unsafe { RtlSetOwnerSecurityDescriptor(descriptor, owner, 0) }).ok()?;
         Ok(f(&this))
     }
 

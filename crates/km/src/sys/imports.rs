@@ -136,6 +136,7 @@ extern "system" {
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
     ) -> NTSTATUS;
     pub fn KeSetEvent(Event: *mut KEVENT, Increment: i32, Wait: u8) -> i32;
+    pub fn ZwSetEvent(EventHandle: HANDLE, PreviousState: *mut i32) -> NTSTATUS;
 
     // Timers and DPCs.
     pub fn KeInitializeTimerEx(Timer: *mut KTIMER, Type: u32);

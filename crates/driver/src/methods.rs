@@ -1,0 +1,252 @@
+//! The four ways to share an event, each made safe (`docs/protocol.md`, SPEC "What evshare is").
+//!
+//! All of them end in [`register`], so a registration made any way is owned, capped, signalled,
+//! counted and torn down the same way.
+//!
+//! Each method is `#[inline(never)]`: their name buffers and descriptors would otherwise be
+//! merged into one dispatch frame of several kilobytes, on a kernel stack of a few pages.
+
+use crate::handlers::{Caller, Rejection};
+use crate::registration::{Origin, Registration};
+use crate::registry::REGISTRY;
+use crate::stats::STATS;
+use core::sync::atomic::{AtomicU64, Ordering};
+use evshare_km::event::{create_event, EventKind as KmEventKind, OpenOptions, SharedEvent};
+use evshare_km::pool::PoolArc;
+use evshare_km::process::{duplicate_from, duplicate_into, ForeignHandle};
+use evshare_km::security::{Sid, UserOnlyDescriptor};
+use evshare_km::sys::{
+    EVENT_MODIFY_STATE, PROCESS_DUP_HANDLE, PROCESS_QUERY_LIMITED_INFORMATION, READ_CONTROL,
+    SYNCHRONIZE,
+};
+use evshare_km::unicode::UnicodeStr;
+use evshare_km::NtStatus;
+use evshare_protocol::created::{EventKind, Scope};
+use evshare_protocol::method::Method;
+use evshare_protocol::mode::SignalMode;
+use evshare_protocol::names::{self, ResolvedName, MAX_INPUT_UNITS};
+use evshare_protocol::reply::RegisterReply;
+use evshare_protocol::stats::RejectReason;
+
+/// Handle values at the very top of the range are pseudo-handles (`NtCurrentProcess()`,
+/// `NtCurrentThread()`, …): they name the caller's own process or thread, never an event.
+const FIRST_PSEUDO_HANDLE: u64 = u64::MAX - 15;
+
+fn km_kind(kind: EventKind) -> KmEventKind {
+    match kind {
+        EventKind::AutoReset => KmEventKind::AutoReset,
+        EventKind::ManualReset => KmEventKind::ManualReset,
+    }
+}
+
+/// What a new registration is made of.
+struct NewRegistration {
+    method: Method,
+    resolved: Option<ResolvedName>,
+    event: SharedEvent,
+    session_id: u32,
+}
+
+/// What the caller's user may do with an event the driver creates for them: wait on it, and
+/// read its descriptor (so they can check it). Not set it, not reset it, not change the DACL.
+const CREATED_EVENT_ACCESS: u32 = SYNCHRONIZE | READ_CONTROL;
+
+/// Registers `new` for the caller's handle and arms it as asked.
+fn register(
+    caller: &Caller,
+    new: NewRegistration,
+    mode: SignalMode,
+) -> Result<(RegisterReply, PoolArc<Registration>), Rejection> {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let origin = Origin {
+        file: caller.file,
+        owner: caller.process,
+        method: new.method,
+        resolved: new.resolved,
+    };
+    let registration = Registration::new(id, origin, new.event)?;
+    // The registry's copy keeps it alive; ours goes when we return (outside the lock).
+    REGISTRY
+        .insert(registration.clone())
+        .map_err(|(status, _rejected)| Rejection::from(status))?;
+    registration.set_mode(mode);
+    STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
+    let reply = RegisterReply {
+        session_id: new.session_id,
+        id,
+        method: new.method,
+        resolved: new.resolved,
+        handle: 0,
+    };
+    Ok((reply, registration))
+}
+
+/// Method 3 of the article, recommended: the app made a named event; the driver opens it
+/// (never creates it), resolved in the caller's own session, with the caller's access checked.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+#[inline(never)]
+pub fn by_name(
+    caller: &Caller,
+    mode: SignalMode,
+    name_bytes: &[u8],
+) -> Result<RegisterReply, Rejection> {
+    let mut units = [0u16; MAX_INPUT_UNITS];
+    let name = names::decode_wire_name(name_bytes, &mut units)?;
+    // The session comes from the requesting process itself, never from the request.
+    let session_id = caller.process.session_id()?;
+    let resolved = names::resolve(name, session_id)?;
+    let path = UnicodeStr::new(resolved.as_units())?;
+    // OBJ_FORCE_ACCESS_CHECK: the caller must be able to open the event themselves.
+    let event = SharedEvent::open(
+        &path,
+        OpenOptions {
+            force_access_check: true,
+        },
+    )?;
+    let new = NewRegistration {
+        method: Method::ByName,
+        resolved: Some(resolved),
+        event,
+        session_id,
+    };
+    register(caller, new, mode).map(|(reply, _)| reply)
+}
+
+/// Method 1: the app passes a handle. The driver copies it out of the *requesting process*
+/// (not whatever process it runs in), checks the type and that the app's handle may set the
+/// event, and keeps a reference, so the app may close its handle.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+#[inline(never)]
+pub fn by_handle(
+    caller: &Caller,
+    handle: u64,
+    mode: SignalMode,
+) -> Result<RegisterReply, Rejection> {
+    let invalid = Rejection {
+        status: NtStatus::INVALID_HANDLE,
+        reason: RejectReason::InvalidHandle,
+    };
+    if handle == 0 || handle >= FIRST_PSEUDO_HANDLE {
+        return Err(invalid);
+    }
+    let process = caller.process.open(PROCESS_DUP_HANDLE)?;
+    let local = duplicate_from(&process, ForeignHandle(handle)).map_err(|status| {
+        if status == NtStatus::INVALID_HANDLE {
+            invalid
+        } else {
+            Rejection::from(status)
+        }
+    })?;
+    // Wine's ObReferenceObjectByHandle ignores DesiredAccess: check what the app was granted.
+    let granted = local.granted_access()?;
+    // Type first: a mutex handle is "not an event", whatever its access.
+    let event = SharedEvent::from_handle(local).map_err(|status| Rejection {
+        status,
+        reason: if status.as_u32() == evshare_protocol::status::STATUS_OBJECT_TYPE_MISMATCH {
+            RejectReason::NotAnEventHandle
+        } else {
+            RejectReason::from_status(status.as_u32())
+        },
+    })?;
+    if granted & EVENT_MODIFY_STATE == 0 {
+        return Err(Rejection {
+            status: NtStatus::ACCESS_DENIED,
+            reason: RejectReason::HandleAccessDenied,
+        });
+    }
+    let session_id = caller.process.session_id()?;
+    let new = NewRegistration {
+        method: Method::ByHandle,
+        resolved: None,
+        event,
+        session_id,
+    };
+    register(caller, new, mode).map(|(reply, _)| reply)
+}
+
+/// Runs `f` with a descriptor that grants the caller's user [`CREATED_EVENT_ACCESS`] and
+/// nobody anything else.
+fn with_caller_only<R>(
+    caller: &Caller,
+    f: impl FnOnce(&UserOnlyDescriptor) -> R,
+) -> Result<R, NtStatus> {
+    let process = caller.process.open(PROCESS_QUERY_LIMITED_INFORMATION)?;
+    let sid = Sid::of_process(&process)?;
+    UserOnlyDescriptor::with(&sid, CREATED_EVENT_ACCESS, f)
+}
+
+/// Method 2, fixed: the driver creates an unnamed event and puts a handle to it into the
+/// requesting process with `SYNCHRONIZE` only, so the app can wait but can neither set nor
+/// reset it (it cannot spoof or swallow the driver's signals). The descriptor stops the app
+/// from duplicating itself a stronger handle.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+#[inline(never)]
+pub fn driver_handle(
+    caller: &Caller,
+    kind: EventKind,
+    mode: SignalMode,
+) -> Result<RegisterReply, Rejection> {
+    let process = caller.process.open(PROCESS_DUP_HANDLE)?;
+    let handle = with_caller_only(caller, |sd| create_event(None, km_kind(kind), Some(sd)))??;
+    let event = SharedEvent::from_handle(handle)?;
+    let session_id = caller.process.session_id()?;
+    let new = NewRegistration {
+        method: Method::DriverHandle,
+        resolved: None,
+        event,
+        session_id,
+    };
+    let (mut reply, registration) = register(caller, new, mode)?;
+    // Only now give the app its handle: every failure before this point leaves nothing behind
+    // in the app's handle table. If this step fails, undo the registration.
+    let kernel_handle = registration.event().kernel_handle();
+    match duplicate_into(&process, kernel_handle, SYNCHRONIZE) {
+        Ok(app_handle) => {
+            reply.handle = app_handle.0;
+            Ok(reply)
+        }
+        Err(status) => {
+            if let Some(registration) = REGISTRY.remove(caller.file, reply.id) {
+                registration.retire();
+            }
+            Err(status.into())
+        }
+    }
+}
+
+/// Method 4, fixed: the driver creates a named event on request (never at load), under the
+/// `evshare-` prefix in the caller's session (or the global directory), refusing a name that
+/// exists (never adopting a squatter's object), with a descriptor that lets only the caller's
+/// user wait on it.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+#[inline(never)]
+pub fn driver_named(
+    caller: &Caller,
+    kind: EventKind,
+    scope: Scope,
+    mode: SignalMode,
+    leaf_bytes: &[u8],
+) -> Result<RegisterReply, Rejection> {
+    let mut units = [0u16; MAX_INPUT_UNITS];
+    let leaf = names::decode_wire_name(leaf_bytes, &mut units)?;
+    let session_id = caller.process.session_id()?;
+    let resolved = names::driver_created(leaf, scope, session_id)?;
+    let path = UnicodeStr::new(resolved.as_units())?;
+    let handle = with_caller_only(caller, |sd| {
+        create_event(Some(&path), km_kind(kind), Some(sd))
+    })??;
+    // The registration keeps this handle, and with it the name, until it is unregistered.
+    let event = SharedEvent::from_handle(handle)?;
+    let new = NewRegistration {
+        method: Method::DriverNamed,
+        resolved: Some(resolved),
+        event,
+        session_id,
+    };
+    register(caller, new, mode).map(|(reply, _)| reply)
+}
