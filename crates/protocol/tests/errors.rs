@@ -2,7 +2,7 @@
 //! a message that names the cause.
 
 use evshare_protocol::status::*;
-use evshare_protocol::{NameError, ProtocolError, RejectReason};
+use evshare_protocol::{Method, NameError, ProtocolError, RejectReason};
 
 #[test]
 fn every_protocol_error_has_its_status_reason_and_message() {
@@ -84,6 +84,32 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             "host kind 7",
         ),
         (
+            BadEventKind { kind: 2 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "unknown event kind 2 (0 = auto-reset, 1 = manual-reset)",
+        ),
+        (
+            BadScope { scope: 5 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "unknown scope 5 (0 = the caller's session, 1 = global)",
+        ),
+        (
+            UnknownMethod { method: 4 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "registration method 4",
+        ),
+        (
+            MethodMismatch {
+                method: Method::DriverNamed,
+            },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "(driver-created named)",
+        ),
+        (
             Name(NameError::Empty),
             STATUS_OBJECT_NAME_INVALID,
             RejectReason::BadName,
@@ -112,6 +138,18 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             STATUS_NAME_TOO_LONG,
             RejectReason::NameTooLong,
             "300",
+        ),
+        (
+            Name(NameError::CreatedLeafTooLong { units: 70 }),
+            STATUS_NAME_TOO_LONG,
+            RejectReason::NameTooLong,
+            "70 UTF-16 units",
+        ),
+        (
+            Name(NameError::BadCreatedLeaf),
+            STATUS_OBJECT_NAME_INVALID,
+            RejectReason::BadName,
+            "driver-created",
         ),
         (
             Name(NameError::OutsideNamespace),
@@ -166,6 +204,14 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
         ProtocolError::Name(NameError::Empty),
         ProtocolError::Name(NameError::TooLong { units: 241 }),
         ProtocolError::Name(NameError::OutsideNamespace),
+        ProtocolError::BadEventKind { kind: 2 },
+        ProtocolError::BadScope { scope: 2 },
+        ProtocolError::UnknownMethod { method: 4 },
+        ProtocolError::MethodMismatch {
+            method: Method::ByHandle,
+        },
+        ProtocolError::Name(NameError::CreatedLeafTooLong { units: 65 }),
+        ProtocolError::Name(NameError::BadCreatedLeaf),
     ];
     for error in errors {
         assert_eq!(
@@ -182,11 +228,48 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
         RejectReason::from_status(other_session.status()),
         RejectReason::AccessDenied
     );
+    // The handle-specific reasons share their status with a kernel failure on a named
+    // object; the driver picks them itself.
+    assert_eq!(
+        RejectReason::from_status(STATUS_ACCESS_DENIED),
+        RejectReason::AccessDenied
+    );
+    assert_eq!(
+        RejectReason::from_status(STATUS_OBJECT_TYPE_MISMATCH),
+        RejectReason::NotAnEvent
+    );
+    assert_eq!(
+        RejectReason::from_status(STATUS_INVALID_HANDLE),
+        RejectReason::InvalidHandle
+    );
+    assert_eq!(
+        RejectReason::from_status(STATUS_OBJECT_NAME_COLLISION),
+        RejectReason::NameCollision
+    );
+}
+
+#[test]
+fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
+    use evshare_protocol::stats::REJECT_REASONS;
+    let cases = [
+        (RejectReason::NameCollision, 16, "name collision"),
+        (RejectReason::InvalidHandle, 17, "invalid handle"),
+        (RejectReason::NotAnEventHandle, 18, "handle not an event"),
+        (RejectReason::HandleAccessDenied, 19, "handle access denied"),
+    ];
+    for (reason, index, label) in cases {
+        assert_eq!(reason.index(), index);
+        assert_eq!(RejectReason::ALL[index], reason);
+        assert_eq!(reason.label(), label);
+        assert_eq!(reason.to_string(), label);
+    }
+    assert_eq!(REJECT_REASONS, 20);
+    assert_eq!(RejectReason::ALL.len(), REJECT_REASONS);
 }
 
 #[test]
 fn small_types_display_for_people() {
-    use evshare_protocol::{Ioctl, Namespace, SignalMode};
+    use evshare_protocol::{EventKind, Ioctl, Namespace, Scope, SignalMode};
     assert_eq!(Ioctl::RegisterByName.to_string(), "REGISTER_BY_NAME");
     assert_eq!(SignalMode::OnDemand.to_string(), "on demand");
     assert_eq!(
@@ -200,4 +283,21 @@ fn small_types_display_for_people() {
     assert_eq!(RejectReason::NameNotFound.to_string(), "name not found");
     assert_eq!(Namespace::Global.to_string(), "global");
     assert_eq!(Namespace::Session(3).to_string(), "session 3");
+    assert_eq!(Ioctl::CreateNamedEvent.to_string(), "CREATE_NAMED_EVENT");
+    assert_eq!(
+        Method::ALL.map(|method| method.to_string()),
+        [
+            "by name",
+            "by handle",
+            "driver-created",
+            "driver-created named"
+        ]
+    );
+    for method in Method::ALL {
+        assert_eq!(method.to_string(), method.label());
+    }
+    assert_eq!(EventKind::AutoReset.to_string(), "auto-reset");
+    assert_eq!(EventKind::ManualReset.to_string(), "manual-reset");
+    assert_eq!(Scope::Session.to_string(), "session");
+    assert_eq!(Scope::Global.to_string(), "global");
 }

@@ -1,10 +1,12 @@
 //! The name rules of docs/protocol.md ("Names"), case by case.
 
 use evshare_protocol::names::{
-    check_wire_name, decode_wire_name, resolve, NameError, Namespace, ResolvedName,
-    MAX_INPUT_UNITS, MAX_LEAF_UNITS, MAX_RESOLVED_UNITS,
+    check_wire_leaf, check_wire_name, decode_wire_leaf, decode_wire_name, driver_created, resolve,
+    NameError, Namespace, ResolvedName, CREATED_PREFIX, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS,
+    MAX_LEAF_UNITS, MAX_RESOLVED_UNITS,
 };
 use evshare_protocol::status::*;
+use evshare_protocol::Scope;
 
 fn units(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -612,9 +614,313 @@ fn name_errors_say_what_is_wrong() {
             },
             "session 2",
         ),
+        (
+            NameError::CreatedLeafTooLong { units: 65 },
+            "65 UTF-16 units long; at most 64",
+        ),
+        (NameError::BadCreatedLeaf, "after `evshare-`"),
     ];
     for (error, expected) in cases {
         let text = error.to_string();
         assert!(text.contains(expected), "{error:?}: {text}");
+    }
+}
+
+fn created_string(leaf: &str, scope: Scope, session: u32) -> Result<String, NameError> {
+    driver_created(&units(leaf), scope, session).map(|resolved| resolved.to_string())
+}
+
+#[test]
+fn driver_created_names_go_in_the_scope_s_directory_with_the_prefix() {
+    let leaf64 = "x".repeat(MAX_CREATED_LEAF_UNITS);
+    let cases: Vec<(&str, Scope, u32, String, Namespace)> = vec![
+        (
+            "tick",
+            Scope::Global,
+            3,
+            r"\BaseNamedObjects\evshare-tick".into(),
+            Namespace::Global,
+        ),
+        (
+            "tick",
+            Scope::Global,
+            0,
+            r"\BaseNamedObjects\evshare-tick".into(),
+            Namespace::Global,
+        ),
+        (
+            "tick",
+            Scope::Session,
+            3,
+            r"\Sessions\3\BaseNamedObjects\evshare-tick".into(),
+            Namespace::Session(3),
+        ),
+        // Session 0's objects live in the global directory.
+        (
+            "tick",
+            Scope::Session,
+            0,
+            r"\BaseNamedObjects\evshare-tick".into(),
+            Namespace::Global,
+        ),
+        (
+            "T",
+            Scope::Session,
+            u32::MAX,
+            r"\Sessions\4294967295\BaseNamedObjects\evshare-T".into(),
+            Namespace::Session(u32::MAX),
+        ),
+        // The leaf keeps its case and may be any UTF-16 but `\` and NUL.
+        (
+            "Événement 🎉",
+            Scope::Global,
+            1,
+            r"\BaseNamedObjects\evshare-Événement 🎉".into(),
+            Namespace::Global,
+        ),
+        (
+            "...",
+            Scope::Global,
+            1,
+            r"\BaseNamedObjects\evshare-...".into(),
+            Namespace::Global,
+        ),
+        // What looks like a prefix or a name is only a leaf.
+        (
+            "Global",
+            Scope::Session,
+            2,
+            r"\Sessions\2\BaseNamedObjects\evshare-Global".into(),
+            Namespace::Session(2),
+        ),
+        (
+            "evshare-x",
+            Scope::Global,
+            2,
+            r"\BaseNamedObjects\evshare-evshare-x".into(),
+            Namespace::Global,
+        ),
+        (
+            &leaf64,
+            Scope::Session,
+            u32::MAX,
+            format!(r"\Sessions\4294967295\BaseNamedObjects\evshare-{leaf64}"),
+            Namespace::Session(u32::MAX),
+        ),
+    ];
+    for (leaf, scope, session, expected, namespace) in cases {
+        let what = format!("{leaf:?} {scope} in session {session}");
+        let resolved = driver_created(&units(leaf), scope, session).unwrap();
+        assert_eq!(resolved.to_string(), expected, "{what}");
+        assert_eq!(resolved.namespace(), namespace, "{what}");
+        assert_eq!(
+            resolved.leaf(),
+            units(&format!("evshare-{leaf}")).as_slice(),
+            "{what}"
+        );
+        assert_eq!(
+            resolved.created_leaf(),
+            Some(units(leaf).as_slice()),
+            "{what}"
+        );
+        // The path is canonical: it comes back from a reply as itself.
+        assert_eq!(
+            ResolvedName::from_units(resolved.as_units()),
+            Some(resolved),
+            "{what}"
+        );
+    }
+    assert_eq!(CREATED_PREFIX, "evshare-");
+    let longest = driver_created(&units(&leaf64), Scope::Session, u32::MAX).unwrap();
+    assert_eq!(longest.as_units().len(), 38 + 8 + MAX_CREATED_LEAF_UNITS);
+}
+
+#[test]
+fn refused_created_leaves_get_their_error_and_status() {
+    use NameError::*;
+    let too_long = "x".repeat(MAX_CREATED_LEAF_UNITS + 1);
+    // 63 units and a surrogate pair: 65.
+    let too_long_pair = format!("{}🎉", "x".repeat(63));
+    let cases: Vec<(String, NameError, u32)> = vec![
+        ("".into(), Empty, STATUS_OBJECT_NAME_INVALID),
+        (
+            too_long,
+            CreatedLeafTooLong { units: 65 },
+            STATUS_NAME_TOO_LONG,
+        ),
+        (
+            too_long_pair,
+            CreatedLeafTooLong { units: 65 },
+            STATUS_NAME_TOO_LONG,
+        ),
+        ("a\0".into(), EmbeddedNul, STATUS_OBJECT_NAME_INVALID),
+        ("\0".into(), EmbeddedNul, STATUS_OBJECT_NAME_INVALID),
+        (r"a\b".into(), BadCreatedLeaf, STATUS_OBJECT_NAME_INVALID),
+        (r"\".into(), BadCreatedLeaf, STATUS_OBJECT_NAME_INVALID),
+        (
+            r"Global\x".into(),
+            BadCreatedLeaf,
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (r"..\x".into(), BadCreatedLeaf, STATUS_OBJECT_NAME_INVALID),
+        (".".into(), BadCreatedLeaf, STATUS_OBJECT_NAME_INVALID),
+        ("..".into(), BadCreatedLeaf, STATUS_OBJECT_NAME_INVALID),
+        // The first problem wins: a NUL before a `\`, the length before anything else.
+        ("\0\\".into(), EmbeddedNul, STATUS_OBJECT_NAME_INVALID),
+        (
+            format!("\\{}", "x".repeat(70)),
+            CreatedLeafTooLong { units: 71 },
+            STATUS_NAME_TOO_LONG,
+        ),
+    ];
+    for (leaf, error, status) in cases {
+        for scope in Scope::ALL {
+            assert_eq!(
+                created_string(&leaf, scope, 1),
+                Err(error),
+                "{leaf:?} {scope}"
+            );
+        }
+        assert_eq!(error.status(), status, "{leaf:?}");
+    }
+    let surrogates: [&[u16]; 4] = [
+        &[0xD800],
+        &[0x41, 0xDC00],
+        &[0xD83D, 0x41],
+        &[0xDE00, 0xD83D],
+    ];
+    for leaf in surrogates {
+        assert_eq!(
+            driver_created(leaf, Scope::Global, 1),
+            Err(NotUtf16),
+            "{leaf:x?}"
+        );
+    }
+    assert_eq!(
+        driver_created(&[0x41, 0, 0xD800], Scope::Global, 1),
+        Err(EmbeddedNul)
+    );
+    assert_eq!(
+        driver_created(&[0x41, 0xD800, 0], Scope::Global, 1),
+        Err(NotUtf16)
+    );
+    assert!(driver_created(&[0xD83D, 0xDE00], Scope::Global, 1).is_ok());
+}
+
+#[test]
+fn created_leaf_is_only_found_in_names_the_driver_could_have_created() {
+    let cases: [(&str, u32, Option<&str>); 9] = [
+        (r"Global\evshare-tick", 1, Some("tick")),
+        ("evshare-tick", 4, Some("tick")),
+        (r"Global\evshare-evshare-", 1, Some("evshare-")),
+        (r"Global\tick", 1, None),
+        // The prefix must be exact: no leaf after it, another case, or a leaf too long.
+        (r"Global\evshare-", 1, None),
+        (r"Global\EVSHARE-tick", 1, None),
+        (r"Global\evshare", 1, None),
+        (r"Global\evshare-..", 1, None),
+        (r"Global\evshare-.", 1, None),
+    ];
+    for (name, session, expected) in cases {
+        let resolved = resolve(&units(name), session).unwrap();
+        let expected = expected.map(units);
+        assert_eq!(resolved.created_leaf(), expected.as_deref(), "{name:?}");
+    }
+    let too_long = format!(r"Global\evshare-{}", "x".repeat(MAX_CREATED_LEAF_UNITS + 1));
+    assert_eq!(resolve(&units(&too_long), 1).unwrap().created_leaf(), None);
+}
+
+fn win32(resolved: &ResolvedName, session: u32) -> Result<String, NameError> {
+    resolved
+        .win32_name(session)
+        .map(|name| String::from_utf16(&name.collect::<Vec<_>>()).unwrap())
+}
+
+#[test]
+fn win32_names_open_the_same_object_from_the_caller_s_session() {
+    let global = driver_created(&units("tick"), Scope::Global, 2).unwrap();
+    let own = driver_created(&units("tick"), Scope::Session, 2).unwrap();
+    let session0 = driver_created(&units("tick"), Scope::Session, 0).unwrap();
+    let by_name = resolve(&units(r"\Sessions\7\BaseNamedObjects\é 🎉"), 7).unwrap();
+    let cases: [(&ResolvedName, u32, Result<String, NameError>); 8] = [
+        (&global, 2, Ok(r"Global\evshare-tick".into())),
+        // The global directory is `Global\` from any session, session 0 included.
+        (&global, 0, Ok(r"Global\evshare-tick".into())),
+        (&global, u32::MAX, Ok(r"Global\evshare-tick".into())),
+        (&own, 2, Ok("evshare-tick".into())),
+        (&session0, 0, Ok(r"Global\evshare-tick".into())),
+        (&by_name, 7, Ok("é 🎉".into())),
+        // Another session's directory has no Win32 name.
+        (
+            &own,
+            3,
+            Err(NameError::OtherSession {
+                asked: 2,
+                caller: 3,
+            }),
+        ),
+        (
+            &own,
+            0,
+            Err(NameError::OtherSession {
+                asked: 2,
+                caller: 0,
+            }),
+        ),
+    ];
+    for (resolved, session, expected) in cases {
+        let name = win32(resolved, session);
+        assert_eq!(name, expected, "{resolved} from session {session}");
+        // The Win32 name resolves back to the same path in the caller's session.
+        if let Ok(name) = name {
+            assert_eq!(resolve(&units(&name), session), Ok(*resolved), "{name:?}");
+        }
+    }
+    // The iterator can be walked twice.
+    let name = global.win32_name(2).unwrap();
+    assert_eq!(name.clone().count(), name.count());
+}
+
+#[test]
+fn wire_leaves_decode_or_say_why_not() {
+    let mut out = [0_u16; MAX_CREATED_LEAF_UNITS];
+    assert_eq!(
+        decode_wire_leaf(&wire("tické"), &mut out),
+        Ok(&units("tické")[..])
+    );
+    let longest = "z".repeat(MAX_CREATED_LEAF_UNITS);
+    assert_eq!(
+        decode_wire_leaf(&wire(&longest), &mut out),
+        Ok(&units(&longest)[..])
+    );
+    assert_eq!(check_wire_leaf(&wire(&longest)), Ok(MAX_CREATED_LEAF_UNITS));
+
+    let too_long = wire(&"z".repeat(MAX_CREATED_LEAF_UNITS + 1));
+    let cases: Vec<(Vec<u8>, NameError)> = vec![
+        (vec![], NameError::Empty),
+        (vec![0x41], NameError::NotUtf16),
+        (vec![0x00, 0xD8], NameError::NotUtf16),
+        (vec![0x41, 0x00, 0x00, 0xDC], NameError::NotUtf16),
+        (vec![0x00, 0x00], NameError::EmbeddedNul),
+        (wire(r"a\b"), NameError::BadCreatedLeaf),
+        (wire("."), NameError::BadCreatedLeaf),
+        (wire(".."), NameError::BadCreatedLeaf),
+        (
+            too_long.clone(),
+            NameError::CreatedLeafTooLong { units: 65 },
+        ),
+        // An odd length is reported before the length limit.
+        ([too_long, vec![0x41]].concat(), NameError::NotUtf16),
+        // A name's limit is not a leaf's.
+        (
+            wire(&"z".repeat(MAX_INPUT_UNITS)),
+            NameError::CreatedLeafTooLong {
+                units: MAX_INPUT_UNITS,
+            },
+        ),
+    ];
+    for (bytes, error) in cases {
+        assert_eq!(decode_wire_leaf(&bytes, &mut out), Err(error), "{bytes:x?}");
+        assert_eq!(check_wire_leaf(&bytes), Err(error), "{bytes:x?}");
     }
 }

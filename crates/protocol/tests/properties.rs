@@ -1,10 +1,15 @@
 //! Properties over arbitrary input: parsing and resolving never panic, and what they accept is
 //! what the protocol allows.
 
-use evshare_protocol::names::{resolve, NameError, Namespace, ResolvedName, MAX_LEAF_UNITS};
+use evshare_protocol::names::{
+    check_wire_leaf, driver_created, resolve, NameError, Namespace, ResolvedName,
+    MAX_CREATED_LEAF_UNITS, MAX_LEAF_UNITS,
+};
+use evshare_protocol::reply::{Holder, HoldersReply, MAX_HOLDERS};
 use evshare_protocol::request::{encode, parse, MAX_REQUEST_LEN};
 use evshare_protocol::{
-    EventKind, Ioctl, ProtocolError, Request, Scope, SignalMode, PROTOCOL_VERSION,
+    EventKind, HostKind, Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo, Request,
+    Scope, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
 };
 use proptest::prelude::*;
 
@@ -272,6 +277,9 @@ proptest! {
                 // itself.
                 prop_assert_eq!(ResolvedName::from_units(path), Some(resolved));
                 prop_assert_eq!(resolve(path, session), Ok(resolved));
+                // Its Win32 name opens the same object from the caller's session.
+                let win32: Vec<u16> = resolved.win32_name(session).unwrap().collect();
+                prop_assert_eq!(resolve(&win32, session), Ok(resolved));
             }
             Err(NameError::OtherSession { asked, caller }) => {
                 prop_assert_eq!(caller, session);
@@ -306,6 +314,292 @@ proptest! {
             let expected = units_of(&bytes);
             prop_assert_eq!(units, expected.as_slice());
         }
+    }
+}
+
+/// Leaves built from pieces that exercise the leaf rules: `\\`, dots, NUL, lone surrogates,
+/// lengths around the limit.
+fn any_leaf_units() -> impl Strategy<Value = Vec<u16>> {
+    let piece = prop_oneof![
+        Just(vec![u16::from(b'\\')]),
+        Just(vec![u16::from(b'.')]),
+        Just(vec![0_u16]),
+        (0xD800..=0xDFFF_u16).prop_map(|unit| vec![unit]),
+        Just(vec![0xD83D, 0xDE00]),
+        "[a-zA-Z0-9 -]{1,8}".prop_map(|s| units(&s)),
+        any::<char>().prop_map(|c| units(&c.to_string())),
+        (60..=70_usize).prop_map(|n| vec![u16::from(b'x'); n]),
+    ];
+    prop_oneof![
+        3 => proptest::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat()),
+        1 => proptest::collection::vec(any::<u16>(), 0..80),
+        1 => proptest::sample::select(vec![units("."), units(".."), units("..."), vec![]]),
+    ]
+}
+
+/// The leaf rules, from std: what `driver_created` and `CREATE_NAMED_EVENT` must accept.
+fn leaf_is_allowed(leaf: &[u16]) -> bool {
+    (1..=MAX_CREATED_LEAF_UNITS).contains(&leaf.len())
+        && String::from_utf16(leaf)
+            .is_ok_and(|leaf| !leaf.contains(['\0', '\\']) && leaf != "." && leaf != "..")
+}
+
+fn le_bytes(units: &[u16]) -> Vec<u8> {
+    units.iter().flat_map(|unit| unit.to_le_bytes()).collect()
+}
+
+fn any_method() -> impl Strategy<Value = Method> {
+    proptest::sample::select(Method::ALL.to_vec())
+}
+
+/// A valid `RegisterReply`: a name and a handle that fit the method.
+fn any_register_reply() -> impl Strategy<Value = RegisterReply> {
+    (
+        any_method(),
+        any_session(),
+        any::<u64>(),
+        any_leaf(),
+        any_scope(),
+        any::<u64>(),
+    )
+        .prop_map(|(method, session_id, id, leaf, scope, handle)| {
+            let resolved = match method {
+                Method::ByName => {
+                    let name = [units(r"Global\"), leaf].concat();
+                    Some(resolve(&name, session_id).unwrap())
+                }
+                Method::DriverNamed => Some(driver_created(&leaf, scope, session_id).unwrap()),
+                Method::ByHandle | Method::DriverHandle => None,
+            };
+            let handle = if method.returns_handle() { handle } else { 0 };
+            RegisterReply {
+                session_id,
+                id,
+                method,
+                resolved,
+                handle,
+            }
+        })
+}
+
+fn any_holders_reply() -> impl Strategy<Value = HoldersReply> {
+    proptest::collection::vec((any::<u32>(), any::<[u32; 4]>()), 0..=MAX_HOLDERS).prop_map(
+        |entries| {
+            let mut reply = HoldersReply::EMPTY;
+            for (pid, by_method) in entries {
+                reply.push(Holder { pid, by_method }).unwrap();
+            }
+            reply
+        },
+    )
+}
+
+/// Every reply, encoded: which reply it is (0..5) and its bytes.
+fn any_valid_reply() -> impl Strategy<Value = (usize, Vec<u8>)> {
+    (
+        0..5_usize,
+        any_register_reply(),
+        any_mode(),
+        any::<[u64; 20]>(),
+        any::<[u32; 4]>(),
+        any_holders_reply(),
+    )
+        .prop_map(
+            |(which, register, mode, rejected, live_by_method, holders)| {
+                let mut out = vec![0_u8; 700];
+                let len = match which {
+                    0 => VersionReply {
+                        host: HostKind::Wine,
+                        driver_version: live_by_method[..3].try_into().unwrap(),
+                        max_registrations: live_by_method[3],
+                    }
+                    .encode(&mut out),
+                    1 => register.encode(&mut out),
+                    2 => RegistrationInfo {
+                        owner_pid: register.session_id,
+                        id: register.id,
+                        mode,
+                        signals_sent: rejected[0],
+                        method: register.method,
+                        resolved: register.resolved,
+                    }
+                    .encode(&mut out),
+                    3 => StatsReply {
+                        host: HostKind::Windows,
+                        live_registrations: live_by_method[0],
+                        live_for_pid: live_by_method[1],
+                        open_handles: live_by_method[2],
+                        registrations_total: rejected[1],
+                        signals_sent: rejected[2],
+                        rejected,
+                        live_by_method,
+                    }
+                    .encode(&mut out),
+                    _ => holders.encode(&mut out),
+                }
+                .unwrap();
+                out.truncate(len);
+                (which, out)
+            },
+        )
+}
+
+/// A valid reply with a few bytes changed, cut or added, or random bytes.
+fn any_reply_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let mutated = (
+        any_valid_reply(),
+        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+        -2..=2_isize,
+    )
+        .prop_map(|((_, mut bytes), changes, resize)| {
+            for (at, value) in changes {
+                let at = at.index(bytes.len());
+                bytes[at] = value;
+            }
+            let len = bytes.len().saturating_add_signed(resize);
+            bytes.resize(len, 0);
+            bytes
+        });
+    prop_oneof![
+        4 => mutated,
+        1 => proptest::collection::vec(any::<u8>(), 0..700),
+    ]
+}
+
+/// `bytes` with the unused part of the `resolved` array at `array` zeroed: the one place a
+/// reply may carry bytes that `parse` ignores and `encode` writes as zero.
+fn zero_resolved_tail(mut bytes: Vec<u8>, resolved_bytes_at: usize) -> Vec<u8> {
+    let resolved_bytes = u32::from_le_bytes(
+        bytes[resolved_bytes_at..resolved_bytes_at + 4]
+            .try_into()
+            .unwrap(),
+    ) as usize;
+    let array = resolved_bytes_at + 8;
+    bytes[array + resolved_bytes..array + 512].fill(0);
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn create_named_event_accepts_exactly_the_allowed_leaves(
+        leaf in any_leaf_units(),
+        (kind, scope, mode) in (any_kind(), any_scope(), any_mode()),
+    ) {
+        let leaf_bytes = le_bytes(&leaf);
+        let mut input = PROTOCOL_VERSION.to_le_bytes().to_vec();
+        for field in [0, kind.to_wire(), scope.to_wire(), mode.to_wire().0, mode.to_wire().1] {
+            input.extend(field.to_le_bytes());
+        }
+        input.extend((leaf_bytes.len() as u32).to_le_bytes());
+        input.extend(&leaf_bytes);
+        let parsed = parse(Ioctl::CreateNamedEvent.code(), &input);
+        prop_assert_eq!(parsed.is_ok(), leaf_is_allowed(&leaf), "{:?}", parsed);
+        match parsed {
+            Ok(request) => {
+                prop_assert_eq!(
+                    request,
+                    Request::CreateNamedEvent { kind, scope, mode, leaf_bytes: &leaf_bytes }
+                );
+                let mut out = [0_u8; MAX_REQUEST_LEN];
+                let (_, len) = encode(&request, &mut out).unwrap();
+                prop_assert_eq!(&out[..len], input.as_slice());
+            }
+            // Only the leaf is wrong, so the error is about the leaf.
+            Err(error) => {
+                prop_assert!(matches!(error, ProtocolError::Name(_)), "{:?}", error);
+                prop_assert_eq!(Err(error), check_wire_leaf(&leaf_bytes).map(drop).map_err(ProtocolError::Name));
+                prop_assert_eq!(
+                    driver_created(&leaf, scope, 1).map(drop).map_err(ProtocolError::Name),
+                    Err(error)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn driver_created_never_panics_and_only_yields_evshare_names(
+        leaf in any_leaf_units(),
+        scope in any_scope(),
+        session in any_session(),
+    ) {
+        match driver_created(&leaf, scope, session) {
+            Ok(resolved) => {
+                prop_assert!(leaf_is_allowed(&leaf));
+                let directory = match scope.namespace(session) {
+                    Namespace::Global => units(r"\BaseNamedObjects\"),
+                    Namespace::Session(s) => units(&format!(r"\Sessions\{s}\BaseNamedObjects\")),
+                };
+                let expected = [directory, units("evshare-"), leaf.clone()].concat();
+                prop_assert_eq!(resolved.as_units(), expected.as_slice());
+                prop_assert_eq!(resolved.namespace(), scope.namespace(session));
+                prop_assert_eq!(resolved.created_leaf(), Some(leaf.as_slice()));
+                prop_assert_eq!(ResolvedName::from_units(resolved.as_units()), Some(resolved));
+                let win32: Vec<u16> = resolved.win32_name(session).unwrap().collect();
+                prop_assert_eq!(resolve(&win32, session), Ok(resolved));
+                // A created name is a name `REGISTER_BY_NAME` accepts too.
+                prop_assert_eq!(resolve(resolved.as_units(), session), Ok(resolved));
+            }
+            Err(error) => {
+                prop_assert!(!leaf_is_allowed(&leaf), "{:?}", error);
+                prop_assert!(matches!(
+                    error,
+                    NameError::Empty
+                        | NameError::CreatedLeafTooLong { .. }
+                        | NameError::NotUtf16
+                        | NameError::EmbeddedNul
+                        | NameError::BadCreatedLeaf
+                ), "{:?}", error);
+            }
+        }
+    }
+
+    #[test]
+    fn reply_parsers_never_panic_and_what_they_accept_encodes_back(bytes in any_reply_bytes()) {
+        let mut out = vec![0_u8; 700];
+        if let Ok(reply) = VersionReply::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = StatsReply::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = HoldersReply::parse(&bytes) {
+            prop_assert!(reply.iter().count() <= MAX_HOLDERS);
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = RegisterReply::parse(&bytes) {
+            prop_assert_eq!(reply.resolved.is_some(), reply.method.has_name());
+            prop_assert!(reply.handle == 0 || reply.method == Method::DriverHandle);
+            let len = reply.encode(&mut out).unwrap();
+            let expected = zero_resolved_tail(bytes.clone(), 16);
+            prop_assert_eq!(&out[..len], expected.as_slice());
+            prop_assert_eq!(RegisterReply::parse(&out[..len]), Ok(reply));
+        }
+        if let Ok(reply) = RegistrationInfo::parse(&bytes) {
+            prop_assert_eq!(reply.resolved.is_some(), reply.method.has_name());
+            let len = reply.encode(&mut out).unwrap();
+            let expected = zero_resolved_tail(bytes.clone(), 32);
+            prop_assert_eq!(&out[..len], expected.as_slice());
+            prop_assert_eq!(RegistrationInfo::parse(&out[..len]), Ok(reply));
+        }
+    }
+
+    #[test]
+    fn every_valid_reply_parses_and_re_encodes((which, bytes) in any_valid_reply()) {
+        let mut out = vec![0_u8; 700];
+        let len = match which {
+            0 => VersionReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            1 => RegisterReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            2 => RegistrationInfo::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            3 => StatsReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            _ => HoldersReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+        };
+        prop_assert_eq!(len, Ok(bytes.len()));
+        prop_assert_eq!(&out[..bytes.len()], bytes.as_slice());
     }
 }
 

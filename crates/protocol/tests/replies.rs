@@ -1,15 +1,28 @@
 //! Replies: layouts, round trips, and what parse and encode refuse.
 
-use evshare_protocol::names::resolve;
+use evshare_protocol::names::{driver_created, resolve};
+use evshare_protocol::reply::MAX_HOLDERS;
 use evshare_protocol::stats::REJECT_REASONS;
 use evshare_protocol::status::*;
 use evshare_protocol::{
-    HostKind, Method, NameError, ProtocolError, RegisterReply, RegistrationInfo, RejectReason,
-    ResolvedName, SignalMode, StatsReply, VersionReply,
+    Holder, HoldersReply, HostKind, Method, NameError, ProtocolError, RegisterReply,
+    RegistrationInfo, RejectReason, ResolvedName, Scope, SignalMode, StatsReply, VersionReply,
 };
 
 fn name(path: &str, session: u32) -> ResolvedName {
     resolve(&path.encode_utf16().collect::<Vec<_>>(), session).unwrap()
+}
+
+fn created(leaf: &str, scope: Scope, session: u32) -> ResolvedName {
+    driver_created(&leaf.encode_utf16().collect::<Vec<_>>(), scope, session).unwrap()
+}
+
+fn holders() -> HoldersReply {
+    let mut reply = HoldersReply::EMPTY;
+    for (pid, by_method) in [(4, [1, 0, 0, 2]), (0x1234_5678, [0, 3, 4, 0])] {
+        reply.push(Holder { pid, by_method }).unwrap();
+    }
+    reply
 }
 
 fn version() -> VersionReply {
@@ -84,6 +97,9 @@ fn sizes_are_the_documented_ones() {
     assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
     assert_eq!(StatsReply::LEN, 216);
+    assert_eq!(HoldersReply::LEN, 648);
+    assert_eq!(Holder::LEN, 20);
+    assert_eq!(MAX_HOLDERS, 32);
 }
 
 #[test]
@@ -110,7 +126,81 @@ fn register_reply_layout_and_round_trip() {
         .collect();
     assert_eq!(&units[..path.len()], path.as_slice());
     assert!(units[path.len()..].iter().all(|&unit| unit == 0));
+    assert_eq!(u64_at(&bytes, 536), 0);
     assert_eq!(RegisterReply::parse(&bytes), Ok(reply));
+}
+
+/// The units of the `resolved` array of a `RegisterReply` or `RegistrationInfo` at `offset`.
+fn resolved_units(bytes: &[u8], offset: usize) -> Vec<u16> {
+    bytes[offset..offset + 512]
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect()
+}
+
+#[test]
+fn register_reply_layout_for_every_method() {
+    let by_name = name(r"Local\evt", 2);
+    let named = created("tick", Scope::Session, 2);
+    let cases: [(RegisterReply, &str); 4] = [
+        (
+            RegisterReply {
+                session_id: 2,
+                id: 10,
+                method: Method::ByName,
+                resolved: Some(by_name),
+                handle: 0,
+            },
+            r"\Sessions\2\BaseNamedObjects\evt",
+        ),
+        (
+            RegisterReply {
+                session_id: 2,
+                id: 11,
+                method: Method::ByHandle,
+                resolved: None,
+                handle: 0,
+            },
+            "",
+        ),
+        (
+            RegisterReply {
+                session_id: 2,
+                id: 12,
+                method: Method::DriverHandle,
+                resolved: None,
+                handle: 0xFFFF_8000_0000_1234,
+            },
+            "",
+        ),
+        (
+            RegisterReply {
+                session_id: 2,
+                id: 13,
+                method: Method::DriverNamed,
+                resolved: Some(named),
+                handle: 0,
+            },
+            r"\Sessions\2\BaseNamedObjects\evshare-tick",
+        ),
+    ];
+    for (reply, path) in cases {
+        let what = reply.method;
+        let bytes = encoded(|out| reply.encode(out), RegisterReply::LEN);
+        let path: Vec<u16> = path.encode_utf16().collect();
+        assert_eq!(u32_at(&bytes, 0), 1, "{what}");
+        assert_eq!(u32_at(&bytes, 4), 2, "{what}");
+        assert_eq!(u64_at(&bytes, 8), reply.id, "{what}");
+        assert_eq!(u32_at(&bytes, 16) as usize, 2 * path.len(), "{what}");
+        assert_eq!(u32_at(&bytes, 20), reply.method.to_wire(), "{what}");
+        let units = resolved_units(&bytes, 24);
+        assert_eq!(&units[..path.len()], path.as_slice(), "{what}");
+        assert!(units[path.len()..].iter().all(|&unit| unit == 0), "{what}");
+        assert_eq!(u64_at(&bytes, 536), reply.handle, "{what}");
+        assert_eq!(RegisterReply::parse(&bytes), Ok(reply), "{what}");
+    }
+    // The methods' wire values.
+    assert_eq!(Method::ALL.map(Method::to_wire), [0, 1, 2, 3]);
 }
 
 #[test]
@@ -138,6 +228,32 @@ fn registration_info_layout_and_round_trip() {
 }
 
 #[test]
+fn registration_info_carries_the_method_and_no_name_for_unnamed_methods() {
+    for method in Method::ALL {
+        let resolved = match method {
+            Method::ByName => Some(name(r"Global\x", 1)),
+            Method::DriverNamed => Some(created("x", Scope::Global, 1)),
+            Method::ByHandle | Method::DriverHandle => None,
+        };
+        let reply = RegistrationInfo {
+            method,
+            resolved,
+            ..registration()
+        };
+        let bytes = encoded(|out| reply.encode(out), RegistrationInfo::LEN);
+        let path_units = resolved.map_or(0, |name| name.as_units().len());
+        assert_eq!(u32_at(&bytes, 32) as usize, 2 * path_units, "{method}");
+        assert_eq!(u32_at(&bytes, 36), method.to_wire(), "{method}");
+        let units = resolved_units(&bytes, 40);
+        assert!(
+            units[path_units..].iter().all(|&unit| unit == 0),
+            "{method}"
+        );
+        assert_eq!(RegistrationInfo::parse(&bytes), Ok(reply), "{method}");
+    }
+}
+
+#[test]
 fn stats_reply_layout_and_round_trip() {
     let reply = stats();
     let bytes = encoded(|out| reply.encode(out), StatsReply::LEN);
@@ -153,7 +269,68 @@ fn stats_reply_layout_and_round_trip() {
     }
     assert_eq!(reply.rejected_for(RejectReason::Other), 16_000);
     assert_eq!(reply.rejected_for(RejectReason::HandleAccessDenied), 20_000);
+    assert_eq!(u64_at(&bytes, 192), 20_000);
+    let by_method: Vec<u32> = (0..4).map(|i| u32_at(&bytes, 200 + 4 * i)).collect();
+    assert_eq!(by_method, [7, 0, 1, 2]);
+    for method in Method::ALL {
+        assert_eq!(reply.live_by(method), by_method[method.index()]);
+    }
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
+}
+
+#[test]
+fn holders_reply_layout_and_round_trip() {
+    let reply = holders();
+    let bytes = encoded(|out| reply.encode(out), HoldersReply::LEN);
+    assert_eq!(u32_at(&bytes, 0), 1);
+    assert_eq!(u32_at(&bytes, 4), 2);
+    let entry =
+        |i: usize| -> Vec<u32> { (0..5).map(|f| u32_at(&bytes, 8 + 20 * i + 4 * f)).collect() };
+    assert_eq!(entry(0), [4, 1, 0, 0, 2]);
+    assert_eq!(entry(1), [0x1234_5678, 0, 3, 4, 0]);
+    assert!(
+        bytes[48..].iter().all(|&b| b == 0),
+        "unused entries are zero"
+    );
+    assert_eq!(HoldersReply::parse(&bytes), Ok(reply));
+
+    let listed: Vec<(u32, u32)> = reply.iter().map(|h| (h.pid, h.live())).collect();
+    assert_eq!(listed, [(4, 3), (0x1234_5678, 7)]);
+    assert_eq!((&reply).into_iter().count(), 2);
+    assert_eq!(reply.used().len(), 2);
+    assert_eq!(reply.holders[1].live_by(Method::DriverHandle), 4);
+
+    let empty = encoded(|out| HoldersReply::EMPTY.encode(out), HoldersReply::LEN);
+    assert_eq!(u32_at(&empty, 4), 0);
+    assert!(empty[8..].iter().all(|&b| b == 0));
+    assert_eq!(HoldersReply::parse(&empty), Ok(HoldersReply::default()));
+    assert_eq!(HoldersReply::EMPTY.iter().count(), 0);
+}
+
+#[test]
+fn holders_reply_fills_all_32_entries_and_no_more() {
+    let mut reply = HoldersReply::EMPTY;
+    for pid in 1..=32 {
+        let holder = Holder {
+            pid,
+            by_method: [pid, 0, 0, u32::MAX],
+        };
+        assert_eq!(reply.push(holder), Ok(()));
+    }
+    let extra = Holder {
+        pid: 33,
+        ..Holder::EMPTY
+    };
+    assert_eq!(reply.push(extra), Err(extra));
+    assert_eq!(reply.count, 32);
+    assert_eq!(
+        reply.iter().map(|h| h.pid).collect::<Vec<_>>(),
+        (1..=32).collect::<Vec<_>>()
+    );
+    assert_eq!(reply.holders[0].live(), u32::MAX, "saturates");
+    let bytes = encoded(|out| reply.encode(out), HoldersReply::LEN);
+    assert_eq!(u32_at(&bytes, 8 + 20 * 31), 32);
+    assert_eq!(HoldersReply::parse(&bytes), Ok(reply));
 }
 
 /// A reply's `encode`, with the reply bound.
@@ -161,8 +338,7 @@ type Encode = dyn Fn(&mut [u8]) -> Result<usize, ProtocolError>;
 
 #[test]
 fn encode_refuses_a_small_output_buffer() {
-    let mut out = vec![0_u8; 600];
-    let cases: [(&str, usize, &Encode); 4] = [
+    let cases: [(&str, usize, &Encode); 5] = [
         ("version", VersionReply::LEN, &|out| version().encode(out)),
         ("register", RegisterReply::LEN, &|out| {
             register().encode(out)
@@ -171,7 +347,9 @@ fn encode_refuses_a_small_output_buffer() {
             registration().encode(out)
         }),
         ("stats", StatsReply::LEN, &|out| stats().encode(out)),
+        ("holders", HoldersReply::LEN, &|out| holders().encode(out)),
     ];
+    let mut out = vec![0_u8; 700];
     for (what, len, encode) in cases {
         for got in [0, 1, len - 1] {
             let error = ProtocolError::OutputTooSmall { needed: len, got };
@@ -339,6 +517,34 @@ fn parse_refuses_malformed_replies() {
             patched(info.clone(), 36, &9u32.to_le_bytes()),
             UnknownMethod { method: 9 },
         ),
+        // The method is checked before the name it would explain.
+        (
+            "register method 4 and an odd resolved_bytes",
+            register_parse,
+            patched(
+                patched(register.clone(), 20, &4u32.to_le_bytes()),
+                16,
+                &3u32.to_le_bytes(),
+            ),
+            UnknownMethod { method: 4 },
+        ),
+        (
+            "register handle for a by-name registration",
+            register_parse,
+            patched(register.clone(), 536, &4u64.to_le_bytes()),
+            MethodMismatch {
+                method: Method::ByName,
+            },
+        ),
+        (
+            "stats short by the method counters",
+            stats_parse,
+            stats[..200].to_vec(),
+            InputTooShort {
+                needed: 216,
+                got: 200,
+            },
+        ),
         (
             "info version 0",
             info_parse,
@@ -362,4 +568,185 @@ fn host_kinds_have_their_wire_values() {
         Err(ProtocolError::UnknownHost { host: 0 })
     );
     assert_eq!(HostKind::Wine.to_string(), "Wine");
+}
+
+#[test]
+fn replies_whose_name_or_handle_do_not_fit_the_method_are_refused_both_ways() {
+    let by_name = Some(name(r"Global\evt", 1));
+    let named = Some(created("evt", Scope::Global, 1));
+    // A by-name event may be called `evshare-x`; only a created one must be.
+    let by_name_like_created = Some(name(r"Global\evshare-evt", 1));
+    let fits: [(Method, Option<ResolvedName>, u64); 6] = [
+        (Method::ByName, by_name, 0),
+        (Method::ByName, by_name_like_created, 0),
+        (Method::ByHandle, None, 0),
+        (Method::DriverHandle, None, 0x4),
+        (Method::DriverHandle, None, 0),
+        (Method::DriverNamed, named, 0),
+    ];
+    let misfits: [(Method, Option<ResolvedName>, u64); 9] = [
+        (Method::ByName, None, 0),
+        (Method::ByName, by_name, 0x4),
+        (Method::ByHandle, by_name, 0),
+        (Method::ByHandle, None, 0x4),
+        (Method::DriverHandle, named, 0x4),
+        (Method::DriverNamed, None, 0),
+        (Method::DriverNamed, by_name, 0),
+        (Method::DriverNamed, named, 0x4),
+        (Method::DriverNamed, Some(name(r"Global\evshare-", 1)), 0),
+    ];
+    let register = |method, resolved, handle| RegisterReply {
+        session_id: 1,
+        id: 1,
+        method,
+        resolved,
+        handle,
+    };
+    let info = |method, resolved| RegistrationInfo {
+        method,
+        resolved,
+        ..registration()
+    };
+    for (method, resolved, handle) in fits {
+        let reply = register(method, resolved, handle);
+        let bytes = encoded(|out| reply.encode(out), RegisterReply::LEN);
+        assert_eq!(RegisterReply::parse(&bytes), Ok(reply), "{reply:?}");
+    }
+    for (method, resolved, handle) in misfits {
+        let error = ProtocolError::MethodMismatch { method };
+        assert_eq!(error.status(), STATUS_INVALID_PARAMETER);
+        let mut out = [0_u8; RegisterReply::LEN];
+        let reply = register(method, resolved, handle);
+        assert_eq!(reply.encode(&mut out), Err(error), "{reply:?}");
+        // The same bytes, written by hand, do not parse either.
+        let bytes = register_bytes(method, resolved, handle);
+        assert_eq!(RegisterReply::parse(&bytes), Err(error), "{reply:?}");
+        if handle == 0 {
+            let reply = info(method, resolved);
+            let mut out = [0_u8; RegistrationInfo::LEN];
+            assert_eq!(reply.encode(&mut out), Err(error), "{reply:?}");
+        }
+    }
+}
+
+/// A `RegisterReply` encoded field by field, without `encode`'s checks.
+fn register_bytes(method: Method, resolved: Option<ResolvedName>, handle: u64) -> Vec<u8> {
+    let units = resolved.map_or(vec![], |name| name.as_units().to_vec());
+    let mut bytes = [1u32.to_le_bytes(), 1u32.to_le_bytes()].concat();
+    bytes.extend(1u64.to_le_bytes());
+    bytes.extend((2 * units.len() as u32).to_le_bytes());
+    bytes.extend(method.to_wire().to_le_bytes());
+    bytes.extend(units.iter().flat_map(|unit| unit.to_le_bytes()));
+    bytes.resize(536, 0);
+    bytes.extend(handle.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn a_registration_info_whose_name_does_not_fit_its_method_does_not_parse() {
+    let reply = registration(); // by name
+    let bytes = encoded(|out| reply.encode(out), RegistrationInfo::LEN);
+    for method in [Method::ByHandle, Method::DriverHandle, Method::DriverNamed] {
+        let bytes = patched(bytes.clone(), 36, &method.to_wire().to_le_bytes());
+        assert_eq!(
+            RegistrationInfo::parse(&bytes),
+            Err(ProtocolError::MethodMismatch { method }),
+            "{method}"
+        );
+    }
+    let no_name = patched(bytes.clone(), 32, &0u32.to_le_bytes());
+    assert_eq!(
+        RegistrationInfo::parse(&no_name),
+        Err(ProtocolError::MethodMismatch {
+            method: Method::ByName
+        })
+    );
+    let by_handle = patched(no_name, 36, &1u32.to_le_bytes());
+    let parsed = RegistrationInfo::parse(&by_handle).unwrap();
+    assert_eq!((parsed.method, parsed.resolved), (Method::ByHandle, None));
+}
+
+#[test]
+fn holders_replies_with_a_bad_count_or_unused_entries_are_refused_both_ways() {
+    use ProtocolError::*;
+    let bytes = encoded(|out| holders().encode(out), HoldersReply::LEN);
+    let cases: Vec<(&str, Vec<u8>, ProtocolError)> = vec![
+        (
+            "count 33",
+            patched(bytes.clone(), 4, &33u32.to_le_bytes()),
+            LengthMismatch {
+                declared: 660,
+                got: 640,
+            },
+        ),
+        (
+            "count u32::MAX",
+            patched(bytes.clone(), 4, &u32::MAX.to_le_bytes()),
+            LengthMismatch {
+                declared: u32::MAX as usize * 20,
+                got: 640,
+            },
+        ),
+        // Entry 1 is used; with count 1 it is an unused entry that is not zero.
+        (
+            "count 1, entry 1 set",
+            patched(bytes.clone(), 4, &1u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "pid in the last entry",
+            patched(bytes.clone(), 8 + 20 * 31, &9u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "a count in the third entry",
+            patched(bytes.clone(), 8 + 20 * 2 + 16, &1u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "version 2",
+            patched(bytes.clone(), 0, &2u32.to_le_bytes()),
+            UnsupportedVersion { got: 2 },
+        ),
+        (
+            "short",
+            bytes[..647].to_vec(),
+            InputTooShort {
+                needed: 648,
+                got: 647,
+            },
+        ),
+        (
+            "long",
+            [bytes.clone(), vec![0; 20]].concat(),
+            LengthMismatch {
+                declared: 648,
+                got: 668,
+            },
+        ),
+    ];
+    for (what, bytes, error) in cases {
+        assert_eq!(HoldersReply::parse(&bytes), Err(error), "{what}");
+    }
+    // A used entry may be all zero; only unused ones must be.
+    let zero_used = patched(bytes.clone(), 4, &3u32.to_le_bytes());
+    assert_eq!(HoldersReply::parse(&zero_used).map(|r| r.count), Ok(3));
+
+    let mut out = [0_u8; HoldersReply::LEN];
+    let mut reply = holders();
+    reply.count = 33;
+    assert_eq!(
+        reply.encode(&mut out),
+        Err(LengthMismatch {
+            declared: 660,
+            got: 640
+        })
+    );
+    assert_eq!(reply.used().len(), 32);
+    let mut reply = holders();
+    reply.holders[5].by_method[3] = 1;
+    assert_eq!(reply.encode(&mut out), Err(ReservedNotZero));
+    let mut reply = holders();
+    reply.count = 1;
+    assert_eq!(reply.encode(&mut out), Err(ReservedNotZero));
 }
