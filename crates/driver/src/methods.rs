@@ -24,7 +24,7 @@ use evshare_km::NtStatus;
 use evshare_protocol::created::{EventKind, Scope};
 use evshare_protocol::method::Method;
 use evshare_protocol::mode::SignalMode;
-use evshare_protocol::names::{self, ResolvedName, MAX_INPUT_UNITS};
+use evshare_protocol::names::{self, ResolvedName, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
 use evshare_protocol::reply::RegisterReply;
 use evshare_protocol::stats::RejectReason;
 
@@ -232,8 +232,8 @@ pub fn driver_named(
     mode: SignalMode,
     leaf_bytes: &[u8],
 ) -> Result<RegisterReply, Rejection> {
-    let mut units = [0u16; MAX_INPUT_UNITS];
-    let leaf = names::decode_wire_name(leaf_bytes, &mut units)?;
+    let mut units = [0u16; MAX_CREATED_LEAF_UNITS];
+    let leaf = names::decode_wire_leaf(leaf_bytes, &mut units)?;
     let session_id = caller.process.session_id()?;
     let resolved = names::driver_created(leaf, scope, session_id)?;
     let path = UnicodeStr::new(resolved.as_units())?;
