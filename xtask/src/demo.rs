@@ -37,10 +37,10 @@ pub fn demo() -> Result<()> {
 /// Starts the persistent wineserver, installs and starts the driver, and leaves both running.
 pub fn install() -> Result<()> {
     let wine = Wine::locate()?;
-    let service = DriverService::new(wine.clone())?;
     steps::heading("start persistent wineserver");
     let server = wine.start_persistent_server()?;
     steps::heading("install + start driver");
+    let service = DriverService::new(wine.clone())?;
     service.install_and_start()?;
     server.keep_running();
     steps::note(&format!(

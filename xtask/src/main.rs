@@ -10,6 +10,7 @@ mod driver_service;
 mod layout;
 mod paths;
 mod pe_lint;
+mod runner_check;
 mod setup;
 mod steps;
 mod test_suite;

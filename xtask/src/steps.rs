@@ -2,11 +2,15 @@
 //! before it runs, a clear error naming the command when it fails, and timings for the summary.
 
 use std::fmt::Write as _;
+use std::fs::File;
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::paths;
 
 /// Prints the heading of a step.
 pub fn heading(title: &str) {
@@ -81,15 +85,48 @@ pub fn run_captured(cmd: &mut Command, label: &str) -> Result<String> {
 }
 
 /// Runs `cmd` with its output captured behind a spinner labelled `label`, whatever its status.
+///
+/// The output goes to files, not pipes, and the wait is for the process, not for the end of
+/// its output: the first Windows program of a wineserver session starts `services.exe` and
+/// `winedevice.exe`, which inherit its standard output and outlive it under a persistent
+/// wineserver, so a pipe would never reach end-of-file.
 pub fn captured(cmd: &mut Command, label: &str) -> Result<Output> {
     note(&format!("$ {}", display(cmd)));
     let spinner = spinner(label);
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("could not start `{}`", display(cmd)));
+    let result = capture_via_files(cmd);
     spinner.finish_and_clear();
-    output
+    result.with_context(|| format!("could not run `{}`", display(cmd)))
+}
+
+fn capture_via_files(cmd: &mut Command) -> Result<Output> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = paths::target_dir().join("xtask");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let base = format!(
+        "capture-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let stdout_path = dir.join(format!("{base}.stdout"));
+    let stderr_path = dir.join(format!("{base}.stderr"));
+    let status = (|| -> Result<ExitStatus> {
+        let stdout = File::create(&stdout_path)?;
+        let stderr = File::create(&stderr_path)?;
+        Ok(cmd
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .status()?)
+    })();
+    let stdout = std::fs::read(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read(&stderr_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&stdout_path);
+    let _ = std::fs::remove_file(&stderr_path);
+    Ok(Output {
+        status: status?,
+        stdout,
+        stderr,
+    })
 }
 
 /// Prints a captured command's output, indented.

@@ -11,7 +11,7 @@ use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
 use crate::wine::{ServerGuard, Wine};
-use crate::{layout, pe_lint, setup};
+use crate::{layout, pe_lint, runner_check, setup};
 
 /// A step that needs nothing from the steps before it.
 type Step = fn() -> Result<()>;
@@ -62,6 +62,7 @@ pub fn run(options: Options) -> Result<()> {
         for name in [
             "setup: Wine prefix",
             "start wineserver",
+            "wine-run passes exit codes",
             "install + start driver",
             "e2e tests under Wine",
         ] {
@@ -92,6 +93,9 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
         server = Some(located.start_persistent_server()?);
         wine = Some(located);
         Ok(())
+    });
+    report.run("wine-run passes exit codes", || {
+        runner_check::run(wine.as_ref().context("Wine was not located")?)
     });
     let mut service = None;
     report.run("install + start driver", || {

@@ -115,9 +115,46 @@ impl Wine {
         } else if !status.success() {
             bail!("`wineserver -p` failed ({status})");
         }
-        Ok(ServerGuard {
+        let guard = ServerGuard {
             wine: Some(self.clone()),
-        })
+        };
+        self.start_session()?;
+        Ok(guard)
+    }
+
+    /// Runs a first, trivial program in the new server session with its output going to
+    /// [`session_log`]. The first program of a session starts `services.exe`,
+    /// `winedevice.exe` (the driver's host) and friends, which inherit its standard output and
+    /// error and live as long as the persistent server: were that our terminal's pipe
+    /// (`cargo xtask test | tee log`), it would stay open until the server is killed. So the
+    /// driver's own output (`WINEDEBUG=warn+debugstr` shows its `DbgPrint`s) lands in that log.
+    fn start_session(&self) -> Result<()> {
+        let log = session_log();
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let file =
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let mut cmd = self.run_command("cmd.exe");
+        cmd.args(["/c", "exit", "0"])
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file);
+        steps::note(&format!(
+            "$ {}  (system processes log to {})",
+            steps::display(&cmd),
+            log.display()
+        ));
+        let status = cmd
+            .status()
+            .context("could not start the first Wine program of the session")?;
+        if !status.success() {
+            bail!(
+                "Wine cannot run a program in {} ({status}): `cmd.exe /c exit 0` failed",
+                self.prefix.display()
+            );
+        }
+        Ok(())
     }
 
     /// Shuts the prefix's wineserver down (and with it `winedevice.exe` and the driver), and
@@ -186,6 +223,11 @@ impl Drop for ServerGuard {
             }
         }
     }
+}
+
+/// Where the output of the session's system processes (`winedevice.exe`: the driver) goes.
+pub fn session_log() -> PathBuf {
+    paths::target_dir().join("xtask/wine-session.log")
 }
 
 /// The prefix: `$WINEPREFIX` (made absolute) when set, else `<repo>/target/wine/prefix`.
