@@ -18,6 +18,11 @@ use core::ptr::NonNull;
 pub struct Completed(NtStatus);
 
 impl Completed {
+    /// For an IRP marked pending and handed to someone who will complete it later.
+    pub(crate) fn pending() -> Completed {
+        Completed(NtStatus::from_raw(crate::sys::STATUS_PENDING))
+    }
+
     /// The status the IRP was completed with.
     pub fn status(&self) -> NtStatus {
         self.0
@@ -41,6 +46,11 @@ pub struct Irp {
 }
 
 impl Irp {
+    /// Gives up the IRP as a raw pointer (to park it in a queue); see [`Irp::from_raw`].
+    pub(crate) fn into_raw(self) -> NonNull<IRP> {
+        self.raw
+    }
+
     /// Takes ownership of an IRP handed to a dispatch routine.
     ///
     /// # Safety

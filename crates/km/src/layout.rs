@@ -135,6 +135,22 @@ pub const CHECKS: &[LayoutCheck] = &[
         what: "SECURITY_MAX_SID_SIZE",
     },
     LayoutCheck {
+        c_expr: "SECTION_MAP_READ | (SECTION_MAP_WRITE << 4) | (SECTION_QUERY << 8)",
+        value: (SECTION_MAP_READ | (SECTION_MAP_WRITE << 4) | (SECTION_QUERY << 8)) as usize,
+        what: "SECTION_MAP_* access bits",
+    },
+    LayoutCheck {
+        c_expr: "SL_PENDING_RETURNED",
+        value: SL_PENDING_RETURNED as usize,
+        what: "SL_PENDING_RETURNED",
+    },
+    offset!(IO_STACK_LOCATION, Control => "IO_STACK_LOCATION, Control"),
+    LayoutCheck {
+        c_expr: "ViewUnmap",
+        value: VIEW_UNMAP as usize,
+        what: "ViewUnmap",
+    },
+    LayoutCheck {
         c_expr: "IRP_MJ_MAXIMUM_FUNCTION + 1",
         value: IRP_MJ_COUNT,
         what: "number of major functions",

@@ -6,8 +6,10 @@
 //! - [`event`], [`handle`], [`process`]: referenced and created events, kernel handles, the
 //!   requesting process, its session and handles duplicated out of or into it.
 //! - [`security`]: the requesting user's SID and descriptors that admit only that user.
+//! - [`section`]: a named section mapped where a DPC can write it (one documented host switch).
 //! - [`timer`]: a timer and its DPC.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
+//! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
 //!
 //! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
@@ -29,9 +31,13 @@ pub mod irp;
 #[cfg(target_os = "windows")]
 pub mod log;
 #[cfg(target_os = "windows")]
+pub mod pending;
+#[cfg(target_os = "windows")]
 pub mod pool;
 #[cfg(target_os = "windows")]
 pub mod process;
+#[cfg(target_os = "windows")]
+pub mod section;
 #[cfg(target_os = "windows")]
 pub mod security;
 #[cfg(target_os = "windows")]

@@ -38,6 +38,7 @@ extern "system" {
     // IRPs.
     pub fn IofCompleteRequest(Irp: *mut IRP, PriorityBoost: i8);
     pub fn IoGetRequestorProcess(Irp: *mut IRP) -> PEPROCESS;
+    pub fn IoReleaseCancelSpinLock(Irql: KIRQL);
 
     // Processes.
     pub fn PsGetProcessId(Process: PEPROCESS) -> HANDLE;
@@ -85,6 +86,26 @@ extern "system" {
         ObjectInformationLength: u32,
         ReturnLength: *mut u32,
     ) -> NTSTATUS;
+
+    // Sections.
+    pub fn ZwOpenSection(
+        SectionHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *const OBJECT_ATTRIBUTES,
+    ) -> NTSTATUS;
+    pub fn ZwMapViewOfSection(
+        SectionHandle: HANDLE,
+        ProcessHandle: HANDLE,
+        BaseAddress: *mut *mut c_void,
+        ZeroBits: usize,
+        CommitSize: usize,
+        SectionOffset: *mut i64,
+        ViewSize: *mut usize,
+        InheritDisposition: u32,
+        AllocationType: u32,
+        Win32Protect: u32,
+    ) -> NTSTATUS;
+    pub fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: *mut c_void) -> NTSTATUS;
 
     // Tokens and security descriptors.
     pub fn ZwOpenProcessTokenEx(

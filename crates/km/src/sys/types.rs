@@ -309,3 +309,31 @@ pub struct ACL {
     pub AceCount: u16,
     pub Sbz2: u16,
 }
+
+/// `SECTION_MAP_READ`.
+pub const SECTION_MAP_READ: ACCESS_MASK = 0x0004;
+/// `SECTION_MAP_WRITE`.
+pub const SECTION_MAP_WRITE: ACCESS_MASK = 0x0002;
+/// `SECTION_QUERY`.
+pub const SECTION_QUERY: ACCESS_MASK = 0x0001;
+/// `SECTION_INHERIT::ViewUnmap`.
+pub const VIEW_UNMAP: u32 = 2;
+/// `PAGE_READWRITE`.
+pub const PAGE_READWRITE: u32 = 0x04;
+
+/// `MmMapViewInSystemSpace`, resolved at run time (a crashing stub under Wine).
+pub type MM_MAP_VIEW_IN_SYSTEM_SPACE = unsafe extern "system" fn(
+    Section: *mut c_void,
+    MappedBase: *mut *mut c_void,
+    ViewSize: *mut usize,
+) -> NTSTATUS;
+/// `MmUnmapViewInSystemSpace`, resolved at run time.
+pub type MM_UNMAP_VIEW_IN_SYSTEM_SPACE =
+    unsafe extern "system" fn(MappedBase: *mut c_void) -> NTSTATUS;
+
+/// `SL_PENDING_RETURNED`, in `IO_STACK_LOCATION::Control`.
+pub const SL_PENDING_RETURNED: u8 = 0x01;
+/// `STATUS_PENDING`.
+pub const STATUS_PENDING: NTSTATUS = 0x0000_0103;
+/// `STATUS_CANCELLED`.
+pub const STATUS_CANCELLED: NTSTATUS = 0xC000_0120_u32 as NTSTATUS;

@@ -1,0 +1,199 @@
+//! Shared memory: a named section the app created, mapped where the driver's DPC can write it.
+//!
+//! **Host switch** (decided once, by [`crate::driver::host`]):
+//! - **Windows**: `ObReferenceObjectByHandle(MmSectionObjectType)` + `MmMapViewInSystemSpace`,
+//!   a system-space view valid in every process context, DPCs included. (`ZwMapViewOfSection`
+//!   with `NtCurrentProcess()` would map into the *caller's* user space, which a DPC running in
+//!   an arbitrary context cannot use.) Both routines are resolved with
+//!   `MmGetSystemRoutineAddress`, so the image never imports them: under Wine they are crashing
+//!   stubs. **Untested here**: no Windows machine; covered by the image lint only.
+//! - **Wine**: `ZwMapViewOfSection(NtCurrentProcess())` maps into `winedevice.exe`, which is
+//!   where Wine runs the DPCs; verified to be truly shared with the app.
+
+use crate::driver::{host, routine_exists, Host};
+use crate::handle::KernelHandle;
+use crate::status::NtStatus;
+use crate::sys::imports::{
+    MmGetSystemRoutineAddress, ObReferenceObjectByHandle, ObfDereferenceObject, ZwMapViewOfSection,
+    ZwOpenSection, ZwUnmapViewOfSection,
+};
+use crate::sys::{
+    HANDLE, KERNEL_MODE, MM_MAP_VIEW_IN_SYSTEM_SPACE, MM_UNMAP_VIEW_IN_SYSTEM_SPACE,
+    NT_CURRENT_PROCESS, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE, OBJ_FORCE_ACCESS_CHECK,
+    OBJ_KERNEL_HANDLE, PAGE_READWRITE, POBJECT_TYPE, SECTION_MAP_READ, SECTION_MAP_WRITE,
+    VIEW_UNMAP,
+};
+use crate::unicode::UnicodeStr;
+use core::ffi::c_void;
+use core::ptr::NonNull;
+
+/// How a view was made, so it is unmapped the same way.
+enum Mapping {
+    /// In `winedevice.exe`'s address space (Wine).
+    ProcessView,
+    /// In system space (Windows), with the routine to unmap it and the section object, which
+    /// stays referenced until the view is gone.
+    SystemSpace {
+        unmap: MM_UNMAP_VIEW_IN_SYSTEM_SPACE,
+        section: NonNull<c_void>,
+    },
+}
+
+/// A read-write view of a section, unmapped on drop.
+pub struct MappedView {
+    base: NonNull<u8>,
+    len: usize,
+    mapping: Mapping,
+}
+
+// SAFETY: the view is valid in every context the driver runs in (see the module docs); all
+// access to its bytes goes through the caller's own synchronisation (atomics in the ring).
+unsafe impl Send for MappedView {}
+// SAFETY: as above.
+unsafe impl Sync for MappedView {}
+
+fn resolve(name: &'static [u16]) -> Result<*mut c_void, NtStatus> {
+    let name = UnicodeStr::new(name)?;
+    if !routine_exists(&name) {
+        return Err(NtStatus::from_u32(0xC000_0002)); // STATUS_NOT_IMPLEMENTED
+    }
+    // SAFETY: `name` is a valid UNICODE_STRING for the duration of the call.
+    Ok(unsafe { MmGetSystemRoutineAddress(name.as_raw()) })
+}
+
+impl MappedView {
+    /// Opens the section at the NT path `name` with the caller's access checked, and maps all of
+    /// it read-write.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn map_named(name: &UnicodeStr<'_>) -> Result<MappedView, NtStatus> {
+        let section = open_section(name)?;
+        match host() {
+            Host::Wine => map_into_this_process(&section),
+            Host::Windows => map_into_system_space(&section),
+        }
+    }
+
+    /// The view's first byte.
+    pub fn base(&self) -> NonNull<u8> {
+        self.base
+    }
+
+    /// The view's length in bytes (the section size, rounded up to pages by the kernel).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the view is empty (never, for a mapped section).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for MappedView {
+    fn drop(&mut self) {
+        let base = self.base.as_ptr().cast::<c_void>();
+        match self.mapping {
+            Mapping::ProcessView => {
+                // SAFETY: we mapped this view into our own process and unmap it once.
+                let _ = unsafe { ZwUnmapViewOfSection(NT_CURRENT_PROCESS, base) };
+            }
+            Mapping::SystemSpace { unmap, section } => {
+                // SAFETY: we mapped this view into system space and unmap it once.
+                let _ = unsafe { unmap(base) };
+                // SAFETY: we own the reference taken when mapping.
+                unsafe { ObfDereferenceObject(section.as_ptr()) };
+            }
+        }
+    }
+}
+
+fn open_section(name: &UnicodeStr<'_>) -> Result<KernelHandle, NtStatus> {
+    let oa = OBJECT_ATTRIBUTES {
+        Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+        RootDirectory: core::ptr::null_mut(),
+        ObjectName: name.as_raw(),
+        Attributes: OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE | OBJ_FORCE_ACCESS_CHECK,
+        SecurityDescriptor: core::ptr::null_mut(),
+        SecurityQualityOfService: core::ptr::null_mut(),
+    };
+    let mut raw: HANDLE = core::ptr::null_mut();
+    let access = SECTION_MAP_READ | SECTION_MAP_WRITE;
+    // SAFETY: `oa` and `name` outlive the call; `raw` is a valid out pointer.
+    NtStatus::from_raw(unsafe { ZwOpenSection(&mut raw, access, &oa) }).ok()?;
+    // SAFETY: ZwOpenSection succeeded, so `raw` is a kernel handle we own.
+    Ok(unsafe { KernelHandle::from_raw(raw) })
+}
+
+fn map_into_this_process(section: &KernelHandle) -> Result<MappedView, NtStatus> {
+    let mut base: *mut c_void = core::ptr::null_mut();
+    let mut size: usize = 0;
+    // SAFETY: valid section handle; out pointers are live locals; size 0 maps the whole section.
+    let status = unsafe {
+        ZwMapViewOfSection(
+            section.as_raw(),
+            NT_CURRENT_PROCESS,
+            &mut base,
+            0,
+            0,
+            core::ptr::null_mut(),
+            &mut size,
+            VIEW_UNMAP,
+            0,
+            PAGE_READWRITE,
+        )
+    };
+    NtStatus::from_raw(status).ok()?;
+    let base = NonNull::new(base.cast::<u8>()).ok_or(NtStatus::UNSUCCESSFUL)?;
+    Ok(MappedView {
+        base,
+        len: size,
+        mapping: Mapping::ProcessView,
+    })
+}
+
+fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus> {
+    const MAP: &[u16] = crate::utf16!("MmMapViewInSystemSpace");
+    const UNMAP: &[u16] = crate::utf16!("MmUnmapViewInSystemSpace");
+    const SECTION_TYPE: &[u16] = crate::utf16!("MmSectionObjectType");
+    // SAFETY: these exports have exactly these signatures on Windows x64.
+    let map: MM_MAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(MAP)?) };
+    // SAFETY: as above.
+    let unmap: MM_UNMAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(UNMAP)?) };
+    let type_slot = resolve(SECTION_TYPE)?.cast::<POBJECT_TYPE>();
+    // SAFETY: a data export's address is the address of the kernel variable `MmSectionObjectType`.
+    let section_type = unsafe { *type_slot };
+    let mut object: *mut c_void = core::ptr::null_mut();
+    // SAFETY: valid kernel handle; `object` is a valid out pointer.
+    let status = unsafe {
+        ObReferenceObjectByHandle(
+            section.as_raw(),
+            SECTION_MAP_READ | SECTION_MAP_WRITE,
+            section_type,
+            KERNEL_MODE,
+            &mut object,
+            core::ptr::null_mut(),
+        )
+    };
+    NtStatus::from_raw(status).ok()?;
+    let section = NonNull::new(object).ok_or(NtStatus::UNSUCCESSFUL)?;
+    let mut base: *mut c_void = core::ptr::null_mut();
+    let mut size: usize = 0;
+    // SAFETY: `section` is a referenced section object; out pointers are live locals.
+    let status = unsafe { map(section.as_ptr(), &mut base, &mut size) };
+    let mapped = NtStatus::from_raw(status)
+        .ok()
+        .and_then(|()| NonNull::new(base.cast::<u8>()).ok_or(NtStatus::UNSUCCESSFUL));
+    match mapped {
+        Ok(base) => Ok(MappedView {
+            base,
+            len: size,
+            mapping: Mapping::SystemSpace { unmap, section },
+        }),
+        Err(status) => {
+            // SAFETY: we own the reference taken above and nothing else uses it.
+            unsafe { ObfDereferenceObject(section.as_ptr()) };
+            Err(status)
+        }
+    }
+}
