@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
 
 /// Build, check and run evshare (driver + user side) under Wine.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", version, about, long_about = None)]
+#[command(name = "xtask", bin_name = "cargo xtask", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,7 +87,8 @@ enum Command {
         /// Only the steps that do not run Wine.
         #[arg(long)]
         host_only: bool,
-        /// Also run the long soak tests: EVSHARE_SOAK=1 is set for the e2e tests.
+        /// Also run the long soak tests: the e2e tests marked #[ignore] run too
+        /// (--include-ignored), with EVSHARE_SOAK=1 set.
         #[arg(long, conflicts_with = "host_only")]
         soak: bool,
     },
