@@ -3,6 +3,7 @@
 use crate::method::Method;
 use crate::mode::MAX_MILLIS;
 use crate::names::NameError;
+use crate::ring::{MAX_CAPACITY, MAX_COUNT, MIN_CAPACITY};
 use crate::stats::RejectReason;
 use crate::status;
 use crate::PROTOCOL_VERSION;
@@ -61,6 +62,24 @@ pub enum ProtocolError {
         /// The wire `scope`.
         scope: u32,
     },
+    /// A ring capacity (`REGISTER_RING`, `RingReply`) that is not a power of two in
+    /// [`MIN_CAPACITY`]..=[`MAX_CAPACITY`].
+    BadCapacity {
+        /// The wire `capacity`.
+        capacity: u32,
+    },
+    /// A ring watermark outside `1..=capacity`.
+    BadWatermark {
+        /// The wire `watermark`.
+        watermark: u32,
+        /// The ring's capacity.
+        capacity: u32,
+    },
+    /// A `PRODUCE` or `NOTIFY` count outside `1..=`[`MAX_COUNT`].
+    BadCount {
+        /// The wire `count`.
+        count: u32,
+    },
     /// The name is malformed or not one the caller may use.
     Name(NameError),
     /// A reply names a host kind other than Windows (1) or Wine (2).
@@ -68,7 +87,7 @@ pub enum ProtocolError {
         /// The wire `host` value.
         host: u32,
     },
-    /// A reply names a registration method other than 0..=3.
+    /// A reply names a registration method other than 0..=4.
     UnknownMethod {
         /// The wire `method` value.
         method: u32,
@@ -97,6 +116,9 @@ impl ProtocolError {
             | ProtocolError::BadSignalMode { .. }
             | ProtocolError::BadEventKind { .. }
             | ProtocolError::BadScope { .. }
+            | ProtocolError::BadCapacity { .. }
+            | ProtocolError::BadWatermark { .. }
+            | ProtocolError::BadCount { .. }
             | ProtocolError::UnknownHost { .. }
             | ProtocolError::UnknownMethod { .. }
             | ProtocolError::MethodMismatch { .. } => status::STATUS_INVALID_PARAMETER,
@@ -117,6 +139,9 @@ impl ProtocolError {
             | ProtocolError::BadSignalMode { .. }
             | ProtocolError::BadEventKind { .. }
             | ProtocolError::BadScope { .. }
+            | ProtocolError::BadCapacity { .. }
+            | ProtocolError::BadWatermark { .. }
+            | ProtocolError::BadCount { .. }
             | ProtocolError::UnknownHost { .. }
             | ProtocolError::UnknownMethod { .. }
             | ProtocolError::MethodMismatch { .. } => RejectReason::BadParameter,
@@ -185,7 +210,22 @@ impl core::fmt::Display for ProtocolError {
                 f,
                 "unknown scope {scope} (0 = the caller's session, 1 = global)"
             ),
-            ProtocolError::Name(error) => write!(f, "bad event name: {error}"),
+            ProtocolError::BadCapacity { capacity } => write!(
+                f,
+                "a ring's capacity must be a power of two in {MIN_CAPACITY}..={MAX_CAPACITY} \
+                 records, got {capacity}"
+            ),
+            ProtocolError::BadWatermark {
+                watermark,
+                capacity,
+            } => write!(
+                f,
+                "a ring's watermark must be in 1..={capacity} (its capacity), got {watermark}"
+            ),
+            ProtocolError::BadCount { count } => {
+                write!(f, "a count must be in 1..={MAX_COUNT}, got {count}")
+            }
+            ProtocolError::Name(error) => write!(f, "bad name: {error}"),
             ProtocolError::UnknownHost { host } => write!(
                 f,
                 "the reply names host kind {host}; only 1 (Windows) and 2 (Wine) exist"
@@ -193,7 +233,7 @@ impl core::fmt::Display for ProtocolError {
             ProtocolError::UnknownMethod { method } => write!(
                 f,
                 "the reply names registration method {method}; only 0 (by name), 1 (by \
-                 handle), 2 (driver-created) and 3 (driver-created named) exist"
+                 handle), 2 (driver-created), 3 (driver-created named) and 4 (ring) exist"
             ),
             ProtocolError::MethodMismatch { method } => write!(
                 f,

@@ -7,7 +7,10 @@
 //! through a handle opened read-only.
 
 use crate::error::ProtocolError;
-use crate::reply::{HoldersReply, RegisterReply, RegistrationInfo, StatsReply, VersionReply};
+use crate::reply::{
+    HoldersReply, Notification, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo,
+    RingInfo, RingReply, SignalReply, StatsReply, VersionReply,
+};
 use crate::request;
 
 /// The device type of the evshare control device (custom range `0x8000..=0xFFFF`).
@@ -62,11 +65,21 @@ pub enum Ioctl {
     CreateNamedEvent,
     /// `QUERY_HOLDERS`: which processes hold live registrations.
     QueryHolders,
+    /// `REGISTER_RING`: hand the driver a ring (a section and two events) to produce into.
+    RegisterRing,
+    /// `PRODUCE`: make the driver produce records into a ring now.
+    Produce,
+    /// `PEND_NOTIFICATION`: an IRP the driver keeps pending until a notification completes it.
+    PendNotification,
+    /// `NOTIFY`: make notifications for the caller's handle (completing pending IRPs).
+    Notify,
+    /// `QUERY_RING`: a ring's counters.
+    QueryRing,
 }
 
 impl Ioctl {
     /// Every IOCTL, in function-number order.
-    pub const ALL: [Ioctl; 11] = [
+    pub const ALL: [Ioctl; 16] = [
         Ioctl::QueryVersion,
         Ioctl::RegisterByName,
         Ioctl::SetSignalMode,
@@ -78,9 +91,14 @@ impl Ioctl {
         Ioctl::CreateEvent,
         Ioctl::CreateNamedEvent,
         Ioctl::QueryHolders,
+        Ioctl::RegisterRing,
+        Ioctl::Produce,
+        Ioctl::PendNotification,
+        Ioctl::Notify,
+        Ioctl::QueryRing,
     ];
 
-    /// The `CTL_CODE` function number (`0x800..=0x80A`; `0x80B..` are reserved for later).
+    /// The `CTL_CODE` function number (`0x800..=0x80F`; `0x810..` are reserved).
     pub const fn function(self) -> u32 {
         match self {
             Ioctl::QueryVersion => 0x800,
@@ -94,6 +112,11 @@ impl Ioctl {
             Ioctl::CreateEvent => 0x808,
             Ioctl::CreateNamedEvent => 0x809,
             Ioctl::QueryHolders => 0x80A,
+            Ioctl::RegisterRing => 0x80B,
+            Ioctl::Produce => 0x80C,
+            Ioctl::PendNotification => 0x80D,
+            Ioctl::Notify => 0x80E,
+            Ioctl::QueryRing => 0x80F,
         }
     }
 
@@ -136,6 +159,11 @@ impl Ioctl {
             Ioctl::CreateEvent => "CREATE_EVENT",
             Ioctl::CreateNamedEvent => "CREATE_NAMED_EVENT",
             Ioctl::QueryHolders => "QUERY_HOLDERS",
+            Ioctl::RegisterRing => "REGISTER_RING",
+            Ioctl::Produce => "PRODUCE",
+            Ioctl::PendNotification => "PEND_NOTIFICATION",
+            Ioctl::Notify => "NOTIFY",
+            Ioctl::QueryRing => "QUERY_RING",
         }
     }
 
@@ -148,35 +176,48 @@ impl Ioctl {
             | Ioctl::Unregister
             | Ioctl::RegisterByHandle
             | Ioctl::CreateEvent
-            | Ioctl::CreateNamedEvent => true,
+            | Ioctl::CreateNamedEvent
+            | Ioctl::RegisterRing
+            | Ioctl::Produce
+            | Ioctl::Notify => true,
             Ioctl::QueryVersion
             | Ioctl::QueryStats
             | Ioctl::QueryRegistration
-            | Ioctl::QueryHolders => false,
+            | Ioctl::QueryHolders
+            | Ioctl::PendNotification
+            | Ioctl::QueryRing => false,
         }
     }
 
     /// The size of the fixed part of the request (the whole request except `REGISTER_BY_NAME`'s
-    /// name and `CREATE_NAMED_EVENT`'s leaf).
+    /// name, `CREATE_NAMED_EVENT`'s leaf and `REGISTER_RING`'s three names).
     pub const fn request_fixed_len(self) -> usize {
         match self {
-            Ioctl::QueryVersion | Ioctl::QueryHolders => request::HEADER_LEN,
+            Ioctl::QueryVersion | Ioctl::QueryHolders | Ioctl::PendNotification => {
+                request::HEADER_LEN
+            }
             Ioctl::RegisterByName => request::REGISTER_BY_NAME_FIXED_LEN,
             Ioctl::SetSignalMode => request::SET_SIGNAL_MODE_LEN,
-            Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration => {
+            Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration | Ioctl::QueryRing => {
                 request::REGISTRATION_REQUEST_LEN
             }
             Ioctl::QueryStats => request::STATS_REQUEST_LEN,
             Ioctl::RegisterByHandle => request::REGISTER_BY_HANDLE_LEN,
             Ioctl::CreateEvent => request::CREATE_EVENT_LEN,
             Ioctl::CreateNamedEvent => request::CREATE_NAMED_EVENT_FIXED_LEN,
+            Ioctl::RegisterRing => request::REGISTER_RING_FIXED_LEN,
+            Ioctl::Produce => request::PRODUCE_LEN,
+            Ioctl::Notify => request::NOTIFY_LEN,
         }
     }
 
     /// Whether the request has a variable-size tail after its fixed part (`REGISTER_BY_NAME`'s
-    /// name, `CREATE_NAMED_EVENT`'s leaf).
+    /// name, `CREATE_NAMED_EVENT`'s leaf, `REGISTER_RING`'s three names).
     pub const fn request_has_tail(self) -> bool {
-        matches!(self, Ioctl::RegisterByName | Ioctl::CreateNamedEvent)
+        matches!(
+            self,
+            Ioctl::RegisterByName | Ioctl::CreateNamedEvent | Ioctl::RegisterRing
+        )
     }
 
     /// The size of the reply, or 0 if the IOCTL has none.
@@ -187,15 +228,22 @@ impl Ioctl {
             | Ioctl::RegisterByHandle
             | Ioctl::CreateEvent
             | Ioctl::CreateNamedEvent => RegisterReply::LEN,
-            Ioctl::SetSignalMode | Ioctl::Signal | Ioctl::Unregister => 0,
+            Ioctl::SetSignalMode | Ioctl::Unregister => 0,
+            Ioctl::Signal => SignalReply::LEN,
             Ioctl::QueryStats => StatsReply::LEN,
             Ioctl::QueryRegistration => RegistrationInfo::LEN,
             Ioctl::QueryHolders => HoldersReply::LEN,
+            Ioctl::RegisterRing => RingReply::LEN,
+            Ioctl::Produce => ProduceReply::LEN,
+            Ioctl::PendNotification => Notification::LEN,
+            Ioctl::Notify => NotifyReply::LEN,
+            Ioctl::QueryRing => RingInfo::LEN,
         }
     }
 
     /// Checks the caller's output buffer before any work is done, so that a request is never
-    /// carried out only to find its reply cannot be returned.
+    /// carried out only to find its reply cannot be returned (nor a `PEND_NOTIFICATION` left
+    /// pending with no room for its `Notification`).
     pub const fn check_output_len(self, output_len: usize) -> Result<(), ProtocolError> {
         let needed = self.reply_len();
         if output_len < needed {

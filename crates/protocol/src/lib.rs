@@ -11,6 +11,7 @@
 //! - [`created`]: the kind and scope of an event the driver creates.
 //! - [`method`]: how a registration was made (by name, by handle, driver-created).
 //! - [`mode`]: how the driver signals a registered event.
+//! - [`ring`]: the limits of the ring channel's requests (capacity, watermark, batch counts).
 //! - [`error`], [`status`], [`stats`]: what is wrong with a request, the NTSTATUS it gets, and
 //!   the rejection counter it bumps.
 //!
@@ -45,6 +46,7 @@ pub mod mode;
 pub mod names;
 pub mod reply;
 pub mod request;
+pub mod ring;
 pub mod stats;
 pub mod status;
 mod wire;
@@ -56,7 +58,8 @@ pub use method::Method;
 pub use mode::SignalMode;
 pub use names::{NameError, Namespace, ResolvedName};
 pub use reply::{
-    Holder, HoldersReply, HostKind, RegisterReply, RegistrationInfo, StatsReply, VersionReply,
+    Holder, HoldersReply, HostKind, Notification, NotifyReply, ProduceReply, RegisterReply,
+    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VersionReply,
 };
 pub use request::Request;
 pub use stats::RejectReason;

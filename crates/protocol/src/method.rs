@@ -6,7 +6,7 @@ use crate::error::ProtocolError;
 use crate::ioctl::Ioctl;
 
 /// How many methods there are (the length of the `by_method` counters).
-pub const METHODS: usize = 4;
+pub const METHODS: usize = 5;
 
 /// How a registration was made; its wire value indexes the `by_method` counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,6 +20,9 @@ pub enum Method {
     DriverHandle = 2,
     /// `CREATE_NAMED_EVENT`: the driver created a named event (`...\evshare-<leaf>`).
     DriverNamed = 3,
+    /// `REGISTER_RING`: the driver mapped the app's ring section and referenced its two
+    /// events (data ready, space free).
+    Ring = 4,
 }
 
 impl Method {
@@ -29,9 +32,10 @@ impl Method {
         Method::ByHandle,
         Method::DriverHandle,
         Method::DriverNamed,
+        Method::Ring,
     ];
 
-    /// The wire value (0..=3).
+    /// The wire value (0..=4).
     pub const fn to_wire(self) -> u32 {
         self as u32
     }
@@ -43,6 +47,7 @@ impl Method {
             1 => Ok(Method::ByHandle),
             2 => Ok(Method::DriverHandle),
             3 => Ok(Method::DriverNamed),
+            4 => Ok(Method::Ring),
             _ => Err(ProtocolError::UnknownMethod { method }),
         }
     }
@@ -64,6 +69,7 @@ impl Method {
             Method::ByHandle => "by handle",
             Method::DriverHandle => "driver-created",
             Method::DriverNamed => "driver-created named",
+            Method::Ring => "ring",
         }
     }
 
@@ -74,11 +80,14 @@ impl Method {
             Method::ByHandle => Ioctl::RegisterByHandle,
             Method::DriverHandle => Ioctl::CreateEvent,
             Method::DriverNamed => Ioctl::CreateNamedEvent,
+            Method::Ring => Ioctl::RegisterRing,
         }
     }
 
     /// Whether registrations of this method have a name (the replies' `resolved` field):
-    /// [`ByName`](Self::ByName) and [`DriverNamed`](Self::DriverNamed).
+    /// [`ByName`](Self::ByName) and [`DriverNamed`](Self::DriverNamed). A
+    /// [`Ring`](Self::Ring) opens three objects and reports none of them there (`QUERY_RING`
+    /// describes a ring).
     pub const fn has_name(self) -> bool {
         matches!(self, Method::ByName | Method::DriverNamed)
     }
@@ -113,8 +122,8 @@ mod tests {
         }
         assert_eq!(Method::from_index(METHODS), None);
         assert_eq!(
-            Method::from_wire(4),
-            Err(ProtocolError::UnknownMethod { method: 4 })
+            Method::from_wire(5),
+            Err(ProtocolError::UnknownMethod { method: 5 })
         );
     }
 }

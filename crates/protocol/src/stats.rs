@@ -4,7 +4,11 @@
 use crate::status;
 
 /// How many rejection counters there are (the length of `StatsReply::rejected`).
-pub const REJECT_REASONS: usize = 20;
+pub const REJECT_REASONS: usize = 24;
+
+/// How many of them have a reason ([`RejectReason::ALL`]); the counters from this index to
+/// [`REJECT_REASONS`] are reserved and always zero.
+pub const KNOWN_REJECT_REASONS: usize = 21;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,11 +54,14 @@ pub enum RejectReason {
     NotAnEventHandle = 18,
     /// The handle lacks `EVENT_MODIFY_STATE` (`REGISTER_BY_HANDLE`).
     HandleAccessDenied = 19,
+    /// A ring's section is not what `REGISTER_RING` declared: its header (magic, version,
+    /// record size, capacity) or its size.
+    BadRing = 20,
 }
 
 impl RejectReason {
     /// Every reason, in counter-index order (`ALL[i].index() == i`).
-    pub const ALL: [RejectReason; REJECT_REASONS] = [
+    pub const ALL: [RejectReason; KNOWN_REJECT_REASONS] = [
         RejectReason::BadBufferSize,
         RejectReason::UnknownIoctl,
         RejectReason::BadVersion,
@@ -75,6 +82,7 @@ impl RejectReason {
         RejectReason::InvalidHandle,
         RejectReason::NotAnEventHandle,
         RejectReason::HandleAccessDenied,
+        RejectReason::BadRing,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -110,6 +118,7 @@ impl RejectReason {
             RejectReason::InvalidHandle => "invalid handle",
             RejectReason::NotAnEventHandle => "handle not an event",
             RejectReason::HandleAccessDenied => "handle access denied",
+            RejectReason::BadRing => "bad ring",
         }
     }
 
@@ -122,7 +131,10 @@ impl RejectReason {
     /// know that a denial was about another session's directory, and only the driver knows
     /// that a denial or a type mismatch was about a handle the app passed to
     /// `REGISTER_BY_HANDLE`, so it counts [`HandleAccessDenied`](Self::HandleAccessDenied)
-    /// and [`NotAnEventHandle`](Self::NotAnEventHandle) itself. Both "not found" statuses map
+    /// and [`NotAnEventHandle`](Self::NotAnEventHandle) itself; likewise a ring header that is
+    /// not what was declared is `STATUS_INVALID_PARAMETER` and the driver counts
+    /// [`BadRing`](Self::BadRing) for it, while `STATUS_INVALID_VIEW_SIZE` (only ever a section
+    /// too small for its ring) maps to [`BadRing`](Self::BadRing). Both "not found" statuses map
     /// to [`NameNotFound`](Self::NameNotFound); any status without a reason of its own
     /// (success included) maps to [`Other`](Self::Other).
     pub fn from_status(status: u32) -> RejectReason {
@@ -147,6 +159,7 @@ impl RejectReason {
             status::STATUS_BUFFER_TOO_SMALL => RejectReason::OutputTooSmall,
             status::STATUS_OBJECT_NAME_COLLISION => RejectReason::NameCollision,
             status::STATUS_INVALID_HANDLE => RejectReason::InvalidHandle,
+            status::STATUS_INVALID_VIEW_SIZE => RejectReason::BadRing,
             _ => RejectReason::Other,
         }
     }
@@ -171,6 +184,10 @@ mod tests {
             for other in RejectReason::ALL.get(i + 1..).unwrap_or(&[]) {
                 assert_ne!(reason.label(), other.label());
             }
+        }
+        assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
+        for reserved in KNOWN_REJECT_REASONS..REJECT_REASONS {
+            assert_eq!(RejectReason::from_index(reserved), None);
         }
         assert_eq!(RejectReason::from_index(REJECT_REASONS), None);
         assert_eq!(RejectReason::from_index(usize::MAX), None);
@@ -198,6 +215,9 @@ mod tests {
             (STATUS_BUFFER_TOO_SMALL, OutputTooSmall),
             (STATUS_OBJECT_NAME_COLLISION, NameCollision),
             (STATUS_INVALID_HANDLE, InvalidHandle),
+            (STATUS_INVALID_VIEW_SIZE, BadRing),
+            (STATUS_CANCELLED, Other),
+            (STATUS_PENDING, Other),
             (STATUS_NOT_IMPLEMENTED, Other),
             (STATUS_UNSUCCESSFUL, Other),
             (STATUS_SUCCESS, Other),

@@ -27,7 +27,7 @@ statuses! {
     STATUS_SUCCESS = 0x0000_0000;
     /// A wait timed out (success severity).
     STATUS_TIMEOUT = 0x0000_0102;
-    /// The request will complete later (an IRP left pending).
+    /// The request will complete later (an IRP left pending: `PEND_NOTIFICATION`).
     STATUS_PENDING = 0x0000_0103;
     /// The output buffer held only part of the data (warning severity).
     STATUS_BUFFER_OVERFLOW = 0x8000_0005;
@@ -43,6 +43,8 @@ statuses! {
     STATUS_INVALID_DEVICE_REQUEST = 0xC000_0010;
     /// Not enough memory.
     STATUS_NO_MEMORY = 0xC000_0017;
+    /// A ring's section is too small for the capacity `REGISTER_RING` declared.
+    STATUS_INVALID_VIEW_SIZE = 0xC000_001F;
     /// The caller may not do this (or the name is in another session's directory).
     STATUS_ACCESS_DENIED = 0xC000_0022;
     /// The output buffer is too small for the reply.
@@ -71,7 +73,8 @@ statuses! {
     STATUS_NAME_TOO_LONG = 0xC000_0106;
     /// The process is exiting.
     STATUS_PROCESS_IS_TERMINATING = 0xC000_010A;
-    /// The request was cancelled.
+    /// The request was cancelled: a pending `PEND_NOTIFICATION` whose caller cancelled it,
+    /// closed its handle or exited, or that was still queued when the driver unloaded.
     STATUS_CANCELLED = 0xC000_0120;
     /// The device is not in a state to accept the request (for example, being unloaded).
     STATUS_INVALID_DEVICE_STATE = 0xC000_0184;

@@ -7,7 +7,7 @@ use crate::method::{Method, METHODS};
 /// How many processes a [`HoldersReply`] lists at most.
 pub const MAX_HOLDERS: usize = 32;
 
-/// One process with live registrations: `pid: u32`, `by_method: [u32; 4]` (20 bytes).
+/// One process with live registrations: `pid: u32`, `by_method: [u32; 5]` (24 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Holder {
     /// The process that registered.
@@ -40,7 +40,7 @@ impl Holder {
 }
 
 /// What `QUERY_HOLDERS` returns: `version: u32`, `count: u32`, then 32 entries of
-/// `pid: u32`, `by_method: [u32; 4]`, of which the first `count` are used and the rest are
+/// `pid: u32`, `by_method: [u32; 5]`, of which the first `count` are used and the rest are
 /// zero. Processes past the 32nd are not listed.
 ///
 /// `encode` and `parse` both refuse a `count` over [`MAX_HOLDERS`]

@@ -7,15 +7,21 @@
 //! "Encoding").
 
 mod holders;
+mod notify;
 mod register;
 mod registration;
 mod resolved_field;
+mod ring;
+mod signal;
 mod stats;
 mod version;
 
 pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
+pub use notify::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
 pub use register::RegisterReply;
 pub use registration::RegistrationInfo;
+pub use ring::{ProduceReply, RingInfo, RingReply};
+pub use signal::SignalReply;
 pub use stats::StatsReply;
 pub use version::VersionReply;
 

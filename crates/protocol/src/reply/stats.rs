@@ -3,11 +3,16 @@
 use super::{check_reserved, finish_reply, missing, open_reply, start_reply, HostKind};
 use crate::error::ProtocolError;
 use crate::method::{Method, METHODS};
-use crate::stats::{RejectReason, REJECT_REASONS};
+use crate::stats::{RejectReason, KNOWN_REJECT_REASONS, REJECT_REASONS};
 
 /// What `QUERY_STATS` returns: `version: u32`, `host: u32`, `live_registrations: u32`,
 /// `live_for_pid: u32`, `open_handles: u32`, `reserved: u32`, `registrations_total: u64`,
-/// `signals_sent: u64`, `rejected: [u64; 20]`, `live_by_method: [u32; 4]`.
+/// `signals_sent: u64`, `rejected: [u64; 24]`, `live_by_method: [u32; 5]`, `live_rings: u32`,
+/// `pending_irps: u32`, `ring_produced: u64`, `ring_dropped: u64`, `ring_corrupt: u64`,
+/// `notifications: u64`.
+///
+/// The reserved rejection counters (from [`KNOWN_REJECT_REASONS`] on) must be zero: `encode`
+/// and `parse` both refuse one that is not ([`ReservedNotZero`](ProtocolError::ReservedNotZero)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StatsReply {
     /// The system the driver runs on.
@@ -22,15 +27,28 @@ pub struct StatsReply {
     pub registrations_total: u64,
     /// Signals sent since the driver loaded.
     pub signals_sent: u64,
-    /// Requests refused since the driver loaded, indexed by [`RejectReason::index`].
+    /// Requests refused since the driver loaded, indexed by [`RejectReason::index`]; the
+    /// counters past the known reasons are reserved and zero.
     pub rejected: [u64; REJECT_REASONS],
     /// Registrations alive now, for all processes, indexed by [`Method::index`].
     pub live_by_method: [u32; METHODS],
+    /// Rings registered now, for all processes.
+    pub live_rings: u32,
+    /// `PEND_NOTIFICATION` IRPs pending now, for all handles.
+    pub pending_irps: u32,
+    /// Ring records written since the driver loaded.
+    pub ring_produced: u64,
+    /// Ring records dropped (ring full) since the driver loaded.
+    pub ring_dropped: u64,
+    /// Times a ring's consumer index was found impossible since the driver loaded.
+    pub ring_corrupt: u64,
+    /// Notifications made (`NOTIFY`) since the driver loaded.
+    pub notifications: u64,
 }
 
 impl StatsReply {
     /// The encoded size.
-    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS;
+    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS + 8 + 32;
 
     /// How many requests were refused for `reason`.
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {
@@ -47,6 +65,7 @@ impl StatsReply {
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
+        check_reserved_counters(&self.rejected)?;
         let mut fields = start_reply(out, Self::LEN)?;
         let too_small = ProtocolError::OutputTooSmall {
             needed: Self::LEN,
@@ -65,6 +84,12 @@ impl StatsReply {
         for count in self.live_by_method {
             fields.u32(count).ok_or(too_small)?;
         }
+        fields.u32(self.live_rings).ok_or(too_small)?;
+        fields.u32(self.pending_irps).ok_or(too_small)?;
+        fields.u64(self.ring_produced).ok_or(too_small)?;
+        fields.u64(self.ring_dropped).ok_or(too_small)?;
+        fields.u64(self.ring_corrupt).ok_or(too_small)?;
+        fields.u64(self.notifications).ok_or(too_small)?;
         finish_reply(&fields, Self::LEN)
     }
 
@@ -87,7 +112,14 @@ impl StatsReply {
         for count in &mut live_by_method {
             *count = fields.u32().ok_or(missing)?;
         }
+        let live_rings = fields.u32().ok_or(missing)?;
+        let pending_irps = fields.u32().ok_or(missing)?;
+        let ring_produced = fields.u64().ok_or(missing)?;
+        let ring_dropped = fields.u64().ok_or(missing)?;
+        let ring_corrupt = fields.u64().ok_or(missing)?;
+        let notifications = fields.u64().ok_or(missing)?;
         check_reserved(reserved)?;
+        check_reserved_counters(&rejected)?;
         Ok(StatsReply {
             host: HostKind::from_wire(host)?,
             live_registrations,
@@ -97,6 +129,22 @@ impl StatsReply {
             signals_sent,
             rejected,
             live_by_method,
+            live_rings,
+            pending_irps,
+            ring_produced,
+            ring_dropped,
+            ring_corrupt,
+            notifications,
         })
+    }
+}
+
+/// The rejection counters past the known reasons must be zero.
+fn check_reserved_counters(rejected: &[u64; REJECT_REASONS]) -> Result<(), ProtocolError> {
+    let reserved = rejected.get(KNOWN_REJECT_REASONS..).unwrap_or(&[]);
+    if reserved.iter().all(|&count| count == 0) {
+        Ok(())
+    } else {
+        Err(ProtocolError::ReservedNotZero)
     }
 }

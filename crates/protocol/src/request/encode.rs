@@ -5,13 +5,15 @@ use crate::error::ProtocolError;
 use crate::names::{
     check_wire_leaf, check_wire_name, NameError, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS,
 };
+use crate::ring::{check_capacity, check_count, check_watermark};
 use crate::wire::Writer;
 use crate::PROTOCOL_VERSION;
 
 /// Encode a request for the client; returns the IOCTL code and the bytes written into `out`.
 ///
-/// Refuses what [`parse`](super::parse) would refuse (a mode out of range, a malformed name or
-/// leaf), so an encoded request always parses back to `request`. On error `out` holds garbage.
+/// Refuses what [`parse`](super::parse) would refuse (a mode, ring capacity, watermark or count
+/// out of range, a malformed name or leaf), so an encoded request always parses back to
+/// `request`. On error `out` holds garbage.
 pub fn encode(
     request: &Request<'_>,
     out: &mut [u8; MAX_REQUEST_LEN],
@@ -42,7 +44,10 @@ pub fn encode(
             fields.u32(kind).ok_or(full)?;
             fields.u32(millis).ok_or(full)?;
         }
-        Request::Signal { id } | Request::Unregister { id } | Request::QueryRegistration { id } => {
+        Request::Signal { id }
+        | Request::Unregister { id }
+        | Request::QueryRegistration { id }
+        | Request::QueryRing { id } => {
             fields.u64(id).ok_or(full)?;
         }
         Request::QueryStats { pid } => {
@@ -78,7 +83,45 @@ pub fn encode(
             fields.u32(leaf_len).ok_or(full)?;
             fields.bytes(leaf_bytes).ok_or(full)?;
         }
-        Request::QueryHolders => {}
+        Request::QueryHolders | Request::PendNotification => {}
+        Request::RegisterRing {
+            capacity,
+            mode,
+            watermark,
+            section,
+            data_ready,
+            space_free,
+        } => {
+            let capacity = check_capacity(capacity)?;
+            let (mode_kind, millis) = mode.validate()?.to_wire();
+            let watermark = check_watermark(watermark, capacity)?;
+            let names = [section, data_ready, space_free];
+            for name in names {
+                check_wire_name(name)?;
+            }
+            fields.u32(capacity).ok_or(full)?;
+            fields.u32(mode_kind).ok_or(full)?;
+            fields.u32(millis).ok_or(full)?;
+            fields.u32(watermark).ok_or(full)?;
+            for name in names {
+                let name_len = u32::try_from(name.len()).map_err(|_| full)?;
+                fields.u32(name_len).ok_or(full)?;
+            }
+            for name in names {
+                fields.bytes(name).ok_or(full)?;
+            }
+        }
+        Request::Produce { id, count } => {
+            let count = check_count(count)?;
+            fields.u64(id).ok_or(full)?;
+            fields.u32(count).ok_or(full)?;
+            fields.u32(0).ok_or(full)?;
+        }
+        Request::Notify { count } => {
+            let count = check_count(count)?;
+            fields.u32(count).ok_or(full)?;
+            fields.u32(0).ok_or(full)?;
+        }
     }
     Ok((request.ioctl().code(), fields.written()))
 }

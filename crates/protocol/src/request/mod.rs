@@ -31,14 +31,23 @@ pub const REGISTER_BY_HANDLE_LEN: usize = 24;
 pub const CREATE_EVENT_LEN: usize = 24;
 /// Size of `CreateNamedEvent` without its leaf: header, kind, scope, mode, `leaf_bytes`.
 pub const CREATE_NAMED_EVENT_FIXED_LEN: usize = 28;
+/// Size of `RegisterRing` without its three names: header, capacity, mode, watermark,
+/// `section_bytes`, `data_ready_bytes`, `space_free_bytes`.
+pub const REGISTER_RING_FIXED_LEN: usize = 36;
+/// Size of `Produce`: header, id, count, reserved.
+pub const PRODUCE_LEN: usize = 24;
+/// Size of `Notify`: header, count, reserved.
+pub const NOTIFY_LEN: usize = 16;
 /// The longest name, in bytes.
 pub const MAX_NAME_BYTES: usize = 2 * MAX_INPUT_UNITS;
 /// The longest leaf of a driver-created event, in bytes.
 pub const MAX_CREATED_LEAF_BYTES: usize = 2 * MAX_CREATED_LEAF_UNITS;
-/// Maximum encoded request size: a `RegisterByName` with the longest name (a
-/// `CreateNamedEvent` with the longest leaf is shorter).
-pub const MAX_REQUEST_LEN: usize = REGISTER_BY_NAME_FIXED_LEN + MAX_NAME_BYTES;
+/// Maximum encoded request size: a `RegisterRing` with three names of the longest kind (a
+/// `RegisterByName` with the longest name and a `CreateNamedEvent` with the longest leaf are
+/// shorter).
+pub const MAX_REQUEST_LEN: usize = REGISTER_RING_FIXED_LEN + 3 * MAX_NAME_BYTES;
 
+const _: () = assert!(REGISTER_BY_NAME_FIXED_LEN + MAX_NAME_BYTES <= MAX_REQUEST_LEN);
 const _: () = assert!(CREATE_NAMED_EVENT_FIXED_LEN + MAX_CREATED_LEAF_BYTES <= MAX_REQUEST_LEN);
 
 /// A request the driver received, parsed and validated (but names not yet resolved: the
@@ -118,6 +127,52 @@ pub enum Request<'a> {
     },
     /// `QUERY_HOLDERS`: which processes hold live registrations.
     QueryHolders,
+    /// `REGISTER_RING`: map the app's ring section, reference its two events, and produce
+    /// records into it in `mode` (periodic: one record per tick of the driver's timer; on
+    /// demand: only on `PRODUCE`). Any valid [`SignalMode`] parses; what the driver makes of
+    /// the others is its business.
+    ///
+    /// The three names are validated UTF-16LE as `RegisterByName`'s (even length,
+    /// 2..=480 bytes, no unpaired surrogate, no NUL; see
+    /// [`names::check_wire_name`](crate::names::check_wire_name)), not yet resolved: decode each
+    /// with [`names::decode_wire_name`](crate::names::decode_wire_name) and resolve it with
+    /// [`names::resolve`](crate::names::resolve) in the caller's session.
+    RegisterRing {
+        /// Records in the ring: a power of two in
+        /// [`MIN_CAPACITY`](crate::ring::MIN_CAPACITY)..=[`MAX_CAPACITY`](crate::ring::MAX_CAPACITY).
+        capacity: u32,
+        /// When the driver produces records.
+        mode: SignalMode,
+        /// Unread records (`1..=capacity`) before the producer signals `data_ready`; 1 wakes
+        /// the consumer on every record. A batch's end signals regardless.
+        watermark: u32,
+        /// The name of the section the app created and initialised.
+        section: &'a [u8],
+        /// The name of the auto-reset event the driver sets when data is ready.
+        data_ready: &'a [u8],
+        /// The name of the auto-reset event the app sets when it frees space.
+        space_free: &'a [u8],
+    },
+    /// `PRODUCE`: produce `count` records into ring `id` now.
+    Produce {
+        /// The ring's registration.
+        id: u64,
+        /// How many records: `1..=`[`MAX_COUNT`](crate::ring::MAX_COUNT).
+        count: u32,
+    },
+    /// `PEND_NOTIFICATION`: an IRP the driver keeps pending until a notification completes it
+    /// (the inverted call).
+    PendNotification,
+    /// `NOTIFY`: make `count` notifications for the caller's handle.
+    Notify {
+        /// How many: `1..=`[`MAX_COUNT`](crate::ring::MAX_COUNT).
+        count: u32,
+    },
+    /// `QUERY_RING`: what the driver knows about ring `id`.
+    QueryRing {
+        /// The ring's registration.
+        id: u64,
+    },
 }
 
 impl Request<'_> {
@@ -135,6 +190,11 @@ impl Request<'_> {
             Request::CreateEvent { .. } => Ioctl::CreateEvent,
             Request::CreateNamedEvent { .. } => Ioctl::CreateNamedEvent,
             Request::QueryHolders => Ioctl::QueryHolders,
+            Request::RegisterRing { .. } => Ioctl::RegisterRing,
+            Request::Produce { .. } => Ioctl::Produce,
+            Request::PendNotification => Ioctl::PendNotification,
+            Request::Notify { .. } => Ioctl::Notify,
+            Request::QueryRing { .. } => Ioctl::QueryRing,
         }
     }
 }
