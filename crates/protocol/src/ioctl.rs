@@ -290,6 +290,11 @@ mod tests {
             (Ioctl::CreateEvent, 0x8E5E_A020, "CREATE_EVENT"),
             (Ioctl::CreateNamedEvent, 0x8E5E_A024, "CREATE_NAMED_EVENT"),
             (Ioctl::QueryHolders, 0x8E5E_6028, "QUERY_HOLDERS"),
+            (Ioctl::RegisterRing, 0x8E5E_A02C, "REGISTER_RING"),
+            (Ioctl::Produce, 0x8E5E_A030, "PRODUCE"),
+            (Ioctl::PendNotification, 0x8E5E_6034, "PEND_NOTIFICATION"),
+            (Ioctl::Notify, 0x8E5E_A038, "NOTIFY"),
+            (Ioctl::QueryRing, 0x8E5E_603C, "QUERY_RING"),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, code, name) in expected {
@@ -314,6 +319,11 @@ mod tests {
         assert!(Ioctl::CreateEvent.changes_state());
         assert!(Ioctl::CreateNamedEvent.changes_state());
         assert!(!Ioctl::QueryHolders.changes_state());
+        assert!(Ioctl::RegisterRing.changes_state());
+        assert!(Ioctl::Produce.changes_state());
+        assert!(!Ioctl::PendNotification.changes_state());
+        assert!(Ioctl::Notify.changes_state());
+        assert!(!Ioctl::QueryRing.changes_state());
     }
 
     #[test]
@@ -332,8 +342,9 @@ mod tests {
         }
         // The next functions are reserved: neither access makes them a code.
         for access in [1, 2] {
-            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x80B, 0, access)), None);
+            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x810, 0, access)), None);
         }
+        assert_eq!(Ioctl::from_code(0x8E5E_A040), None);
         assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x7FF, 0, 1)), None);
     }
 
@@ -343,14 +354,19 @@ mod tests {
             (Ioctl::QueryVersion, 24),
             (Ioctl::RegisterByName, 544),
             (Ioctl::SetSignalMode, 0),
-            (Ioctl::Signal, 0),
+            (Ioctl::Signal, 16),
             (Ioctl::Unregister, 0),
-            (Ioctl::QueryStats, 216),
+            (Ioctl::QueryStats, 292),
             (Ioctl::QueryRegistration, 552),
             (Ioctl::RegisterByHandle, 544),
             (Ioctl::CreateEvent, 544),
             (Ioctl::CreateNamedEvent, 544),
-            (Ioctl::QueryHolders, 648),
+            (Ioctl::QueryHolders, 776),
+            (Ioctl::RegisterRing, 24),
+            (Ioctl::Produce, 32),
+            (Ioctl::PendNotification, 64),
+            (Ioctl::Notify, 24),
+            (Ioctl::QueryRing, 56),
         ];
         assert_eq!(expected.map(|(ioctl, _)| ioctl), Ioctl::ALL);
         for (ioctl, len) in expected {
@@ -384,6 +400,11 @@ mod tests {
             (Ioctl::CreateEvent, 24, false),
             (Ioctl::CreateNamedEvent, 28, true),
             (Ioctl::QueryHolders, 8, false),
+            (Ioctl::RegisterRing, 36, true),
+            (Ioctl::Produce, 24, false),
+            (Ioctl::PendNotification, 8, false),
+            (Ioctl::Notify, 16, false),
+            (Ioctl::QueryRing, 16, false),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, len, tail) in expected {

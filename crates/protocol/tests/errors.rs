@@ -9,10 +9,10 @@ fn every_protocol_error_has_its_status_reason_and_message() {
     use ProtocolError::*;
     let cases: Vec<(ProtocolError, u32, RejectReason, &str)> = vec![
         (
-            UnknownIoctl { code: 0x8E5E_A02C },
+            UnknownIoctl { code: 0x8E5E_A040 },
             STATUS_INVALID_DEVICE_REQUEST,
             RejectReason::UnknownIoctl,
-            "0x8E5EA02C",
+            "0x8E5EA040",
         ),
         (
             InputTooShort { needed: 16, got: 3 },
@@ -96,10 +96,31 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             "unknown scope 5 (0 = the caller's session, 1 = global)",
         ),
         (
-            UnknownMethod { method: 4 },
+            UnknownMethod { method: 5 },
             STATUS_INVALID_PARAMETER,
             RejectReason::BadParameter,
-            "registration method 4",
+            "registration method 5",
+        ),
+        (
+            BadCapacity { capacity: 1000 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "a power of two in 16..=1048576 records, got 1000",
+        ),
+        (
+            BadWatermark {
+                watermark: 17,
+                capacity: 16,
+            },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "watermark must be in 1..=16 (its capacity), got 17",
+        ),
+        (
+            BadCount { count: 0 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "count must be in 1..=1000000, got 0",
         ),
         (
             MethodMismatch {
@@ -206,10 +227,19 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
         ProtocolError::Name(NameError::OutsideNamespace),
         ProtocolError::BadEventKind { kind: 2 },
         ProtocolError::BadScope { scope: 2 },
-        ProtocolError::UnknownMethod { method: 4 },
+        ProtocolError::UnknownMethod { method: 5 },
         ProtocolError::MethodMismatch {
             method: Method::ByHandle,
         },
+        ProtocolError::MethodMismatch {
+            method: Method::Ring,
+        },
+        ProtocolError::BadCapacity { capacity: 0 },
+        ProtocolError::BadWatermark {
+            watermark: 0,
+            capacity: 16,
+        },
+        ProtocolError::BadCount { count: 0 },
         ProtocolError::Name(NameError::CreatedLeafTooLong { units: 65 }),
         ProtocolError::Name(NameError::BadCreatedLeaf),
     ];
@@ -246,16 +276,53 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
         RejectReason::from_status(STATUS_OBJECT_NAME_COLLISION),
         RejectReason::NameCollision
     );
+    // A section too small for its ring has a status of its own; a ring header that is not
+    // what was declared is STATUS_INVALID_PARAMETER, counted as BadRing by the driver.
+    assert_eq!(
+        RejectReason::from_status(STATUS_INVALID_VIEW_SIZE),
+        RejectReason::BadRing
+    );
+    assert_eq!(
+        RejectReason::from_status(STATUS_INVALID_PARAMETER),
+        RejectReason::BadParameter
+    );
+    // A cancelled or pending notification IRP is not a refusal of its own.
+    assert_eq!(
+        RejectReason::from_status(STATUS_CANCELLED),
+        RejectReason::Other
+    );
+}
+
+#[test]
+fn the_ring_statuses_have_their_documented_values() {
+    let cases = [
+        (
+            STATUS_INVALID_VIEW_SIZE,
+            0xC000_001F,
+            "STATUS_INVALID_VIEW_SIZE",
+        ),
+        (STATUS_CANCELLED, 0xC000_0120, "STATUS_CANCELLED"),
+        (STATUS_PENDING, 0x0000_0103, "STATUS_PENDING"),
+    ];
+    for (status, value, name) in cases {
+        assert_eq!(status, value, "{name}");
+        assert_eq!(status_name(value), Some(name));
+        assert!(ALL_NAMED.contains(&status), "{name}");
+    }
+    assert!(is_success(STATUS_PENDING));
+    assert!(!is_success(STATUS_CANCELLED));
+    assert!(!is_success(STATUS_INVALID_VIEW_SIZE));
 }
 
 #[test]
 fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
-    use evshare_protocol::stats::REJECT_REASONS;
+    use evshare_protocol::stats::{KNOWN_REJECT_REASONS, REJECT_REASONS};
     let cases = [
         (RejectReason::NameCollision, 16, "name collision"),
         (RejectReason::InvalidHandle, 17, "invalid handle"),
         (RejectReason::NotAnEventHandle, 18, "handle not an event"),
         (RejectReason::HandleAccessDenied, 19, "handle access denied"),
+        (RejectReason::BadRing, 20, "bad ring"),
     ];
     for (reason, index, label) in cases {
         assert_eq!(reason.index(), index);
@@ -263,8 +330,13 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         assert_eq!(reason.label(), label);
         assert_eq!(reason.to_string(), label);
     }
-    assert_eq!(REJECT_REASONS, 20);
-    assert_eq!(RejectReason::ALL.len(), REJECT_REASONS);
+    assert_eq!(REJECT_REASONS, 24);
+    assert_eq!(KNOWN_REJECT_REASONS, 21);
+    assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
+    // 21..=23 are reserved: no reason has them.
+    for index in 21..24 {
+        assert_eq!(RejectReason::from_index(index), None);
+    }
 }
 
 #[test]
@@ -284,13 +356,18 @@ fn small_types_display_for_people() {
     assert_eq!(Namespace::Global.to_string(), "global");
     assert_eq!(Namespace::Session(3).to_string(), "session 3");
     assert_eq!(Ioctl::CreateNamedEvent.to_string(), "CREATE_NAMED_EVENT");
+    assert_eq!(Ioctl::PendNotification.to_string(), "PEND_NOTIFICATION");
+    assert_eq!(Method::Ring.ioctl(), Ioctl::RegisterRing);
+    assert!(!Method::Ring.has_name());
+    assert!(!Method::Ring.returns_handle());
     assert_eq!(
         Method::ALL.map(|method| method.to_string()),
         [
             "by name",
             "by handle",
             "driver-created",
-            "driver-created named"
+            "driver-created named",
+            "ring"
         ]
     );
     for method in Method::ALL {

@@ -1,15 +1,19 @@
 //! Properties over arbitrary input: parsing and resolving never panic, and what they accept is
 //! what the protocol allows.
 
+use evshare_protocol::names::check_wire_name;
 use evshare_protocol::names::{
     check_wire_leaf, driver_created, resolve, NameError, Namespace, ResolvedName,
     MAX_CREATED_LEAF_UNITS, MAX_LEAF_UNITS,
 };
 use evshare_protocol::reply::{Holder, HoldersReply, MAX_HOLDERS};
 use evshare_protocol::request::{encode, parse, MAX_REQUEST_LEN};
+use evshare_protocol::ring::{MAX_CAPACITY, MAX_COUNT, MIN_CAPACITY};
+use evshare_protocol::stats::{KNOWN_REJECT_REASONS, REJECT_REASONS};
 use evshare_protocol::{
-    EventKind, HostKind, Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo, Request,
-    Scope, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
+    EventKind, HostKind, Ioctl, Method, Notification, NotifyReply, ProduceReply, ProtocolError,
+    RegisterReply, RegistrationInfo, Request, RingInfo, RingReply, Scope, SignalMode, SignalReply,
+    StatsReply, VersionReply, PROTOCOL_VERSION,
 };
 use proptest::prelude::*;
 
@@ -23,7 +27,7 @@ fn any_code() -> impl Strategy<Value = u32> {
 /// Buffers for `code`: random bytes, a version-1 header with a random body, and (most often)
 /// a valid request with a few bytes changed, cut or added, so that parsing reaches every check.
 fn any_code_and_input() -> impl Strategy<Value = (u32, Vec<u8>)> {
-    let random = (any_code(), proptest::collection::vec(any::<u8>(), 0..600));
+    let random = (any_code(), proptest::collection::vec(any::<u8>(), 0..1600));
     let header_then_body = (
         any_code(),
         any::<bool>(),
@@ -89,39 +93,73 @@ fn any_scope() -> impl Strategy<Value = Scope> {
     proptest::sample::select(Scope::ALL.to_vec())
 }
 
+/// A valid ring capacity and watermark: a power of two in 16..=2^20, and 1..=capacity.
+fn any_capacity_and_watermark() -> impl Strategy<Value = (u32, u32)> {
+    (4..=20_u32).prop_flat_map(|shift| {
+        let capacity = 1_u32 << shift;
+        (Just(capacity), 1..=capacity)
+    })
+}
+
+/// A valid `PRODUCE` or `NOTIFY` count, often at the ends of the range.
+fn any_count() -> impl Strategy<Value = u32> {
+    prop_oneof![Just(1_u32), Just(MAX_COUNT), 1..=MAX_COUNT]
+}
+
 /// A valid request, encoded: (code, bytes).
 fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
     (
         (0..Ioctl::ALL.len(), any::<u64>(), any::<u32>(), any_mode()),
         (any_wire_name(), any_kind(), any_scope(), any_leaf()),
+        (
+            any_capacity_and_watermark(),
+            any_count(),
+            any_wire_name(),
+            any_wire_name(),
+        ),
     )
-        .prop_map(|((which, id, pid, mode), (name, kind, scope, leaf))| {
-            let leaf: Vec<u8> = leaf.iter().flat_map(|unit| unit.to_le_bytes()).collect();
-            let request = match Ioctl::ALL[which] {
-                Ioctl::QueryVersion => Request::QueryVersion,
-                Ioctl::RegisterByName => Request::RegisterByName {
-                    mode,
-                    name_bytes: &name,
-                },
-                Ioctl::SetSignalMode => Request::SetSignalMode { id, mode },
-                Ioctl::Signal => Request::Signal { id },
-                Ioctl::Unregister => Request::Unregister { id },
-                Ioctl::QueryStats => Request::QueryStats { pid },
-                Ioctl::QueryRegistration => Request::QueryRegistration { id },
-                Ioctl::RegisterByHandle => Request::RegisterByHandle { handle: id, mode },
-                Ioctl::CreateEvent => Request::CreateEvent { kind, mode },
-                Ioctl::CreateNamedEvent => Request::CreateNamedEvent {
-                    kind,
-                    scope,
-                    mode,
-                    leaf_bytes: &leaf,
-                },
-                Ioctl::QueryHolders => Request::QueryHolders,
-            };
-            let mut out = [0_u8; MAX_REQUEST_LEN];
-            let (code, len) = encode(&request, &mut out).unwrap();
-            (code, out[..len].to_vec())
-        })
+        .prop_map(
+            |((which, id, pid, mode), (name, kind, scope, leaf), ring)| {
+                let ((capacity, watermark), count, data_ready, space_free) = ring;
+                let leaf: Vec<u8> = leaf.iter().flat_map(|unit| unit.to_le_bytes()).collect();
+                let request = match Ioctl::ALL[which] {
+                    Ioctl::QueryVersion => Request::QueryVersion,
+                    Ioctl::RegisterByName => Request::RegisterByName {
+                        mode,
+                        name_bytes: &name,
+                    },
+                    Ioctl::SetSignalMode => Request::SetSignalMode { id, mode },
+                    Ioctl::Signal => Request::Signal { id },
+                    Ioctl::Unregister => Request::Unregister { id },
+                    Ioctl::QueryStats => Request::QueryStats { pid },
+                    Ioctl::QueryRegistration => Request::QueryRegistration { id },
+                    Ioctl::RegisterByHandle => Request::RegisterByHandle { handle: id, mode },
+                    Ioctl::CreateEvent => Request::CreateEvent { kind, mode },
+                    Ioctl::CreateNamedEvent => Request::CreateNamedEvent {
+                        kind,
+                        scope,
+                        mode,
+                        leaf_bytes: &leaf,
+                    },
+                    Ioctl::QueryHolders => Request::QueryHolders,
+                    Ioctl::RegisterRing => Request::RegisterRing {
+                        capacity,
+                        mode,
+                        watermark,
+                        section: &name,
+                        data_ready: &data_ready,
+                        space_free: &space_free,
+                    },
+                    Ioctl::Produce => Request::Produce { id, count },
+                    Ioctl::PendNotification => Request::PendNotification,
+                    Ioctl::Notify => Request::Notify { count },
+                    Ioctl::QueryRing => Request::QueryRing { id },
+                };
+                let mut out = [0_u8; MAX_REQUEST_LEN];
+                let (code, len) = encode(&request, &mut out).unwrap();
+                (code, out[..len].to_vec())
+            },
+        )
 }
 
 /// Names built from pieces that exercise the rules: prefixes in odd cases, session numbers,
@@ -369,7 +407,7 @@ fn any_register_reply() -> impl Strategy<Value = RegisterReply> {
                     Some(resolve(&name, session_id).unwrap())
                 }
                 Method::DriverNamed => Some(driver_created(&leaf, scope, session_id).unwrap()),
-                Method::ByHandle | Method::DriverHandle => None,
+                Method::ByHandle | Method::DriverHandle | Method::Ring => None,
             };
             let handle = if method.returns_handle() { handle } else { 0 };
             RegisterReply {
@@ -383,7 +421,7 @@ fn any_register_reply() -> impl Strategy<Value = RegisterReply> {
 }
 
 fn any_holders_reply() -> impl Strategy<Value = HoldersReply> {
-    proptest::collection::vec((any::<u32>(), any::<[u32; 4]>()), 0..=MAX_HOLDERS).prop_map(
+    proptest::collection::vec((any::<u32>(), any::<[u32; 5]>()), 0..=MAX_HOLDERS).prop_map(
         |entries| {
             let mut reply = HoldersReply::EMPTY;
             for (pid, by_method) in entries {
@@ -394,24 +432,68 @@ fn any_holders_reply() -> impl Strategy<Value = HoldersReply> {
     )
 }
 
-/// Every reply, encoded: which reply it is (0..5) and its bytes.
+/// A valid `StatsReply`: any counters but the reserved rejection counters, which are zero.
+fn any_stats_reply() -> impl Strategy<Value = StatsReply> {
+    (
+        any::<[u32; 5]>(),
+        any::<[u64; REJECT_REASONS]>(),
+        any::<[u32; 5]>(),
+        any::<[u64; 6]>(),
+        any::<bool>(),
+    )
+        .prop_map(|(small, mut rejected, live_by_method, large, wine)| {
+            rejected[KNOWN_REJECT_REASONS..].fill(0);
+            StatsReply {
+                host: if wine {
+                    HostKind::Wine
+                } else {
+                    HostKind::Windows
+                },
+                live_registrations: small[0],
+                live_for_pid: small[1],
+                open_handles: small[2],
+                registrations_total: large[0],
+                signals_sent: large[1],
+                rejected,
+                live_by_method,
+                live_rings: small[3],
+                pending_irps: small[4],
+                ring_produced: large[2],
+                ring_dropped: large[3],
+                ring_corrupt: large[4],
+                notifications: large[5],
+            }
+        })
+}
+
+/// How many kinds of reply [`any_valid_reply`] makes.
+const REPLY_KINDS: usize = 11;
+
+/// Every reply, encoded: which reply it is (0..REPLY_KINDS) and its bytes.
 fn any_valid_reply() -> impl Strategy<Value = (usize, Vec<u8>)> {
     (
-        0..5_usize,
+        0..REPLY_KINDS,
         any_register_reply(),
         any_mode(),
-        any::<[u64; 20]>(),
+        any::<[u64; 6]>(),
         any::<[u32; 4]>(),
         any_holders_reply(),
+        any_stats_reply(),
+        (
+            any_capacity_and_watermark(),
+            any::<bool>(),
+            any::<[u8; 40]>(),
+        ),
     )
         .prop_map(
-            |(which, register, mode, rejected, live_by_method, holders)| {
-                let mut out = vec![0_u8; 700];
+            |(which, register, mode, large, small, holders, stats, ring)| {
+                let ((capacity, _), poisoned, payload) = ring;
+                let mut out = vec![0_u8; 800];
                 let len = match which {
                     0 => VersionReply {
                         host: HostKind::Wine,
-                        driver_version: live_by_method[..3].try_into().unwrap(),
-                        max_registrations: live_by_method[3],
+                        driver_version: small[..3].try_into().unwrap(),
+                        max_registrations: small[3],
                     }
                     .encode(&mut out),
                     1 => register.encode(&mut out),
@@ -419,23 +501,51 @@ fn any_valid_reply() -> impl Strategy<Value = (usize, Vec<u8>)> {
                         owner_pid: register.session_id,
                         id: register.id,
                         mode,
-                        signals_sent: rejected[0],
+                        signals_sent: large[0],
                         method: register.method,
                         resolved: register.resolved,
                     }
                     .encode(&mut out),
-                    3 => StatsReply {
-                        host: HostKind::Windows,
-                        live_registrations: live_by_method[0],
-                        live_for_pid: live_by_method[1],
-                        open_handles: live_by_method[2],
-                        registrations_total: rejected[1],
-                        signals_sent: rejected[2],
-                        rejected,
-                        live_by_method,
+                    3 => stats.encode(&mut out),
+                    4 => holders.encode(&mut out),
+                    5 => SignalReply {
+                        timestamp: large[0],
                     }
                     .encode(&mut out),
-                    _ => holders.encode(&mut out),
+                    6 => RingReply {
+                        session_id: small[0],
+                        id: large[0],
+                        capacity,
+                        record_size: small[1],
+                    }
+                    .encode(&mut out),
+                    7 => ProduceReply {
+                        written: large[0],
+                        dropped: large[1],
+                        wakeups: large[2],
+                    }
+                    .encode(&mut out),
+                    8 => RingInfo {
+                        poisoned,
+                        id: large[0],
+                        produced: large[1],
+                        dropped: large[2],
+                        corrupt: large[3],
+                        wakeups: large[4],
+                        space_free_seen: large[5],
+                    }
+                    .encode(&mut out),
+                    9 => Notification {
+                        seq: large[0],
+                        timestamp: large[1],
+                        payload,
+                    }
+                    .encode(&mut out),
+                    _ => NotifyReply {
+                        completed: large[0],
+                        owed: large[1],
+                    }
+                    .encode(&mut out),
                 }
                 .unwrap();
                 out.truncate(len);
@@ -462,7 +572,7 @@ fn any_reply_bytes() -> impl Strategy<Value = Vec<u8>> {
         });
     prop_oneof![
         4 => mutated,
-        1 => proptest::collection::vec(any::<u8>(), 0..700),
+        1 => proptest::collection::vec(any::<u8>(), 0..800),
     ]
 }
 
@@ -557,12 +667,39 @@ proptest! {
 
     #[test]
     fn reply_parsers_never_panic_and_what_they_accept_encodes_back(bytes in any_reply_bytes()) {
-        let mut out = vec![0_u8; 700];
+        let mut out = vec![0_u8; 800];
         if let Ok(reply) = VersionReply::parse(&bytes) {
             let len = reply.encode(&mut out).unwrap();
             prop_assert_eq!(&out[..len], bytes.as_slice());
         }
         if let Ok(reply) = StatsReply::parse(&bytes) {
+            prop_assert!(reply.rejected[KNOWN_REJECT_REASONS..].iter().all(|&count| count == 0));
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = SignalReply::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = RingReply::parse(&bytes) {
+            prop_assert!(reply.capacity.is_power_of_two());
+            prop_assert!((MIN_CAPACITY..=MAX_CAPACITY).contains(&reply.capacity));
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = ProduceReply::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = RingInfo::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = Notification::parse(&bytes) {
+            let len = reply.encode(&mut out).unwrap();
+            prop_assert_eq!(&out[..len], bytes.as_slice());
+        }
+        if let Ok(reply) = NotifyReply::parse(&bytes) {
             let len = reply.encode(&mut out).unwrap();
             prop_assert_eq!(&out[..len], bytes.as_slice());
         }
@@ -590,16 +727,170 @@ proptest! {
 
     #[test]
     fn every_valid_reply_parses_and_re_encodes((which, bytes) in any_valid_reply()) {
-        let mut out = vec![0_u8; 700];
+        let mut out = vec![0_u8; 800];
         let len = match which {
             0 => VersionReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
             1 => RegisterReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
             2 => RegistrationInfo::parse(&bytes).and_then(|r| r.encode(&mut out)),
             3 => StatsReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
-            _ => HoldersReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            4 => HoldersReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            5 => SignalReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            6 => RingReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            7 => ProduceReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            8 => RingInfo::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            9 => Notification::parse(&bytes).and_then(|r| r.encode(&mut out)),
+            _ => NotifyReply::parse(&bytes).and_then(|r| r.encode(&mut out)),
         };
         prop_assert_eq!(len, Ok(bytes.len()));
         prop_assert_eq!(&out[..bytes.len()], bytes.as_slice());
+    }
+}
+
+/// Ring capacities around the rules: valid ones, their neighbours, powers of two out of
+/// range, anything.
+fn any_ring_capacity() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        2 => (4..=20_u32).prop_map(|shift| 1 << shift),
+        1 => (0..=31_u32).prop_map(|shift| 1 << shift),
+        1 => (4..=20_u32, prop_oneof![Just(-1_i64), Just(1)])
+            .prop_map(|(shift, delta)| ((1_i64 << shift) + delta) as u32),
+        1 => Just(0_u32),
+        1 => any::<u32>(),
+    ]
+}
+
+/// Watermarks around `capacity`'s rule: 0, 1, the capacity and its neighbour, inside, anything.
+fn any_ring_watermark(capacity: u32) -> impl Strategy<Value = u32> {
+    prop_oneof![
+        Just(0_u32),
+        Just(1),
+        Just(capacity),
+        Just(capacity.wrapping_add(1)),
+        1..=capacity.max(1),
+        any::<u32>(),
+    ]
+}
+
+/// Ring names: valid ones most often, else short runs of bytes that break a rule.
+fn any_ring_name() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => any_wire_name(),
+        1 => proptest::collection::vec(any::<u8>(), 0..12),
+        1 => proptest::collection::vec(
+            prop_oneof![Just(0_u16), 0xD800..=0xDFFF_u16, Just(u16::from(b'x'))],
+            0..6,
+        )
+        .prop_map(|units| le_bytes(&units)),
+        1 => (239..=242_usize).prop_map(|n| le_bytes(&vec![u16::from(b'x'); n])),
+    ]
+}
+
+/// Counts around `1..=MAX_COUNT`.
+fn any_wire_count() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        Just(0_u32),
+        Just(1),
+        Just(MAX_COUNT),
+        Just(MAX_COUNT + 1),
+        Just(u32::MAX),
+        any::<u32>(),
+        1..=MAX_COUNT,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn register_ring_accepts_exactly_the_allowed_fields_and_names(
+        (capacity, watermark) in any_ring_capacity()
+            .prop_flat_map(|capacity| (Just(capacity), any_ring_watermark(capacity))),
+        mode in any_mode(),
+        names in [any_ring_name(), any_ring_name(), any_ring_name()],
+    ) {
+        let mut input = PROTOCOL_VERSION.to_le_bytes().to_vec();
+        let (kind, millis) = mode.to_wire();
+        for field in [0, capacity, kind, millis, watermark] {
+            input.extend(field.to_le_bytes());
+        }
+        for name in &names {
+            input.extend((name.len() as u32).to_le_bytes());
+        }
+        for name in &names {
+            input.extend(name);
+        }
+        let capacity_ok = capacity.is_power_of_two()
+            && (MIN_CAPACITY..=MAX_CAPACITY).contains(&capacity);
+        let watermark_ok = (1..=capacity).contains(&watermark);
+        let first_bad_name = names.iter().find_map(|name| check_wire_name(name).err());
+        let expected = if !capacity_ok {
+            Err(ProtocolError::BadCapacity { capacity })
+        } else if !watermark_ok {
+            Err(ProtocolError::BadWatermark { watermark, capacity })
+        } else if let Some(error) = first_bad_name {
+            Err(ProtocolError::Name(error))
+        } else {
+            Ok(Request::RegisterRing {
+                capacity,
+                mode,
+                watermark,
+                section: &names[0],
+                data_ready: &names[1],
+                space_free: &names[2],
+            })
+        };
+        let parsed = parse(Ioctl::RegisterRing.code(), &input);
+        prop_assert_eq!(parsed, expected);
+        let mut out = [0_u8; MAX_REQUEST_LEN];
+        match parsed {
+            Ok(request) => {
+                let (code, len) = encode(&request, &mut out).unwrap();
+                prop_assert_eq!(code, Ioctl::RegisterRing.code());
+                prop_assert_eq!(&out[..len], input.as_slice());
+            }
+            // What parse refuses, encode refuses with the same error.
+            Err(error) => {
+                let request = Request::RegisterRing {
+                    capacity,
+                    mode,
+                    watermark,
+                    section: &names[0],
+                    data_ready: &names[1],
+                    space_free: &names[2],
+                };
+                prop_assert_eq!(encode(&request, &mut out), Err(error));
+                prop_assert_eq!(error.status() & 0xC000_0000, 0xC000_0000);
+            }
+        }
+    }
+
+    #[test]
+    fn produce_and_notify_accept_exactly_the_counts_in_range(
+        count in any_wire_count(),
+        id in any::<u64>(),
+    ) {
+        let ok = (1..=MAX_COUNT).contains(&count);
+        let bad = ProtocolError::BadCount { count };
+        let mut produce = PROTOCOL_VERSION.to_le_bytes().to_vec();
+        produce.extend(0_u32.to_le_bytes());
+        produce.extend(id.to_le_bytes());
+        produce.extend(count.to_le_bytes());
+        produce.extend(0_u32.to_le_bytes());
+        let mut notify = PROTOCOL_VERSION.to_le_bytes().to_vec();
+        for field in [0, count, 0] {
+            notify.extend(field.to_le_bytes());
+        }
+        let cases = [
+            (Ioctl::Produce, produce, Request::Produce { id, count }),
+            (Ioctl::Notify, notify, Request::Notify { count }),
+        ];
+        let mut out = [0_u8; MAX_REQUEST_LEN];
+        for (ioctl, input, request) in cases {
+            let expected = if ok { Ok(request) } else { Err(bad) };
+            prop_assert_eq!(parse(ioctl.code(), &input), expected);
+            let encoded = encode(&request, &mut out).map(|(_, len)| out[..len].to_vec());
+            prop_assert_eq!(encoded, if ok { Ok(input) } else { Err(bad) });
+        }
     }
 }
 

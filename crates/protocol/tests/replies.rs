@@ -1,12 +1,13 @@
 //! Replies: layouts, round trips, and what parse and encode refuse.
 
 use evshare_protocol::names::{driver_created, resolve};
-use evshare_protocol::reply::MAX_HOLDERS;
-use evshare_protocol::stats::REJECT_REASONS;
+use evshare_protocol::reply::{MAX_HOLDERS, NOTIFICATION_PAYLOAD_LEN};
+use evshare_protocol::stats::{KNOWN_REJECT_REASONS, REJECT_REASONS};
 use evshare_protocol::status::*;
 use evshare_protocol::{
-    Holder, HoldersReply, HostKind, Method, NameError, ProtocolError, RegisterReply,
-    RegistrationInfo, RejectReason, ResolvedName, Scope, SignalMode, StatsReply, VersionReply,
+    Holder, HoldersReply, HostKind, Method, NameError, Notification, NotifyReply, ProduceReply,
+    ProtocolError, RegisterReply, RegistrationInfo, RejectReason, ResolvedName, RingInfo,
+    RingReply, Scope, SignalMode, SignalReply, StatsReply, VersionReply,
 };
 
 fn name(path: &str, session: u32) -> ResolvedName {
@@ -19,7 +20,7 @@ fn created(leaf: &str, scope: Scope, session: u32) -> ResolvedName {
 
 fn holders() -> HoldersReply {
     let mut reply = HoldersReply::EMPTY;
-    for (pid, by_method) in [(4, [1, 0, 0, 2]), (0x1234_5678, [0, 3, 4, 0])] {
+    for (pid, by_method) in [(4, [1, 0, 0, 2, 5]), (0x1234_5678, [0, 3, 4, 0, 0])] {
         reply.push(Holder { pid, by_method }).unwrap();
     }
     reply
@@ -56,7 +57,7 @@ fn registration() -> RegistrationInfo {
 
 fn stats() -> StatsReply {
     let mut rejected = [0; REJECT_REASONS];
-    for (i, count) in rejected.iter_mut().enumerate() {
+    for (i, count) in rejected[..KNOWN_REJECT_REASONS].iter_mut().enumerate() {
         *count = (i as u64 + 1) * 1000;
     }
     StatsReply {
@@ -67,7 +68,67 @@ fn stats() -> StatsReply {
         registrations_total: 77,
         signals_sent: 123_456,
         rejected,
-        live_by_method: [7, 0, 1, 2],
+        live_by_method: [7, 0, 1, 2, 3],
+        live_rings: 3,
+        pending_irps: 0x0102_0304,
+        ring_produced: 1 << 33,
+        ring_dropped: 17,
+        ring_corrupt: 1,
+        notifications: u64::MAX,
+    }
+}
+
+fn signal() -> SignalReply {
+    SignalReply {
+        timestamp: 0x0011_2233_4455_6677,
+    }
+}
+
+fn ring() -> RingReply {
+    RingReply {
+        session_id: 2,
+        id: 0xABCD_0000_0000_0007,
+        capacity: 4096,
+        record_size: 64,
+    }
+}
+
+fn produce() -> ProduceReply {
+    ProduceReply {
+        written: 1000,
+        dropped: 24,
+        wakeups: 3,
+    }
+}
+
+fn ring_info() -> RingInfo {
+    RingInfo {
+        poisoned: true,
+        id: 7,
+        produced: 1 << 40,
+        dropped: 2,
+        corrupt: 1,
+        wakeups: 99,
+        space_free_seen: 5,
+    }
+}
+
+fn notification() -> Notification {
+    let mut payload = [0_u8; NOTIFICATION_PAYLOAD_LEN];
+    for (i, byte) in payload.iter_mut().enumerate() {
+        *byte = i as u8 + 1;
+    }
+    Notification {
+        seq: 12,
+        timestamp: 0x8000_0000_0000_0001,
+        payload,
+    }
+}
+
+fn notify() -> NotifyReply {
+    NotifyReply {
+        completed: 6,
+        owed: 4,
     }
 }
 
@@ -96,10 +157,17 @@ fn sizes_are_the_documented_ones() {
     assert_eq!(VersionReply::LEN, 24);
     assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
-    assert_eq!(StatsReply::LEN, 216);
-    assert_eq!(HoldersReply::LEN, 648);
-    assert_eq!(Holder::LEN, 20);
+    assert_eq!(StatsReply::LEN, 292);
+    assert_eq!(HoldersReply::LEN, 776);
+    assert_eq!(Holder::LEN, 24);
     assert_eq!(MAX_HOLDERS, 32);
+    assert_eq!(SignalReply::LEN, 16);
+    assert_eq!(RingReply::LEN, 24);
+    assert_eq!(ProduceReply::LEN, 32);
+    assert_eq!(RingInfo::LEN, 56);
+    assert_eq!(Notification::LEN, 64);
+    assert_eq!(NOTIFICATION_PAYLOAD_LEN, 40);
+    assert_eq!(NotifyReply::LEN, 24);
 }
 
 #[test]
@@ -200,7 +268,7 @@ fn register_reply_layout_for_every_method() {
         assert_eq!(RegisterReply::parse(&bytes), Ok(reply), "{what}");
     }
     // The methods' wire values.
-    assert_eq!(Method::ALL.map(Method::to_wire), [0, 1, 2, 3]);
+    assert_eq!(Method::ALL.map(Method::to_wire), [0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -233,7 +301,7 @@ fn registration_info_carries_the_method_and_no_name_for_unnamed_methods() {
         let resolved = match method {
             Method::ByName => Some(name(r"Global\x", 1)),
             Method::DriverNamed => Some(created("x", Scope::Global, 1)),
-            Method::ByHandle | Method::DriverHandle => None,
+            Method::ByHandle | Method::DriverHandle | Method::Ring => None,
         };
         let reply = RegistrationInfo {
             method,
@@ -270,11 +338,22 @@ fn stats_reply_layout_and_round_trip() {
     assert_eq!(reply.rejected_for(RejectReason::Other), 16_000);
     assert_eq!(reply.rejected_for(RejectReason::HandleAccessDenied), 20_000);
     assert_eq!(u64_at(&bytes, 192), 20_000);
-    let by_method: Vec<u32> = (0..4).map(|i| u32_at(&bytes, 200 + 4 * i)).collect();
-    assert_eq!(by_method, [7, 0, 1, 2]);
+    assert_eq!(reply.rejected_for(RejectReason::BadRing), 21_000);
+    assert_eq!(u64_at(&bytes, 200), 21_000);
+    // Counters 21..=23 are reserved.
+    assert!(bytes[208..232].iter().all(|&b| b == 0));
+    let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 232 + 4 * i)).collect();
+    assert_eq!(by_method, [7, 0, 1, 2, 3]);
     for method in Method::ALL {
         assert_eq!(reply.live_by(method), by_method[method.index()]);
     }
+    assert_eq!(reply.live_by(Method::Ring), 3);
+    assert_eq!(u32_at(&bytes, 252), 3);
+    assert_eq!(u32_at(&bytes, 256), 0x0102_0304);
+    assert_eq!(u64_at(&bytes, 260), 1 << 33);
+    assert_eq!(u64_at(&bytes, 268), 17);
+    assert_eq!(u64_at(&bytes, 276), 1);
+    assert_eq!(u64_at(&bytes, 284), u64::MAX);
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }
 
@@ -285,17 +364,18 @@ fn holders_reply_layout_and_round_trip() {
     assert_eq!(u32_at(&bytes, 0), 1);
     assert_eq!(u32_at(&bytes, 4), 2);
     let entry =
-        |i: usize| -> Vec<u32> { (0..5).map(|f| u32_at(&bytes, 8 + 20 * i + 4 * f)).collect() };
-    assert_eq!(entry(0), [4, 1, 0, 0, 2]);
-    assert_eq!(entry(1), [0x1234_5678, 0, 3, 4, 0]);
+        |i: usize| -> Vec<u32> { (0..6).map(|f| u32_at(&bytes, 8 + 24 * i + 4 * f)).collect() };
+    assert_eq!(entry(0), [4, 1, 0, 0, 2, 5]);
+    assert_eq!(entry(1), [0x1234_5678, 0, 3, 4, 0, 0]);
     assert!(
-        bytes[48..].iter().all(|&b| b == 0),
+        bytes[56..].iter().all(|&b| b == 0),
         "unused entries are zero"
     );
     assert_eq!(HoldersReply::parse(&bytes), Ok(reply));
 
     let listed: Vec<(u32, u32)> = reply.iter().map(|h| (h.pid, h.live())).collect();
-    assert_eq!(listed, [(4, 3), (0x1234_5678, 7)]);
+    assert_eq!(listed, [(4, 8), (0x1234_5678, 7)]);
+    assert_eq!(reply.holders[0].live_by(Method::Ring), 5);
     assert_eq!((&reply).into_iter().count(), 2);
     assert_eq!(reply.used().len(), 2);
     assert_eq!(reply.holders[1].live_by(Method::DriverHandle), 4);
@@ -313,7 +393,7 @@ fn holders_reply_fills_all_32_entries_and_no_more() {
     for pid in 1..=32 {
         let holder = Holder {
             pid,
-            by_method: [pid, 0, 0, u32::MAX],
+            by_method: [pid, 0, 0, u32::MAX, 0],
         };
         assert_eq!(reply.push(holder), Ok(()));
     }
@@ -329,7 +409,7 @@ fn holders_reply_fills_all_32_entries_and_no_more() {
     );
     assert_eq!(reply.holders[0].live(), u32::MAX, "saturates");
     let bytes = encoded(|out| reply.encode(out), HoldersReply::LEN);
-    assert_eq!(u32_at(&bytes, 8 + 20 * 31), 32);
+    assert_eq!(u32_at(&bytes, 8 + 24 * 31), 32);
     assert_eq!(HoldersReply::parse(&bytes), Ok(reply));
 }
 
@@ -338,7 +418,7 @@ type Encode = dyn Fn(&mut [u8]) -> Result<usize, ProtocolError>;
 
 #[test]
 fn encode_refuses_a_small_output_buffer() {
-    let cases: [(&str, usize, &Encode); 5] = [
+    let cases: [(&str, usize, &Encode); 11] = [
         ("version", VersionReply::LEN, &|out| version().encode(out)),
         ("register", RegisterReply::LEN, &|out| {
             register().encode(out)
@@ -348,8 +428,16 @@ fn encode_refuses_a_small_output_buffer() {
         }),
         ("stats", StatsReply::LEN, &|out| stats().encode(out)),
         ("holders", HoldersReply::LEN, &|out| holders().encode(out)),
+        ("signal", SignalReply::LEN, &|out| signal().encode(out)),
+        ("ring", RingReply::LEN, &|out| ring().encode(out)),
+        ("produce", ProduceReply::LEN, &|out| produce().encode(out)),
+        ("ring info", RingInfo::LEN, &|out| ring_info().encode(out)),
+        ("notification", Notification::LEN, &|out| {
+            notification().encode(out)
+        }),
+        ("notify", NotifyReply::LEN, &|out| notify().encode(out)),
     ];
-    let mut out = vec![0_u8; 700];
+    let mut out = vec![0_u8; 800];
     for (what, len, encode) in cases {
         for got in [0, 1, len - 1] {
             let error = ProtocolError::OutputTooSmall { needed: len, got };
@@ -447,7 +535,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..100].to_vec(),
             InputTooShort {
-                needed: 216,
+                needed: 292,
                 got: 100,
             },
         ),
@@ -461,10 +549,18 @@ fn parse_refuses_malformed_replies() {
             },
         ),
         (
-            "register method 4",
+            "register method 5",
+            register_parse,
+            patched(register.clone(), 20, &5u32.to_le_bytes()),
+            UnknownMethod { method: 5 },
+        ),
+        (
+            "register method 4 (ring) with a name",
             register_parse,
             patched(register.clone(), 20, &4u32.to_le_bytes()),
-            UnknownMethod { method: 4 },
+            MethodMismatch {
+                method: Method::Ring,
+            },
         ),
         (
             "resolved_bytes past the array",
@@ -519,14 +615,14 @@ fn parse_refuses_malformed_replies() {
         ),
         // The method is checked before the name it would explain.
         (
-            "register method 4 and an odd resolved_bytes",
+            "register method 5 and an odd resolved_bytes",
             register_parse,
             patched(
-                patched(register.clone(), 20, &4u32.to_le_bytes()),
+                patched(register.clone(), 20, &5u32.to_le_bytes()),
                 16,
                 &3u32.to_le_bytes(),
             ),
-            UnknownMethod { method: 4 },
+            UnknownMethod { method: 5 },
         ),
         (
             "register handle for a by-name registration",
@@ -537,13 +633,34 @@ fn parse_refuses_malformed_replies() {
             },
         ),
         (
-            "stats short by the method counters",
+            "stats short by the ring counters",
             stats_parse,
-            stats[..200].to_vec(),
+            stats[..252].to_vec(),
             InputTooShort {
-                needed: 216,
-                got: 200,
+                needed: 292,
+                got: 252,
             },
+        ),
+        (
+            "stats long by a u32",
+            stats_parse,
+            [stats.clone(), vec![0; 4]].concat(),
+            LengthMismatch {
+                declared: 292,
+                got: 296,
+            },
+        ),
+        (
+            "stats reserved counter 21",
+            stats_parse,
+            patched(stats.clone(), 40 + 8 * 21, &1u64.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "stats reserved counter 23",
+            stats_parse,
+            patched(stats.clone(), 40 + 8 * 23, &u64::MAX.to_le_bytes()),
+            ReservedNotZero,
         ),
         (
             "info version 0",
@@ -576,15 +693,16 @@ fn replies_whose_name_or_handle_do_not_fit_the_method_are_refused_both_ways() {
     let named = Some(created("evt", Scope::Global, 1));
     // A by-name event may be called `evshare-x`; only a created one must be.
     let by_name_like_created = Some(name(r"Global\evshare-evt", 1));
-    let fits: [(Method, Option<ResolvedName>, u64); 6] = [
+    let fits: [(Method, Option<ResolvedName>, u64); 7] = [
         (Method::ByName, by_name, 0),
         (Method::ByName, by_name_like_created, 0),
         (Method::ByHandle, None, 0),
         (Method::DriverHandle, None, 0x4),
         (Method::DriverHandle, None, 0),
         (Method::DriverNamed, named, 0),
+        (Method::Ring, None, 0),
     ];
-    let misfits: [(Method, Option<ResolvedName>, u64); 9] = [
+    let misfits: [(Method, Option<ResolvedName>, u64); 12] = [
         (Method::ByName, None, 0),
         (Method::ByName, by_name, 0x4),
         (Method::ByHandle, by_name, 0),
@@ -594,6 +712,9 @@ fn replies_whose_name_or_handle_do_not_fit_the_method_are_refused_both_ways() {
         (Method::DriverNamed, by_name, 0),
         (Method::DriverNamed, named, 0x4),
         (Method::DriverNamed, Some(name(r"Global\evshare-", 1)), 0),
+        (Method::Ring, by_name, 0),
+        (Method::Ring, named, 0),
+        (Method::Ring, None, 0x4),
     ];
     let register = |method, resolved, handle| RegisterReply {
         session_id: 1,
@@ -646,7 +767,12 @@ fn register_bytes(method: Method, resolved: Option<ResolvedName>, handle: u64) -
 fn a_registration_info_whose_name_does_not_fit_its_method_does_not_parse() {
     let reply = registration(); // by name
     let bytes = encoded(|out| reply.encode(out), RegistrationInfo::LEN);
-    for method in [Method::ByHandle, Method::DriverHandle, Method::DriverNamed] {
+    for method in [
+        Method::ByHandle,
+        Method::DriverHandle,
+        Method::DriverNamed,
+        Method::Ring,
+    ] {
         let bytes = patched(bytes.clone(), 36, &method.to_wire().to_le_bytes());
         assert_eq!(
             RegistrationInfo::parse(&bytes),
@@ -675,16 +801,16 @@ fn holders_replies_with_a_bad_count_or_unused_entries_are_refused_both_ways() {
             "count 33",
             patched(bytes.clone(), 4, &33u32.to_le_bytes()),
             LengthMismatch {
-                declared: 660,
-                got: 640,
+                declared: 792,
+                got: 768,
             },
         ),
         (
             "count u32::MAX",
             patched(bytes.clone(), 4, &u32::MAX.to_le_bytes()),
             LengthMismatch {
-                declared: u32::MAX as usize * 20,
-                got: 640,
+                declared: u32::MAX as usize * 24,
+                got: 768,
             },
         ),
         // Entry 1 is used; with count 1 it is an unused entry that is not zero.
@@ -695,12 +821,12 @@ fn holders_replies_with_a_bad_count_or_unused_entries_are_refused_both_ways() {
         ),
         (
             "pid in the last entry",
-            patched(bytes.clone(), 8 + 20 * 31, &9u32.to_le_bytes()),
+            patched(bytes.clone(), 8 + 24 * 31, &9u32.to_le_bytes()),
             ReservedNotZero,
         ),
         (
             "a count in the third entry",
-            patched(bytes.clone(), 8 + 20 * 2 + 16, &1u32.to_le_bytes()),
+            patched(bytes.clone(), 8 + 24 * 2 + 20, &1u32.to_le_bytes()),
             ReservedNotZero,
         ),
         (
@@ -710,18 +836,18 @@ fn holders_replies_with_a_bad_count_or_unused_entries_are_refused_both_ways() {
         ),
         (
             "short",
-            bytes[..647].to_vec(),
+            bytes[..775].to_vec(),
             InputTooShort {
-                needed: 648,
-                got: 647,
+                needed: 776,
+                got: 775,
             },
         ),
         (
             "long",
             [bytes.clone(), vec![0; 20]].concat(),
             LengthMismatch {
-                declared: 648,
-                got: 668,
+                declared: 776,
+                got: 796,
             },
         ),
     ];
@@ -738,15 +864,243 @@ fn holders_replies_with_a_bad_count_or_unused_entries_are_refused_both_ways() {
     assert_eq!(
         reply.encode(&mut out),
         Err(LengthMismatch {
-            declared: 660,
-            got: 640
+            declared: 792,
+            got: 768
         })
     );
     assert_eq!(reply.used().len(), 32);
     let mut reply = holders();
-    reply.holders[5].by_method[3] = 1;
+    reply.holders[5].by_method[4] = 1;
     assert_eq!(reply.encode(&mut out), Err(ReservedNotZero));
     let mut reply = holders();
     reply.count = 1;
     assert_eq!(reply.encode(&mut out), Err(ReservedNotZero));
+}
+
+#[test]
+fn signal_reply_layout_and_round_trip() {
+    let bytes = encoded(|out| signal().encode(out), SignalReply::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 0));
+    assert_eq!(u64_at(&bytes, 8), 0x0011_2233_4455_6677);
+    assert_eq!(SignalReply::parse(&bytes), Ok(signal()));
+    let zero = encoded(|out| SignalReply::default().encode(out), SignalReply::LEN);
+    assert_eq!(zero, [&1u32.to_le_bytes()[..], &[0; 12]].concat());
+}
+
+#[test]
+fn ring_reply_layout_and_round_trip() {
+    let bytes = encoded(|out| ring().encode(out), RingReply::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 2));
+    assert_eq!(u64_at(&bytes, 8), 0xABCD_0000_0000_0007);
+    assert_eq!((u32_at(&bytes, 16), u32_at(&bytes, 20)), (4096, 64));
+    assert_eq!(RingReply::parse(&bytes), Ok(ring()));
+    for capacity in [16, 1 << 20] {
+        let reply = RingReply { capacity, ..ring() };
+        let bytes = encoded(|out| reply.encode(out), RingReply::LEN);
+        assert_eq!(RingReply::parse(&bytes), Ok(reply));
+    }
+}
+
+#[test]
+fn produce_reply_layout_and_round_trip() {
+    let bytes = encoded(|out| produce().encode(out), ProduceReply::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 0));
+    assert_eq!(
+        (u64_at(&bytes, 8), u64_at(&bytes, 16), u64_at(&bytes, 24)),
+        (1000, 24, 3)
+    );
+    assert_eq!(ProduceReply::parse(&bytes), Ok(produce()));
+}
+
+#[test]
+fn ring_info_layout_and_round_trip() {
+    let bytes = encoded(|out| ring_info().encode(out), RingInfo::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 1));
+    let counters: Vec<u64> = (0..6).map(|i| u64_at(&bytes, 8 + 8 * i)).collect();
+    assert_eq!(counters, [7, 1 << 40, 2, 1, 99, 5]);
+    assert_eq!(RingInfo::parse(&bytes), Ok(ring_info()));
+    let healthy = RingInfo {
+        poisoned: false,
+        ..ring_info()
+    };
+    let bytes = encoded(|out| healthy.encode(out), RingInfo::LEN);
+    assert_eq!(u32_at(&bytes, 4), 0);
+    assert_eq!(RingInfo::parse(&bytes), Ok(healthy));
+    assert_eq!(RingInfo::FLAG_POISONED, 1);
+}
+
+#[test]
+fn notification_layout_and_round_trip() {
+    let bytes = encoded(|out| notification().encode(out), Notification::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 0));
+    assert_eq!(u64_at(&bytes, 8), 12);
+    assert_eq!(u64_at(&bytes, 16), 0x8000_0000_0000_0001);
+    assert_eq!(bytes[24..], (1..=40).collect::<Vec<u8>>()[..]);
+    assert_eq!(Notification::parse(&bytes), Ok(notification()));
+    assert_eq!(Notification::default(), Notification::EMPTY);
+    let empty = encoded(|out| Notification::EMPTY.encode(out), Notification::LEN);
+    assert!(empty[4..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn notify_reply_layout_and_round_trip() {
+    let bytes = encoded(|out| notify().encode(out), NotifyReply::LEN);
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 0));
+    assert_eq!((u64_at(&bytes, 8), u64_at(&bytes, 16)), (6, 4));
+    assert_eq!(NotifyReply::parse(&bytes), Ok(notify()));
+}
+
+#[test]
+fn parse_refuses_malformed_ring_and_notification_replies() {
+    use ProtocolError::*;
+    let signal = encoded(|out| signal().encode(out), SignalReply::LEN);
+    let ring = encoded(|out| ring().encode(out), RingReply::LEN);
+    let produce = encoded(|out| produce().encode(out), ProduceReply::LEN);
+    let info = encoded(|out| ring_info().encode(out), RingInfo::LEN);
+    let notification = encoded(|out| notification().encode(out), Notification::LEN);
+    let notify = encoded(|out| notify().encode(out), NotifyReply::LEN);
+
+    type Parse = fn(&[u8]) -> Result<(), ProtocolError>;
+    let signal_parse: Parse = |b| SignalReply::parse(b).map(drop);
+    let ring_parse: Parse = |b| RingReply::parse(b).map(drop);
+    let produce_parse: Parse = |b| ProduceReply::parse(b).map(drop);
+    let info_parse: Parse = |b| RingInfo::parse(b).map(drop);
+    let notification_parse: Parse = |b| Notification::parse(b).map(drop);
+    let notify_parse: Parse = |b| NotifyReply::parse(b).map(drop);
+
+    // Every one of them: short, long, another version, a reserved field (or flag) set.
+    let replies: [(&str, Parse, &Vec<u8>); 6] = [
+        ("signal", signal_parse, &signal),
+        ("ring", ring_parse, &ring),
+        ("produce", produce_parse, &produce),
+        ("ring info", info_parse, &info),
+        ("notification", notification_parse, &notification),
+        ("notify", notify_parse, &notify),
+    ];
+    for (what, parse, bytes) in replies {
+        let len = bytes.len();
+        assert_eq!(
+            parse(&bytes[..len - 1]),
+            Err(InputTooShort {
+                needed: len,
+                got: len - 1
+            }),
+            "{what}"
+        );
+        assert_eq!(
+            parse(&bytes[..3]),
+            Err(InputTooShort {
+                needed: len,
+                got: 3
+            }),
+            "{what}"
+        );
+        assert_eq!(
+            parse(&[bytes.clone(), vec![0]].concat()),
+            Err(LengthMismatch {
+                declared: len,
+                got: len + 1
+            }),
+            "{what}"
+        );
+        assert_eq!(
+            parse(&patched(bytes.clone(), 0, &2u32.to_le_bytes())),
+            Err(UnsupportedVersion { got: 2 }),
+            "{what}"
+        );
+        assert_eq!(parse(bytes), Ok(()), "{what}");
+    }
+    let cases: Vec<(&str, Parse, Vec<u8>, ProtocolError)> = vec![
+        (
+            "signal reserved",
+            signal_parse,
+            patched(signal.clone(), 4, &1u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "produce reserved",
+            produce_parse,
+            patched(produce.clone(), 4, &0x8000_0000u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "notification reserved",
+            notification_parse,
+            patched(notification.clone(), 4, &1u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "notify reserved",
+            notify_parse,
+            patched(notify.clone(), 4, &1u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "ring info unknown flag",
+            info_parse,
+            patched(info.clone(), 4, &2u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "ring info poisoned and an unknown flag",
+            info_parse,
+            patched(info.clone(), 4, &0x8000_0001u32.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "ring capacity 0",
+            ring_parse,
+            patched(ring.clone(), 16, &0u32.to_le_bytes()),
+            BadCapacity { capacity: 0 },
+        ),
+        (
+            "ring capacity 8",
+            ring_parse,
+            patched(ring.clone(), 16, &8u32.to_le_bytes()),
+            BadCapacity { capacity: 8 },
+        ),
+        (
+            "ring capacity not a power of two",
+            ring_parse,
+            patched(ring.clone(), 16, &4095u32.to_le_bytes()),
+            BadCapacity { capacity: 4095 },
+        ),
+        (
+            "ring capacity 2^21",
+            ring_parse,
+            patched(ring.clone(), 16, &(1u32 << 21).to_le_bytes()),
+            BadCapacity { capacity: 1 << 21 },
+        ),
+    ];
+    for (what, parse, bytes, error) in cases {
+        assert_eq!(parse(&bytes), Err(error), "{what}");
+        assert_eq!(error.status(), STATUS_INVALID_PARAMETER, "{what}");
+    }
+}
+
+#[test]
+fn encode_refuses_what_parse_refuses_in_the_new_replies() {
+    let mut out = [0_u8; StatsReply::LEN];
+    for capacity in [0, 15, 24, 1 << 21, u32::MAX] {
+        let reply = RingReply { capacity, ..ring() };
+        assert_eq!(
+            reply.encode(&mut out),
+            Err(ProtocolError::BadCapacity { capacity }),
+            "{capacity}"
+        );
+    }
+    for reserved in KNOWN_REJECT_REASONS..REJECT_REASONS {
+        let mut reply = stats();
+        reply.rejected[reserved] = 1;
+        assert_eq!(
+            reply.encode(&mut out),
+            Err(ProtocolError::ReservedNotZero),
+            "{reserved}"
+        );
+    }
+    // Every known counter may be anything.
+    let mut reply = stats();
+    reply.rejected[..KNOWN_REJECT_REASONS].fill(u64::MAX);
+    let bytes = encoded(|out| reply.encode(out), StatsReply::LEN);
+    assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }

@@ -2,8 +2,10 @@
 
 use evshare_protocol::request::{
     encode, leaf_to_wire, name_to_wire, parse, CREATE_NAMED_EVENT_FIXED_LEN,
-    MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN,
+    MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN, REGISTER_BY_NAME_FIXED_LEN,
+    REGISTER_RING_FIXED_LEN,
 };
+use evshare_protocol::ring::{MAX_CAPACITY, MAX_COUNT, MIN_CAPACITY};
 use evshare_protocol::status::*;
 use evshare_protocol::{EventKind, Ioctl, NameError, ProtocolError, Request, Scope, SignalMode};
 
@@ -26,6 +28,9 @@ fn le(fields: &[&[u8]]) -> Vec<u8> {
 fn requests_encode_to_the_documented_bytes() {
     let name = wire(r"Global\E");
     let leaf = wire("tick!");
+    let section = wire(r"Local\s");
+    let data_ready = wire("d");
+    let space_free = wire("Global");
     let cases: Vec<(Request<'_>, Vec<u8>)> = vec![
         (
             Request::QueryVersion,
@@ -140,6 +145,64 @@ fn requests_encode_to_the_documented_bytes() {
             Request::QueryHolders,
             le(&[&1u32.to_le_bytes(), &0u32.to_le_bytes()]),
         ),
+        (
+            Request::RegisterRing {
+                capacity: 1024,
+                mode: SignalMode::Periodic { period_ms: 5 },
+                watermark: 8,
+                section: &section,
+                data_ready: &data_ready,
+                space_free: &space_free,
+            },
+            le(&[
+                &1u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+                &1024u32.to_le_bytes(),
+                &1u32.to_le_bytes(),
+                &5u32.to_le_bytes(),
+                &8u32.to_le_bytes(),
+                &14u32.to_le_bytes(),
+                &2u32.to_le_bytes(),
+                &12u32.to_le_bytes(),
+                &section,
+                &data_ready,
+                &space_free,
+            ]),
+        ),
+        (
+            Request::Produce {
+                id: 0x0102_0304_0506_0708,
+                count: 1_000_000,
+            },
+            le(&[
+                &1u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+                &0x0102_0304_0506_0708u64.to_le_bytes(),
+                &1_000_000u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+            ]),
+        ),
+        (
+            Request::PendNotification,
+            le(&[&1u32.to_le_bytes(), &0u32.to_le_bytes()]),
+        ),
+        (
+            Request::Notify { count: 3 },
+            le(&[
+                &1u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+                &3u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+            ]),
+        ),
+        (
+            Request::QueryRing { id: 42 },
+            le(&[
+                &1u32.to_le_bytes(),
+                &0u32.to_le_bytes(),
+                &42u64.to_le_bytes(),
+            ]),
+        ),
     ];
     for (request, bytes) in cases {
         let (code, encoded) = encoded(&request);
@@ -150,6 +213,10 @@ fn requests_encode_to_the_documented_bytes() {
     assert_eq!(encoded(&Request::QueryVersion).1.len(), 8);
     assert_eq!(encoded(&Request::Signal { id: 1 }).1.len(), 16);
     assert_eq!(encoded(&Request::QueryHolders).1.len(), 8);
+    assert_eq!(encoded(&Request::PendNotification).1.len(), 8);
+    assert_eq!(encoded(&Request::Notify { count: 1 }).1.len(), 16);
+    assert_eq!(encoded(&Request::Produce { id: 1, count: 1 }).1.len(), 24);
+    assert_eq!(encoded(&Request::QueryRing { id: 1 }).1.len(), 16);
 }
 
 #[test]
@@ -160,6 +227,7 @@ fn every_request_round_trips() {
     // 62 units and a surrogate pair: 64 units, the most a leaf may have.
     let longest_leaf_with_pair = wire(&format!("{}🎉", "l".repeat(62)));
     let dots = wire("...");
+    let longest_ring = wire(&"r".repeat(240));
     let requests = [
         Request::QueryVersion,
         Request::RegisterByName {
@@ -223,13 +291,57 @@ fn every_request_round_trips() {
             leaf_bytes: &dots,
         },
         Request::QueryHolders,
+        Request::RegisterRing {
+            capacity: MIN_CAPACITY,
+            mode: SignalMode::OnDemand,
+            watermark: 1,
+            section: &shortest,
+            data_ready: &shortest,
+            space_free: &shortest,
+        },
+        Request::RegisterRing {
+            capacity: MAX_CAPACITY,
+            mode: SignalMode::Periodic { period_ms: 1 },
+            watermark: MAX_CAPACITY,
+            section: &longest_ring,
+            data_ready: &longest_ring,
+            space_free: &longest_ring,
+        },
+        Request::RegisterRing {
+            capacity: 64,
+            mode: SignalMode::OneShot { delay_ms: 10 },
+            watermark: 63,
+            section: &longest,
+            data_ready: &shortest,
+            space_free: &longest_leaf_with_pair,
+        },
+        Request::Produce { id: 0, count: 1 },
+        Request::Produce {
+            id: u64::MAX,
+            count: MAX_COUNT,
+        },
+        Request::PendNotification,
+        Request::Notify { count: 1 },
+        Request::Notify { count: MAX_COUNT },
+        Request::QueryRing { id: 9 },
     ];
     for request in requests {
         let (code, bytes) = encoded(&request);
         assert_eq!(Ioctl::from_code(code), Some(request.ioctl()));
         assert_eq!(parse(code, &bytes), Ok(request));
     }
-    assert_eq!(encoded(&requests[2]).1.len(), MAX_REQUEST_LEN);
+    assert_eq!(
+        encoded(&requests[2]).1.len(),
+        REGISTER_BY_NAME_FIXED_LEN + MAX_NAME_BYTES
+    );
+    assert_eq!(encoded(&requests[2]).1.len(), 500);
+    // Three names of 240 units: the longest request of all.
+    assert_eq!(encoded(&requests[18]).1.len(), MAX_REQUEST_LEN);
+    assert_eq!(
+        MAX_REQUEST_LEN,
+        REGISTER_RING_FIXED_LEN + 3 * MAX_NAME_BYTES
+    );
+    assert_eq!(MAX_REQUEST_LEN, 1476);
     let longest_create = encoded(&requests[14]).1;
     assert_eq!(
         longest_create.len(),
@@ -271,6 +383,18 @@ fn valid(ioctl: Ioctl) -> Vec<u8> {
             leaf_bytes: &leaf,
         },
         Ioctl::QueryHolders => Request::QueryHolders,
+        Ioctl::RegisterRing => Request::RegisterRing {
+            capacity: 256,
+            mode: SignalMode::Periodic { period_ms: 10 },
+            watermark: 16,
+            section: &name,
+            data_ready: &leaf,
+            space_free: &name,
+        },
+        Ioctl::Produce => Request::Produce { id: 5, count: 10 },
+        Ioctl::PendNotification => Request::PendNotification,
+        Ioctl::Notify => Request::Notify { count: 10 },
+        Ioctl::QueryRing => Request::QueryRing { id: 5 },
     };
     encoded(&request).1
 }
@@ -288,9 +412,9 @@ fn malformed_requests_get_their_error_and_status() {
     let cases: Vec<(&str, u32, Vec<u8>, ProtocolError, u32)> = vec![
         (
             "unknown code",
-            0x8E5E_A02C,
+            0x8E5E_A040,
             valid(Ioctl::Signal),
-            UnknownIoctl { code: 0x8E5E_A02C },
+            UnknownIoctl { code: 0x8E5E_A040 },
             STATUS_INVALID_DEVICE_REQUEST,
         ),
         (
@@ -1056,4 +1180,655 @@ fn leaf_to_wire_writes_utf16le_and_applies_the_leaf_rules() {
     };
     let (code, bytes) = encoded(&request);
     assert_eq!(parse(code, &bytes), Ok(request));
+}
+
+/// `RegisterRing`'s fixed part (capacity 256, periodic 10 ms, watermark 16) with the three
+/// name lengths set to `declared`, then `names`.
+fn register_ring(declared: [u32; 3], names: &[u8]) -> Vec<u8> {
+    let fixed = valid(Ioctl::RegisterRing)[..36].to_vec();
+    let fixed = with_u32(with_u32(fixed, 24, declared[0]), 28, declared[1]);
+    [with_u32(fixed, 32, declared[2]), names.to_vec()].concat()
+}
+
+/// Three names' exact wire bytes, each with its own length declared.
+fn register_ring_names(section: &[u8], data_ready: &[u8], space_free: &[u8]) -> Vec<u8> {
+    register_ring(
+        [section, data_ready, space_free].map(|name| name.len() as u32),
+        &[section, data_ready, space_free].concat(),
+    )
+}
+
+#[test]
+fn malformed_ring_and_notification_requests_get_their_error_and_status() {
+    use ProtocolError::*;
+    let ring = Ioctl::RegisterRing.code();
+    let produce = Ioctl::Produce.code();
+    let pend = Ioctl::PendNotification.code();
+    let notify = Ioctl::Notify.code();
+    let query = Ioctl::QueryRing.code();
+    let ring_valid = valid(Ioctl::RegisterRing); // 36 + 6 + 8 + 6 bytes
+    let evt = wire("evt");
+    let cases: Vec<(&str, u32, Vec<u8>, ProtocolError, u32)> = vec![
+        (
+            "ring, header only",
+            ring,
+            valid(Ioctl::QueryVersion),
+            InputTooShort { needed: 36, got: 8 },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, short",
+            ring,
+            ring_valid[..35].to_vec(),
+            InputTooShort {
+                needed: 36,
+                got: 35,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, trailing byte",
+            ring,
+            [ring_valid.clone(), vec![0]].concat(),
+            LengthMismatch {
+                declared: 56,
+                got: 57,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, section_bytes says more",
+            ring,
+            with_u32(ring_valid.clone(), 24, 8),
+            LengthMismatch {
+                declared: 58,
+                got: 56,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, space_free_bytes says less",
+            ring,
+            with_u32(ring_valid.clone(), 32, 4),
+            LengthMismatch {
+                declared: 54,
+                got: 56,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        // The lengths may be shuffled between the names only if each name stays valid.
+        (
+            "ring, all three lengths huge",
+            ring,
+            register_ring([u32::MAX; 3], &[]),
+            LengthMismatch {
+                declared: 36 + 3 * u32::MAX as usize,
+                got: 36,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, lengths that wrap a u32 to the buffer's",
+            ring,
+            register_ring([u32::MAX, 7, 0], &[0; 6]),
+            LengthMismatch {
+                declared: 36 + u32::MAX as usize + 7,
+                got: 42,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "ring, version 2",
+            ring,
+            with_u32(ring_valid.clone(), 0, 2),
+            UnsupportedVersion { got: 2 },
+            STATUS_REVISION_MISMATCH,
+        ),
+        (
+            "ring, flags set",
+            ring,
+            with_u32(ring_valid.clone(), 4, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        // Flags before the capacity, the capacity before the mode, the mode before the
+        // watermark, the watermark before the names.
+        (
+            "ring, flags set and capacity 0",
+            ring,
+            with_u32(with_u32(ring_valid.clone(), 4, 1), 8, 0),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, capacity 0",
+            ring,
+            with_u32(ring_valid.clone(), 8, 0),
+            BadCapacity { capacity: 0 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, capacity 8",
+            ring,
+            with_u32(ring_valid.clone(), 8, 8),
+            BadCapacity { capacity: 8 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, capacity 1000 (not a power of two)",
+            ring,
+            with_u32(ring_valid.clone(), 8, 1000),
+            BadCapacity { capacity: 1000 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, capacity 2^21",
+            ring,
+            with_u32(ring_valid.clone(), 8, 1 << 21),
+            BadCapacity { capacity: 1 << 21 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, capacity 2^31",
+            ring,
+            with_u32(ring_valid.clone(), 8, 1 << 31),
+            BadCapacity { capacity: 1 << 31 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, bad capacity and bad mode: capacity first",
+            ring,
+            with_u32(with_u32(ring_valid.clone(), 8, 17), 12, 9),
+            BadCapacity { capacity: 17 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, periodic 0",
+            ring,
+            with_u32(ring_valid.clone(), 16, 0),
+            BadSignalMode { kind: 1, millis: 0 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, bad mode and watermark 0: mode first",
+            ring,
+            with_u32(with_u32(ring_valid.clone(), 12, 3), 20, 0),
+            BadSignalMode {
+                kind: 3,
+                millis: 10,
+            },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, watermark 0",
+            ring,
+            with_u32(ring_valid.clone(), 20, 0),
+            BadWatermark {
+                watermark: 0,
+                capacity: 256,
+            },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, watermark past the capacity",
+            ring,
+            with_u32(ring_valid.clone(), 20, 257),
+            BadWatermark {
+                watermark: 257,
+                capacity: 256,
+            },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, watermark past the capacity and an empty name: watermark first",
+            ring,
+            with_u32(register_ring_names(&[], &evt, &evt), 20, 300),
+            BadWatermark {
+                watermark: 300,
+                capacity: 256,
+            },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "ring, empty section",
+            ring,
+            register_ring_names(&[], &evt, &evt),
+            Name(NameError::Empty),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring, empty data ready",
+            ring,
+            register_ring_names(&evt, &[], &evt),
+            Name(NameError::Empty),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring, empty space free",
+            ring,
+            register_ring_names(&evt, &evt, &[]),
+            Name(NameError::Empty),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        // An odd length splits the names off their unit boundaries.
+        (
+            "ring, odd section",
+            ring,
+            register_ring([5, 7, 6], &[evt.clone(), evt.clone(), evt.clone()].concat()),
+            Name(NameError::NotUtf16),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring, odd data ready",
+            ring,
+            register_ring([6, 5, 7], &[evt.clone(), evt.clone(), evt.clone()].concat()),
+            Name(NameError::NotUtf16),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring, section of 241 units",
+            ring,
+            register_ring_names(&wire(&"x".repeat(241)), &evt, &evt),
+            Name(NameError::TooLong { units: 241 }),
+            STATUS_NAME_TOO_LONG,
+        ),
+        (
+            "ring, space free of 241 units",
+            ring,
+            register_ring_names(&evt, &evt, &wire(&"x".repeat(241))),
+            Name(NameError::TooLong { units: 241 }),
+            STATUS_NAME_TOO_LONG,
+        ),
+        (
+            "ring, NUL-terminated data ready",
+            ring,
+            register_ring_names(&evt, &wire("evt\0"), &evt),
+            Name(NameError::EmbeddedNul),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring, unpaired surrogate in space free",
+            ring,
+            register_ring_names(&evt, &evt, &[b'a', 0, 0x00, 0xD8]),
+            Name(NameError::NotUtf16),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        // Names are checked in order: the section's error wins over the others'.
+        (
+            "ring, NUL section and empty space free: section first",
+            ring,
+            register_ring_names(&[0, 0], &evt, &[]),
+            Name(NameError::EmbeddedNul),
+            STATUS_OBJECT_NAME_INVALID,
+        ),
+        (
+            "ring with read access",
+            ring ^ (3 << 14),
+            ring_valid.clone(),
+            UnknownIoctl {
+                code: ring ^ (3 << 14),
+            },
+            STATUS_INVALID_DEVICE_REQUEST,
+        ),
+        (
+            "produce, short",
+            produce,
+            valid(Ioctl::Produce)[..20].to_vec(),
+            InputTooShort {
+                needed: 24,
+                got: 20,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "produce, trailing bytes",
+            produce,
+            [valid(Ioctl::Produce), vec![0; 8]].concat(),
+            LengthMismatch {
+                declared: 24,
+                got: 32,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "produce, version 0",
+            produce,
+            with_u32(valid(Ioctl::Produce), 0, 0),
+            UnsupportedVersion { got: 0 },
+            STATUS_REVISION_MISMATCH,
+        ),
+        (
+            "produce, flags set",
+            produce,
+            with_u32(valid(Ioctl::Produce), 4, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "produce, reserved set",
+            produce,
+            with_u32(valid(Ioctl::Produce), 20, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "produce, reserved set and count 0: reserved first",
+            produce,
+            with_u32(with_u32(valid(Ioctl::Produce), 20, 1), 16, 0),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "produce, count 0",
+            produce,
+            with_u32(valid(Ioctl::Produce), 16, 0),
+            BadCount { count: 0 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "produce, count 1_000_001",
+            produce,
+            with_u32(valid(Ioctl::Produce), 16, 1_000_001),
+            BadCount { count: 1_000_001 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "produce with read access",
+            produce ^ (3 << 14),
+            valid(Ioctl::Produce),
+            UnknownIoctl {
+                code: produce ^ (3 << 14),
+            },
+            STATUS_INVALID_DEVICE_REQUEST,
+        ),
+        (
+            "pend, trailing bytes",
+            pend,
+            [valid(Ioctl::PendNotification), vec![0; 8]].concat(),
+            LengthMismatch {
+                declared: 8,
+                got: 16,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "pend, half a header",
+            pend,
+            vec![1, 0, 0, 0, 0],
+            InputTooShort { needed: 8, got: 5 },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "pend, flags set",
+            pend,
+            with_u32(valid(Ioctl::PendNotification), 4, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "pend with write access",
+            pend ^ (3 << 14),
+            valid(Ioctl::PendNotification),
+            UnknownIoctl {
+                code: pend ^ (3 << 14),
+            },
+            STATUS_INVALID_DEVICE_REQUEST,
+        ),
+        (
+            "notify, short",
+            notify,
+            valid(Ioctl::Notify)[..12].to_vec(),
+            InputTooShort {
+                needed: 16,
+                got: 12,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "notify, trailing byte",
+            notify,
+            [valid(Ioctl::Notify), vec![0]].concat(),
+            LengthMismatch {
+                declared: 16,
+                got: 17,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "notify, version 2",
+            notify,
+            with_u32(valid(Ioctl::Notify), 0, 2),
+            UnsupportedVersion { got: 2 },
+            STATUS_REVISION_MISMATCH,
+        ),
+        (
+            "notify, flags set",
+            notify,
+            with_u32(valid(Ioctl::Notify), 4, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "notify, reserved set",
+            notify,
+            with_u32(valid(Ioctl::Notify), 12, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "notify, count 0",
+            notify,
+            with_u32(valid(Ioctl::Notify), 8, 0),
+            BadCount { count: 0 },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "notify, count u32::MAX",
+            notify,
+            with_u32(valid(Ioctl::Notify), 8, u32::MAX),
+            BadCount { count: u32::MAX },
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "query ring, short",
+            query,
+            valid(Ioctl::QueryRing)[..15].to_vec(),
+            InputTooShort {
+                needed: 16,
+                got: 15,
+            },
+            STATUS_INVALID_BUFFER_SIZE,
+        ),
+        (
+            "query ring, flags set",
+            query,
+            with_u32(valid(Ioctl::QueryRing), 4, 1),
+            ReservedNotZero,
+            STATUS_INVALID_PARAMETER,
+        ),
+        (
+            "query ring with write access",
+            query ^ (3 << 14),
+            valid(Ioctl::QueryRing),
+            UnknownIoctl {
+                code: query ^ (3 << 14),
+            },
+            STATUS_INVALID_DEVICE_REQUEST,
+        ),
+    ];
+    for (what, code, bytes, error, status) in cases {
+        assert_eq!(parse(code, &bytes), Err(error), "{what}");
+        assert_eq!(error.status(), status, "{what}");
+    }
+    // The cases start from valid requests.
+    let leaf = wire("leaf");
+    assert_eq!(
+        parse(ring, &ring_valid),
+        Ok(Request::RegisterRing {
+            capacity: 256,
+            mode: SignalMode::Periodic { period_ms: 10 },
+            watermark: 16,
+            section: &evt,
+            data_ready: &leaf,
+            space_free: &evt,
+        })
+    );
+    assert_eq!(register_ring_names(&evt, &leaf, &evt), ring_valid);
+    assert_eq!(
+        parse(produce, &valid(Ioctl::Produce)),
+        Ok(Request::Produce { id: 5, count: 10 })
+    );
+    assert_eq!(
+        parse(notify, &valid(Ioctl::Notify)),
+        Ok(Request::Notify { count: 10 })
+    );
+}
+
+#[test]
+fn ring_names_are_split_by_their_lengths_and_not_resolved() {
+    // Three different names of different lengths come back as the exact slices, in order;
+    // parse checks their form only (a device path is the driver's to refuse).
+    let section = wire(r"\Device\Whatever");
+    let data_ready = wire("é🎉");
+    let space_free = wire(&"s".repeat(240));
+    let bytes = register_ring_names(&section, &data_ready, &space_free);
+    assert_eq!(
+        bytes.len(),
+        REGISTER_RING_FIXED_LEN + section.len() + data_ready.len() + space_free.len()
+    );
+    let Ok(Request::RegisterRing {
+        section: s,
+        data_ready: d,
+        space_free: f,
+        ..
+    }) = parse(Ioctl::RegisterRing.code(), &bytes)
+    else {
+        panic!("a valid ring does not parse");
+    };
+    assert_eq!((s, d, f), (&section[..], &data_ready[..], &space_free[..]));
+    // The same bytes with the lengths moved between the names are other (valid) names.
+    let moved = register_ring(
+        [
+            section.len() as u32 + 2,
+            data_ready.len() as u32 - 2,
+            space_free.len() as u32,
+        ],
+        &bytes[36..],
+    );
+    let Ok(Request::RegisterRing {
+        section: s,
+        data_ready: d,
+        ..
+    }) = parse(Ioctl::RegisterRing.code(), &moved)
+    else {
+        panic!("moved lengths do not parse");
+    };
+    assert_eq!(s, &[&section[..], &data_ready[..2]].concat()[..]);
+    assert_eq!(d, &data_ready[2..]);
+    // Moving two bytes into the middle of a surrogate pair breaks both names.
+    let split_pair = register_ring(
+        [
+            section.len() as u32 + 4,
+            data_ready.len() as u32 - 4,
+            space_free.len() as u32,
+        ],
+        &bytes[36..],
+    );
+    assert_eq!(
+        parse(Ioctl::RegisterRing.code(), &split_pair),
+        Err(ProtocolError::Name(NameError::NotUtf16))
+    );
+}
+
+#[test]
+fn encode_refuses_ring_and_notification_requests_that_parse_would_refuse() {
+    let mut out = [0_u8; MAX_REQUEST_LEN];
+    let ok = wire("ok");
+    let ring = |capacity, mode, watermark, names: [&'static [u8]; 3]| Request::RegisterRing {
+        capacity,
+        mode,
+        watermark,
+        section: names[0],
+        data_ready: names[1],
+        space_free: names[2],
+    };
+    let ok: &'static [u8] = ok.leak();
+    let too_long: &'static [u8] = wire(&"x".repeat(241)).leak();
+    let cases: Vec<(Request<'_>, ProtocolError)> = vec![
+        (
+            ring(0, SignalMode::OnDemand, 1, [ok; 3]),
+            ProtocolError::BadCapacity { capacity: 0 },
+        ),
+        (
+            ring(48, SignalMode::OnDemand, 1, [ok; 3]),
+            ProtocolError::BadCapacity { capacity: 48 },
+        ),
+        (
+            ring(MAX_CAPACITY * 2, SignalMode::OnDemand, 1, [ok; 3]),
+            ProtocolError::BadCapacity {
+                capacity: MAX_CAPACITY * 2,
+            },
+        ),
+        (
+            ring(16, SignalMode::Periodic { period_ms: 0 }, 1, [ok; 3]),
+            ProtocolError::BadSignalMode { kind: 1, millis: 0 },
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 0, [ok; 3]),
+            ProtocolError::BadWatermark {
+                watermark: 0,
+                capacity: 16,
+            },
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 17, [ok; 3]),
+            ProtocolError::BadWatermark {
+                watermark: 17,
+                capacity: 16,
+            },
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 1, [&[], ok, ok]),
+            ProtocolError::Name(NameError::Empty),
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 1, [ok, &[0x41], ok]),
+            ProtocolError::Name(NameError::NotUtf16),
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 1, [ok, ok, too_long]),
+            ProtocolError::Name(NameError::TooLong { units: 241 }),
+        ),
+        (
+            ring(16, SignalMode::OnDemand, 1, [ok, ok, &[0, 0]]),
+            ProtocolError::Name(NameError::EmbeddedNul),
+        ),
+        (
+            Request::Produce { id: 1, count: 0 },
+            ProtocolError::BadCount { count: 0 },
+        ),
+        (
+            Request::Produce {
+                id: 1,
+                count: MAX_COUNT + 1,
+            },
+            ProtocolError::BadCount {
+                count: MAX_COUNT + 1,
+            },
+        ),
+        (
+            Request::Notify { count: 0 },
+            ProtocolError::BadCount { count: 0 },
+        ),
+        (
+            Request::Notify { count: u32::MAX },
+            ProtocolError::BadCount { count: u32::MAX },
+        ),
+    ];
+    for (request, error) in cases {
+        assert_eq!(encode(&request, &mut out), Err(error), "{request:?}");
+        if !matches!(error, ProtocolError::Name(_)) {
+            assert_eq!(error.status(), STATUS_INVALID_PARAMETER, "{error:?}");
+        }
+    }
 }

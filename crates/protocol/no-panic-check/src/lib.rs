@@ -9,10 +9,13 @@
 use core::slice;
 use evshare_protocol::method::METHODS;
 use evshare_protocol::names::{self, ResolvedName, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
+use evshare_protocol::reply::NOTIFICATION_PAYLOAD_LEN;
 use evshare_protocol::request::{self, Request, MAX_REQUEST_LEN};
+use evshare_protocol::stats::{KNOWN_REJECT_REASONS, REJECT_REASONS};
 use evshare_protocol::{
-    EventKind, Holder, HoldersReply, HostKind, Ioctl, Method, ProtocolError, RegisterReply,
-    RegistrationInfo, RejectReason, Scope, StatsReply, VersionReply,
+    EventKind, Holder, HoldersReply, HostKind, Ioctl, Method, Notification, NotifyReply,
+    ProduceReply, ProtocolError, RegisterReply, RegistrationInfo, RejectReason, RingInfo,
+    RingReply, Scope, SignalReply, StatsReply, VersionReply,
 };
 
 #[panic_handler]
@@ -105,15 +108,89 @@ pub unsafe extern "C" fn handle(
             )
             .map(|len| len ^ kind)
         }
-        Request::QueryStats { pid } => StatsReply {
-            host: HostKind::Wine,
-            live_registrations: 0,
-            live_for_pid: pid,
-            open_handles: 1,
-            registrations_total: 0,
-            signals_sent: 0,
-            rejected: [0; evshare_protocol::stats::REJECT_REASONS],
-            live_by_method: [pid; METHODS],
+        Request::QueryStats { pid } => {
+            let mut rejected = [0; REJECT_REASONS];
+            if let Some(count) = rejected.get_mut(pid as usize % KNOWN_REJECT_REASONS) {
+                *count = u64::from(session);
+            }
+            StatsReply {
+                host: HostKind::Wine,
+                live_registrations: 0,
+                live_for_pid: pid,
+                open_handles: 1,
+                registrations_total: 0,
+                signals_sent: 0,
+                rejected,
+                live_by_method: [pid; METHODS],
+                live_rings: session,
+                pending_irps: pid,
+                ring_produced: 1,
+                ring_dropped: 2,
+                ring_corrupt: 3,
+                notifications: 4,
+            }
+            .encode(output)
+        }
+        Request::Signal { id } => SignalReply { timestamp: id }.encode(output),
+        Request::RegisterRing {
+            capacity,
+            mode,
+            watermark,
+            section,
+            data_ready,
+            space_free,
+        } => {
+            let mut resolved = None;
+            for name in [section, data_ready, space_free] {
+                let mut units = [0_u16; MAX_INPUT_UNITS];
+                match names::decode_wire_name(name, &mut units)
+                    .and_then(|units| names::resolve(units, session))
+                {
+                    Ok(name) => resolved = Some(name),
+                    Err(error) => return failed(error.into()),
+                }
+            }
+            let len = resolved.map_or(0, |name| name.as_units().len());
+            let _ = registered(output, session, mode, Method::Ring, None, 0);
+            RingReply {
+                session_id: session,
+                id: u64::from(watermark),
+                capacity,
+                record_size: len as u32,
+            }
+            .encode(output)
+        }
+        Request::Produce { id, count } => ProduceReply {
+            written: u64::from(count),
+            dropped: id,
+            wakeups: 1,
+        }
+        .encode(output),
+        Request::PendNotification => {
+            let mut payload = [0_u8; NOTIFICATION_PAYLOAD_LEN];
+            if let Some(byte) = payload.get_mut(session as usize % NOTIFICATION_PAYLOAD_LEN) {
+                *byte = 1;
+            }
+            Notification {
+                seq: u64::from(session),
+                timestamp: 7,
+                payload,
+            }
+            .encode(output)
+        }
+        Request::Notify { count } => NotifyReply {
+            completed: u64::from(count),
+            owed: u64::from(session),
+        }
+        .encode(output),
+        Request::QueryRing { id } => RingInfo {
+            poisoned: session & 1 != 0,
+            id,
+            produced: 1,
+            dropped: 2,
+            corrupt: 3,
+            wakeups: 4,
+            space_free_seen: 5,
         }
         .encode(output),
         Request::QueryHolders => {
@@ -195,6 +272,18 @@ pub extern "C" fn decode_enums(value: u32) -> u32 {
     if let Some(method) = Method::from_index(value as usize) {
         seen ^= method.to_wire();
     }
+    if let Some(reason) = RejectReason::from_index(value as usize) {
+        seen ^= reason.index() as u32;
+    }
+    if let Ok(capacity) = evshare_protocol::ring::check_capacity(value) {
+        seen ^= capacity;
+        if let Ok(watermark) = evshare_protocol::ring::check_watermark(value >> 3, capacity) {
+            seen ^= watermark;
+        }
+    }
+    if let Ok(count) = evshare_protocol::ring::check_count(value) {
+        seen ^= count;
+    }
     seen
 }
 
@@ -226,6 +315,28 @@ pub unsafe extern "C" fn parse_replies(bytes: *const u8, len: usize) -> u64 {
     }
     if let Ok(reply) = VersionReply::parse(bytes_slice) {
         seen ^= u64::from(reply.max_registrations);
+    }
+    if let Ok(reply) = StatsReply::parse(bytes_slice) {
+        seen ^= reply.ring_corrupt ^ u64::from(reply.live_by(Method::Ring));
+        seen ^= reply.rejected_for(RejectReason::BadRing);
+    }
+    if let Ok(reply) = SignalReply::parse(bytes_slice) {
+        seen ^= reply.timestamp;
+    }
+    if let Ok(reply) = RingReply::parse(bytes_slice) {
+        seen ^= u64::from(reply.capacity) ^ u64::from(reply.record_size);
+    }
+    if let Ok(reply) = ProduceReply::parse(bytes_slice) {
+        seen ^= reply.written ^ reply.dropped ^ reply.wakeups;
+    }
+    if let Ok(reply) = RingInfo::parse(bytes_slice) {
+        seen ^= reply.space_free_seen ^ u64::from(reply.poisoned);
+    }
+    if let Ok(reply) = Notification::parse(bytes_slice) {
+        seen ^= reply.seq ^ u64::from(reply.payload.iter().fold(0, |sum: u8, b| sum ^ b));
+    }
+    if let Ok(reply) = NotifyReply::parse(bytes_slice) {
+        seen ^= reply.completed ^ reply.owed;
     }
     if let Some(name) = ResolvedName::from_units(units) {
         seen ^= name.as_units().len() as u64;
