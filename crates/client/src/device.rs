@@ -2,23 +2,28 @@
 //! of `docs/protocol.md`, sent with `NtDeviceIoControlFile` so failures keep the driver's exact
 //! NTSTATUS.
 
-use std::os::windows::io::{AsHandle, OwnedHandle};
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle};
 
 use evshare_protocol::ioctl::USER_PATH;
-use evshare_protocol::names::ResolvedName;
-use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use evshare_protocol::names::{driver_created, ResolvedName};
+use evshare_protocol::request::{
+    encode, leaf_to_wire, name_to_wire, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN,
+};
+use evshare_protocol::status::STATUS_ACCESS_DENIED;
 use evshare_protocol::{
-    Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo, Request, SignalMode, StatsReply,
-    VersionReply, PROTOCOL_VERSION,
+    EventKind, HoldersReply, Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo,
+    Request, Scope, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
 };
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND};
 
 use crate::error::{Error, NtStatus, Result};
-use crate::event::current_session_id;
+use crate::event::{current_session_id, Event};
 use crate::hints;
-use crate::registration::Registration;
+use crate::registration::{Parts, Registration};
+use crate::security::access;
 use crate::service::{self, ServiceState};
-use crate::status_map::{self, NameRequest};
+use crate::share::Share;
+use crate::status_map::{self, HandleFacts, LeafRequest, NameRequest};
 use crate::sys;
 use crate::sys::wide::WideCString;
 
@@ -29,6 +34,7 @@ pub struct Driver {
     handle: OwnedHandle,
     session: u32,
     version: VersionReply,
+    writable: bool,
 }
 
 impl Driver {
@@ -39,20 +45,70 @@ impl Driver {
     /// (run `evshare install`), [`Error::DriverNotRunning`] (run `evshare start`) or
     /// [`Error::DeviceUnavailable`].
     pub fn open() -> Result<Driver> {
+        Self::open_with(true)
+    }
+
+    /// Opens `\\.\evshare` for reading only: enough for the queries (version, stats,
+    /// holders), and the I/O manager refuses every request that changes the driver's state
+    /// with [`Error::AccessDenied`]. For tools that only look, such as `evshare doctor`.
+    pub fn open_read_only() -> Result<Driver> {
+        Self::open_with(false)
+    }
+
+    fn open_with(writable: bool) -> Result<Driver> {
         let path = WideCString::new(USER_PATH).map_err(|_| {
             Error::os(
                 "name the evshare device",
                 std::io::ErrorKind::InvalidInput.into(),
             )
         })?;
-        let handle = sys::device::open(&path).map_err(diagnose_open_failure)?;
+        let handle = sys::device::open(&path, writable).map_err(diagnose_open_failure)?;
         let session = current_session_id()?;
         let version = query_version(&handle)?;
         Ok(Driver {
             handle,
             session,
             version,
+            writable,
         })
+    }
+
+    /// Whether this handle may change the driver's state (opened with [`Driver::open`]).
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Shares an event with the driver by any of the four methods, and has the driver signal
+    /// it in `mode`. Whatever the method, the [`Registration`] waits the same way
+    /// ([`Registration::wait`]) and unregisters when dropped.
+    ///
+    #[doc = "```no_run"]
+    /// use evshare::{Driver, Event, EventKind, ResetKind, Scope, Share, SignalMode};
+    /// # fn main() -> evshare::Result<()> {
+    /// let driver = Driver::open()?;
+    /// let mode = SignalMode::Periodic { period_ms: 100 };
+    /// let mine = Event::new(ResetKind::Auto)?;
+    /// for share in [
+    ///     Share::ByName("my-event"),
+    ///     Share::by_handle(&mine),
+    ///     Share::DriverCreated { kind: EventKind::AutoReset },
+    ///     Share::DriverNamed { leaf: "my-app", scope: Scope::Session, kind: EventKind::AutoReset },
+    /// ] {
+    ///     let registration = driver.register(share, mode)?;
+    ///     registration.wait(std::time::Duration::from_secs(5))?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn register(&self, share: Share<'_>, mode: SignalMode) -> Result<Registration<'_>> {
+        match share {
+            Share::ByName(name) => self.register_by_name(name, mode),
+            Share::ByHandle(handle) => self.register_by_handle(handle, mode),
+            Share::DriverCreated { kind } => self.create_event(kind, mode),
+            Share::DriverNamed { leaf, scope, kind } => {
+                self.create_named_event(leaf, scope, kind, mode)
+            }
+        }
     }
 
     /// Asks the driver for its version, host and limits (`QUERY_VERSION`).
@@ -65,7 +121,8 @@ impl Driver {
         self.session
     }
 
-    /// Registers the event called `name` so the driver signals it in `mode`.
+    /// Registers the event called `name` so the driver signals it in `mode`: the same as
+    /// [`register`](Self::register) with [`Share::ByName`].
     ///
     /// `name` is what you passed to `CreateEventW`: `Global\X`, `Local\X` or a bare `X` (this
     /// session's namespace), or an NT path `\BaseNamedObjects\X` /
@@ -88,7 +145,7 @@ impl Driver {
                 &crate::probe::probe,
             ));
         }
-        self.register(name, mode, resolved.as_ref().map_err(|e| *e))
+        self.register_name(name, mode, resolved.as_ref().map_err(|e| *e))
     }
 
     /// [`register_by_name`](Self::register_by_name) without the local name check: the name
@@ -100,10 +157,10 @@ impl Driver {
         mode: SignalMode,
     ) -> Result<Registration<'_>> {
         let resolved = hints::resolve_str(name, self.session);
-        self.register(name, mode, resolved.as_ref().map_err(|e| *e))
+        self.register_name(name, mode, resolved.as_ref().map_err(|e| *e))
     }
 
-    fn register(
+    fn register_name(
         &self,
         name: &str,
         mode: SignalMode,
@@ -117,44 +174,220 @@ impl Driver {
         let limit = Some(self.version.max_registrations);
         let refuse =
             |status: u32| status_map::register_error(status, &request, limit, &crate::probe::probe);
-        let mode = mode
-            .validate()
-            .map_err(|source| Error::InvalidMode { mode, source })?;
+        let mode = validate(mode)?;
         let mut name_bytes = [0u8; MAX_NAME_BYTES];
         let name_len = name_to_wire(name, &mut name_bytes).map_err(|e| refuse(e.status()))?;
         let message = Request::RegisterByName {
             mode,
             name_bytes: &name_bytes[..name_len],
         };
+        let reply = self.send_register(&message, Method::ByName, &refuse)?;
+        let Some(resolved) = reply.resolved else {
+            return Err(Error::UnexpectedReply {
+                operation: Ioctl::RegisterByName,
+                what: "a by-name registration without the path it opened",
+            });
+        };
+        // The app's own event, opened once more to wait on: least access, the app keeps its own.
+        let win32 = hints::win32_name_for(&resolved, reply.session_id);
+        let event = Event::open_with_access(&win32, access::SYNCHRONIZE);
+        self.finish(&reply, event, |event| Parts {
+            name: Some(name.to_owned()),
+            handle_value: None,
+            event,
+            mode,
+        })
+    }
+
+    /// `REGISTER_BY_HANDLE`: the driver duplicates `handle` out of this process.
+    fn register_by_handle(
+        &self,
+        handle: BorrowedHandle<'_>,
+        mode: SignalMode,
+    ) -> Result<Registration<'_>> {
+        let mode = validate(mode)?;
+        let value = handle.as_raw_handle() as usize as u64;
+        let facts = || HandleFacts {
+            type_name: sys::handle::type_name(handle).ok(),
+            granted: sys::handle::granted_access(handle).ok(),
+        };
+        let refuse = |status: u32| status_map::handle_error(status, value, &facts);
+        let message = Request::RegisterByHandle {
+            handle: value,
+            mode,
+        };
+        let reply = self.send_register(&message, Method::ByHandle, &refuse)?;
+        // A handle of our own to wait on, so the app may close its handle, as the driver allows.
+        let event = sys::handle::duplicate(handle, access::SYNCHRONIZE)
+            .map(|handle| Event::from_handle(handle, None))
+            .map_err(|source| Error::os("duplicate the registered handle to wait on", source));
+        self.finish(&reply, event, |event| Parts {
+            name: None,
+            handle_value: Some(value),
+            event,
+            mode,
+        })
+    }
+
+    /// `CREATE_EVENT`: the driver creates an unnamed event and hands this process a
+    /// `SYNCHRONIZE`-only handle to it.
+    fn create_event(&self, kind: EventKind, mode: SignalMode) -> Result<Registration<'_>> {
+        let mode = validate(mode)?;
+        let refuse = |status: u32| status_map::request_error(status, Ioctl::CreateEvent, None);
+        let reply = self.send_register(
+            &Request::CreateEvent { kind, mode },
+            Method::DriverHandle,
+            &refuse,
+        )?;
+        let event = self.adopt_created_handle(&reply);
+        self.finish(&reply, event, |event| Parts {
+            name: None,
+            handle_value: Some(reply.handle),
+            event,
+            mode,
+        })
+    }
+
+    /// Takes ownership of the handle a `CREATE_EVENT` reply names, and checks it is what the
+    /// protocol promises: an event this process may wait on but not set.
+    fn adopt_created_handle(&self, reply: &RegisterReply) -> Result<Event> {
+        let unexpected = |what| Error::UnexpectedReply {
+            operation: Ioctl::CreateEvent,
+            what,
+        };
+        if reply.handle == 0 {
+            return Err(unexpected("no handle for a driver-created event"));
+        }
+        // SAFETY: the driver has just put this handle into this process's handle table for
+        // this request (`docs/protocol.md`, CREATE_EVENT); nothing else in the process knows
+        // its value, so we are its only owner.
+        let handle = unsafe { sys::handle::adopt_foreign(reply.handle) };
+        if sys::handle::type_name(handle.as_handle()).as_deref() != Ok("Event") {
+            return Err(unexpected("the returned handle is not an event"));
+        }
+        let granted = sys::handle::granted_access(handle.as_handle()).unwrap_or(0);
+        if granted & access::EVENT_MODIFY_STATE != 0 || granted & access::SYNCHRONIZE == 0 {
+            return Err(unexpected(
+                "the returned handle does not grant exactly the right to wait",
+            ));
+        }
+        Ok(Event::from_handle(handle, None))
+    }
+
+    /// `CREATE_NAMED_EVENT`: the driver creates `evshare-<leaf>` for this user only.
+    fn create_named_event(
+        &self,
+        leaf: &str,
+        scope: Scope,
+        kind: EventKind,
+        mode: SignalMode,
+    ) -> Result<Registration<'_>> {
+        let units: Vec<u16> = leaf.encode_utf16().collect();
+        let created = driver_created(&units, scope, self.session);
+        let request = LeafRequest {
+            leaf,
+            session: self.session,
+            created: created.as_ref().map_err(|e| *e),
+        };
+        let refuse = |status: u32| status_map::named_error(status, &request);
+        if let Err(refusal) = created {
+            return Err(refuse(refusal.status()));
+        }
+        let mode = validate(mode)?;
+        let mut leaf_bytes = [0u8; MAX_CREATED_LEAF_BYTES];
+        let leaf_len = leaf_to_wire(leaf, &mut leaf_bytes).map_err(|e| refuse(e.status()))?;
+        let message = Request::CreateNamedEvent {
+            kind,
+            scope,
+            mode,
+            leaf_bytes: &leaf_bytes[..leaf_len],
+        };
+        let reply = self.send_register(&message, Method::DriverNamed, &refuse)?;
+        let Some(resolved) = reply.resolved else {
+            return Err(Error::UnexpectedReply {
+                operation: Ioctl::CreateNamedEvent,
+                what: "a driver-created named event without its name",
+            });
+        };
+        // All its DACL grants this user: wait on it and read the descriptor.
+        let win32 = hints::win32_name_for(&resolved, reply.session_id);
+        let event = Event::open_with_access(&win32, access::SYNCHRONIZE | access::READ_CONTROL);
+        self.finish(&reply, event, |event| Parts {
+            name: Some(win32.clone()),
+            handle_value: None,
+            event,
+            mode,
+        })
+    }
+
+    /// Sends a registering request and checks that the reply answers it with `method`.
+    fn send_register(
+        &self,
+        message: &Request<'_>,
+        method: Method,
+        refuse: &dyn Fn(u32) -> Error,
+    ) -> Result<RegisterReply> {
+        let operation = message.ioctl();
         let mut reply = [0u8; RegisterReply::LEN];
         let written = self
-            .send(&message, &mut reply)
+            .send(message, &mut reply)
             .map_err(|failure| match failure {
+                SendFailure::Status(status) if self.refused_by_device(operation, status) => {
+                    Error::AccessDenied {
+                        operation,
+                        status: NtStatus(status),
+                    }
+                }
                 SendFailure::Status(status) => refuse(status),
                 SendFailure::Encode(source) => refuse(source.status()),
             })?;
-        let reply = parse_reply(
-            Ioctl::RegisterByName,
-            &reply[..written],
-            RegisterReply::parse,
-        )?;
-        let resolved = match (reply.method, reply.resolved) {
-            (Method::ByName, Some(resolved)) => resolved,
-            _ => {
-                return Err(Error::UnexpectedReply {
-                    operation: Ioctl::RegisterByName,
-                    what: "not a by-name registration with the path it opened",
-                })
+        let reply = parse_reply(operation, &reply[..written], RegisterReply::parse)?;
+        if reply.method != method {
+            // Whatever it is, it is not ours to keep.
+            self.unregister_quietly(reply.id);
+            return Err(Error::UnexpectedReply {
+                operation,
+                what: "the registration's method is not the one asked for",
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Makes the [`Registration`] once the handle to wait on is there; if getting that handle
+    /// failed, undoes the registration and reports why.
+    fn finish(
+        &self,
+        reply: &RegisterReply,
+        event: Result<Event>,
+        parts: impl FnOnce(Event) -> Parts,
+    ) -> Result<Registration<'_>> {
+        match event {
+            Ok(event) => Ok(Registration::new(self, reply, parts(event))),
+            Err(error) => {
+                self.unregister_quietly(reply.id);
+                Err(error)
             }
-        };
-        Ok(Registration::new(
-            self,
-            name,
-            mode,
-            reply.id,
-            reply.session_id,
-            resolved,
-        ))
+        }
+    }
+
+    fn unregister_quietly(&self, id: u64) {
+        let _ = self.send(&Request::Unregister { id }, &mut []);
+    }
+
+    /// True when `status` is the I/O manager refusing a state change through this read-only
+    /// handle, before the driver saw the request.
+    fn refused_by_device(&self, operation: Ioctl, status: u32) -> bool {
+        !self.writable && status == STATUS_ACCESS_DENIED && operation.changes_state()
+    }
+
+    /// Which processes hold live registrations, and how many by method (`QUERY_HOLDERS`; the
+    /// first 32 processes the driver finds).
+    pub fn holders(&self) -> Result<HoldersReply> {
+        let mut reply = [0u8; HoldersReply::LEN];
+        let written = self
+            .send(&Request::QueryHolders, &mut reply)
+            .map_err(|failure| failure.into_error(Ioctl::QueryHolders, None))?;
+        parse_reply(Ioctl::QueryHolders, &reply[..written], HoldersReply::parse)
     }
 
     /// The driver's counters (`QUERY_STATS`); with `Some(pid)`, `live_for_pid` counts that
@@ -241,6 +474,12 @@ fn query_version(handle: &OwnedHandle) -> Result<VersionReply> {
     let written = send_on(handle, &Request::QueryVersion, &mut reply)
         .map_err(|failure| failure.into_error(Ioctl::QueryVersion, None))?;
     parse_reply(Ioctl::QueryVersion, &reply[..written], VersionReply::parse)
+}
+
+/// Checks a mode before it is sent.
+fn validate(mode: SignalMode) -> Result<SignalMode> {
+    mode.validate()
+        .map_err(|source| Error::InvalidMode { mode, source })
 }
 
 /// Parses a reply; a reply of another protocol version is a version mismatch, anything else

@@ -218,6 +218,120 @@ pub enum Error {
         status: NtStatus,
     },
 
+    /// The security descriptor of the named event does not let this process set it, so the
+    /// driver, which opens it with the caller's access, refused it.
+    #[error(
+        "the security descriptor of `{name}` ({nt_path}) does not let this process set the \
+         event, and the driver opens events with the caller's access, so it refused; create \
+         the event with default security, or grant your user EVENT_MODIFY_STATE in its DACL"
+    )]
+    EventAccessDenied {
+        /// The name as the caller gave it.
+        name: String,
+        /// The NT path it resolves to.
+        nt_path: String,
+        /// `STATUS_ACCESS_DENIED`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The handle passed to the driver is not an open handle in this process.
+    #[error(
+        "handle {value:#x} is not an open handle of this process, so the driver cannot \
+         reference it; pass the handle CreateEventW or OpenEventW returned while it is still \
+         open (not 0, and not a pseudo-handle such as GetCurrentProcess())"
+    )]
+    InvalidHandle {
+        /// The handle value sent.
+        value: u64,
+        /// `STATUS_INVALID_HANDLE`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The handle passed to the driver refers to an object that is not an event.
+    #[error(
+        "handle {value:#x} refers to {}, not an event; evshare signals events only: pass a \
+         handle from CreateEventW or OpenEventW",
+        .type_name.as_deref().map_or_else(|| "an object of another type".to_owned(), |t| format!("a `{t}` object"))
+    )]
+    HandleNotAnEvent {
+        /// The handle value sent.
+        value: u64,
+        /// The object type (`Mutant`, `File`, ...) when it could be asked.
+        type_name: Option<String>,
+        /// `STATUS_OBJECT_TYPE_MISMATCH`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The event handle passed to the driver may not set the event.
+    #[error(
+        "handle {value:#x} to the event lacks EVENT_MODIFY_STATE{}, so the driver may not \
+         signal through it; open it with EVENT_MODIFY_STATE (EVENT_ALL_ACCESS), or duplicate \
+         a handle that has it",
+        .granted.map(|granted| format!(" (it grants {})", crate::security::access::describe(granted))).unwrap_or_default()
+    )]
+    HandleLacksModifyAccess {
+        /// The handle value sent.
+        value: u64,
+        /// What the handle grants, when it could be asked.
+        granted: Option<u32>,
+        /// `STATUS_ACCESS_DENIED`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The name of the event the driver was asked to create is already taken.
+    #[error(
+        "someone already created `{name}` ({nt_path}), and the driver never adopts an existing \
+         object as its own; pick another name, or unregister the registration that created it"
+    )]
+    NameCollision {
+        /// The name an app opens it by (`evshare-X`, `Global\evshare-X`).
+        name: String,
+        /// The NT path the driver tried to create.
+        nt_path: String,
+        /// `STATUS_OBJECT_NAME_COLLISION`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The leaf asked for a driver-created named event is malformed or too long.
+    #[error(
+        "`{leaf}` cannot name a driver-created event ({reason}); use 1 to 64 characters \
+         without `\\` or NUL, other than `.` and `..` (the driver names the event \
+         `evshare-<leaf>` in the directory the scope picks)"
+    )]
+    InvalidLeaf {
+        /// The leaf as the caller gave it (NULs shown as `\0`).
+        leaf: String,
+        /// What is wrong with it.
+        reason: String,
+        /// `STATUS_OBJECT_NAME_INVALID` or `STATUS_NAME_TOO_LONG`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// Setting or resetting an event through a handle that may only wait.
+    #[error(
+        "cannot {operation} the {event}: this handle was not opened with EVENT_MODIFY_STATE{}; \
+         open the event with EVENT_MODIFY_STATE, or, for an event the driver created, only \
+         wait on it: the driver alone signals it, so nobody can fake or swallow its signals",
+        .granted.map(|granted| format!(" (it grants {})", crate::security::access::describe(granted))).unwrap_or_default()
+    )]
+    NoModifyAccess {
+        /// `set` or `reset`.
+        operation: &'static str,
+        /// Which event ("event `X`", "unnamed event (handle 0x1c)").
+        event: String,
+        /// What the handle grants, when it could be asked.
+        granted: Option<u32>,
+        /// `ERROR_ACCESS_DENIED`.
+        #[source]
+        source: io::Error,
+    },
+
     /// The driver refused access.
     #[error(
         "the driver denied {operation}: this handle may not do it; open the driver with \
@@ -422,6 +536,12 @@ impl Error {
             | Error::NotAnEvent { status, .. }
             | Error::OutsideNamespace { status, .. }
             | Error::OtherSession { status, .. }
+            | Error::EventAccessDenied { status, .. }
+            | Error::InvalidHandle { status, .. }
+            | Error::HandleNotAnEvent { status, .. }
+            | Error::HandleLacksModifyAccess { status, .. }
+            | Error::NameCollision { status, .. }
+            | Error::InvalidLeaf { status, .. }
             | Error::InvalidName { status, .. }
             | Error::NameTooLong { status, .. }
             | Error::AccessDenied { status, .. }

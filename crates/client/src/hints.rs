@@ -25,6 +25,18 @@ pub(crate) fn win32_name(resolved: &ResolvedName) -> String {
     }
 }
 
+/// The name an app in `session` passes to `OpenEventW` for `resolved`, as short as it can
+/// be: `Global\X` for the global directory, the bare `X` for the session's own. (A path in
+/// another session's directory, which Win32 names cannot reach, gets the `Local\X` form.)
+pub(crate) fn win32_name_for(resolved: &ResolvedName, session: u32) -> String {
+    match resolved.win32_name(session) {
+        Ok(units) => char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        Err(_) => win32_name(resolved),
+    }
+}
+
 /// The same leaf in the other directory (global for a session name, the session's for a
 /// global name); `None` when both are one directory (session 0).
 pub(crate) fn counterpart(resolved: &ResolvedName, session: u32) -> Option<ResolvedName> {
@@ -66,5 +78,8 @@ mod tests {
         assert_eq!(counterpart(&session0, 0), None);
         assert_eq!(describe(bare.namespace()), "session 1");
         assert_eq!(describe(global.namespace()), "the global namespace");
+        assert_eq!(win32_name_for(&bare, 1), "X");
+        assert_eq!(win32_name_for(&global, 1), r"Global\X");
+        assert_eq!(win32_name_for(&bare, 2), r"Local\X");
     }
 }

@@ -1,39 +1,54 @@
-//! The user-mode side of evshare: open the `evshare.sys` driver, register named events so the
-//! driver signals them, and install, start and stop the driver.
+//! The user-mode side of evshare: open the `evshare.sys` driver, share events with it by any of
+//! the four methods of OSR's "Sharing Is Caring" (each made safe), wait for its signals, and
+//! install, start and stop the driver.
 //!
 #![cfg_attr(windows, doc = "```no_run")]
 #![cfg_attr(not(windows), doc = "```ignore")]
-//! use evshare::{Driver, Event, SignalMode, WaitOutcome};
+//! use evshare::{Driver, Event, EventKind, Share, SignalMode, WaitOutcome};
 //! use std::time::Duration;
 //!
 //! # fn main() -> evshare::Result<()> {
-//! let event = Event::create_auto_reset("my-event")?; // in this session's namespace
 //! let driver = Driver::open()?;
-//! let registration = driver.register_by_name("my-event", SignalMode::Periodic { period_ms: 100 })?;
-//! println!("the driver opened {}", registration.resolved_name());
-//! assert_eq!(event.wait(Duration::from_secs(5))?, WaitOutcome::Signaled);
+//! let mode = SignalMode::Periodic { period_ms: 100 };
+//!
+//! // The article's recommendation: the app creates a named event, the driver opens it.
+//! let _event = Event::create_auto_reset("my-event")?; // in this session's namespace
+//! let registration = driver.register(Share::ByName("my-event"), mode)?;
+//! println!("the driver opened {}", registration.target());
+//! assert_eq!(registration.wait(Duration::from_secs(5))?, WaitOutcome::Signaled);
 //! registration.unregister()?;
+//!
+//! // Or the driver creates the event and hands over a handle that can only wait.
+//! let registration = driver.register(Share::DriverCreated { kind: EventKind::AutoReset }, mode)?;
+//! assert_eq!(registration.wait(Duration::from_secs(5))?, WaitOutcome::Signaled);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`Share`] lists the four methods; `examples/` has one short program for each.
 //!
 //! Everything that can fail returns [`Error`], whose message names the cause and the fix
 //! (for example "no event named `X` in session 1 ...; did you mean `Global\X`?").
 //!
 //! The crate does something only on Windows (and Wine); on other hosts only the pure parts
-//! (errors, status mapping) build, so the workspace still checks there.
+//! (errors, status mapping, access masks) build, so the workspace still checks there.
 
 #![cfg_attr(not(windows), allow(dead_code))]
 
 mod error;
 mod hints;
+pub mod security;
 mod service_state;
 mod status_map;
 
 #[cfg(windows)]
 mod device;
 #[cfg(windows)]
+pub mod diagnose;
+#[cfg(windows)]
 mod event;
+#[cfg(windows)]
+mod interrupt;
 #[cfg(windows)]
 mod probe;
 #[cfg(windows)]
@@ -41,17 +56,27 @@ mod registration;
 #[cfg(windows)]
 pub mod service;
 #[cfg(windows)]
+mod share;
+#[cfg(windows)]
 mod sys;
 
 pub use error::{Error, NtStatus, ObjectKind, Result};
+pub use security::{access, Ace, AceKind, SecurityInfo};
 pub use service_state::ServiceState;
 
 #[cfg(windows)]
 pub use device::Driver;
 #[cfg(windows)]
-pub use event::{current_session_id, session_of, Event, NamedMutex, ResetKind, WaitOutcome};
+pub use event::{
+    current_session_id, current_user_sid, session_of, wait_any, Event, NamedMutex, ResetKind,
+    WaitOutcome,
+};
+#[cfg(windows)]
+pub use interrupt::interrupt_event;
 #[cfg(windows)]
 pub use registration::Registration;
+#[cfg(windows)]
+pub use share::Share;
 
 /// Why the driver rejected requests, as counted in [`StatsReply::rejected`].
 pub use evshare_protocol::RejectReason;
@@ -59,5 +84,6 @@ pub use evshare_protocol::RejectReason;
 /// `evshare-protocol` themselves.
 pub use evshare_protocol::{
     names::{Namespace, ResolvedName},
-    HostKind, Method, RegistrationInfo, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
+    EventKind, Holder, HoldersReply, HostKind, Method, RegistrationInfo, Scope, SignalMode,
+    StatsReply, VersionReply, PROTOCOL_VERSION,
 };

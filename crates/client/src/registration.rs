@@ -1,11 +1,14 @@
 //! [`Registration`]: one event the driver signals for this process, alive until unregistered
-//! or dropped.
+//! or dropped, made by any of the four [`Share`](crate::Share) methods and used the same way.
+
+use std::time::Duration;
 
 use evshare_protocol::names::ResolvedName;
-use evshare_protocol::{Ioctl, RegistrationInfo, Request, SignalMode};
+use evshare_protocol::{Ioctl, Method, RegisterReply, RegistrationInfo, Request, SignalMode};
 
 use crate::device::Driver;
 use crate::error::{Error, Result};
+use crate::event::{Event, WaitOutcome};
 
 /// An event registered with the driver through a [`Driver`] handle. Dropping it unregisters
 /// it (best effort); [`unregister`](Self::unregister) does the same and reports errors.
@@ -14,28 +17,40 @@ pub struct Registration<'d> {
     driver: &'d Driver,
     id: u64,
     session_id: u32,
-    name: String,
-    resolved: ResolvedName,
+    method: Method,
+    name: Option<String>,
+    resolved: Option<ResolvedName>,
+    /// The handle value the request carried (by handle) or the reply returned (driver-created).
+    handle_value: Option<u64>,
+    event: Event,
     mode: SignalMode,
     live: bool,
 }
 
+/// What [`Registration::new`] needs besides the driver and the reply.
+pub(crate) struct Parts {
+    /// The Win32 name of the event, for methods with one.
+    pub name: Option<String>,
+    /// The handle value, for the methods that have one.
+    pub handle_value: Option<u64>,
+    /// The handle to wait on.
+    pub event: Event,
+    /// The validated mode the request asked for.
+    pub mode: SignalMode,
+}
+
 impl<'d> Registration<'d> {
-    pub(crate) fn new(
-        driver: &'d Driver,
-        name: &str,
-        mode: SignalMode,
-        id: u64,
-        session_id: u32,
-        resolved: ResolvedName,
-    ) -> Self {
+    pub(crate) fn new(driver: &'d Driver, reply: &RegisterReply, parts: Parts) -> Self {
         Registration {
             driver,
-            id,
-            session_id,
-            name: name.to_owned(),
-            resolved,
-            mode,
+            id: reply.id,
+            session_id: reply.session_id,
+            method: reply.method,
+            name: parts.name,
+            resolved: reply.resolved,
+            handle_value: parts.handle_value,
+            event: parts.event,
+            mode: parts.mode,
             live: true,
         }
     }
@@ -45,24 +60,58 @@ impl<'d> Registration<'d> {
         self.id
     }
 
-    /// The caller's session as the driver saw it (the session the name was resolved in).
+    /// The caller's session as the driver saw it (the session names were resolved in).
     pub fn session_id(&self) -> u32 {
         self.session_id
     }
 
-    /// The name as it was registered (`Global\X`, `X`, ...).
-    pub fn name(&self) -> &str {
-        &self.name
+    /// How the event came to be shared.
+    pub fn method(&self) -> Method {
+        self.method
     }
 
-    /// The NT path the driver opened, e.g. `\Sessions\1\BaseNamedObjects\X`.
-    pub fn resolved_name(&self) -> String {
-        self.resolved.to_string()
+    /// The name an app opens the event by, for the named methods: as registered
+    /// ([`Share::ByName`](crate::Share::ByName): `Global\X`, `X`, ...), or the name of the
+    /// event the driver created ([`Share::DriverNamed`](crate::Share::DriverNamed):
+    /// `evshare-X` in this session, `Global\evshare-X`). `None` for the handle methods.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
-    /// The NT path the driver opened, as the protocol type.
-    pub fn resolved(&self) -> &ResolvedName {
-        &self.resolved
+    /// The NT path the driver opened or created, e.g. `\Sessions\1\BaseNamedObjects\X`
+    /// (`None` for the handle methods).
+    pub fn resolved_name(&self) -> Option<String> {
+        self.resolved.as_ref().map(ToString::to_string)
+    }
+
+    /// The NT path the driver opened or created, as the protocol type.
+    pub fn resolved(&self) -> Option<&ResolvedName> {
+        self.resolved.as_ref()
+    }
+
+    /// What the driver signals, for people: the NT path, or which handle.
+    pub fn target(&self) -> String {
+        match (&self.resolved, self.method, self.handle_value) {
+            (Some(path), _, _) => path.to_string(),
+            (None, Method::DriverHandle, Some(value)) => {
+                format!("an unnamed event it created (handle {value:#x} in this process)")
+            }
+            (None, _, Some(value)) => format!("the event behind handle {value:#x}"),
+            (None, _, None) => "an event".to_owned(),
+        }
+    }
+
+    /// The handle to wait on for the driver's signals (see [`Share`](crate::Share) for what
+    /// it is for each method). For a driver-created event it grants `SYNCHRONIZE` only, so
+    /// [`Event::set`] and [`Event::reset`] on it fail.
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// Waits for the driver's next signal, or until `timeout` passes. The same for every
+    /// method.
+    pub fn wait(&self, timeout: Duration) -> Result<WaitOutcome> {
+        self.event.wait(timeout)
     }
 
     /// How the driver signals the event now.
@@ -86,17 +135,23 @@ impl<'d> Registration<'d> {
     /// Makes the driver signal the event once, now (`SIGNAL`). Meant for
     /// [`SignalMode::OnDemand`], but allowed in every mode.
     pub fn signal(&self) -> Result<()> {
-        self.send(Request::Signal { id: self.id }, Ioctl::Signal)
+        // The reply (when the protocol has one) is room the driver requires, not yet used here.
+        let mut reply = [0u8; 64];
+        let room = Ioctl::Signal.reply_len().min(reply.len());
+        self.driver
+            .send(&Request::Signal { id: self.id }, &mut reply[..room])
+            .map(|_| ())
+            .map_err(|failure| failure.into_error(Ioctl::Signal, Some(self.id)))
     }
 
     /// What the driver knows about this registration (`QUERY_REGISTRATION`): owner, mode,
-    /// how many signals it has sent, the path it opened.
+    /// method, how many signals it has sent, the path it opened.
     pub fn info(&self) -> Result<RegistrationInfo> {
         self.driver.query_registration(self.id)
     }
 
     /// Unregisters (`UNREGISTER`): the driver stops signalling and drops its reference to
-    /// the event.
+    /// the event (a driver-created event then goes away with this registration's handle).
     pub fn unregister(mut self) -> Result<()> {
         self.live = false;
         self.send(Request::Unregister { id: self.id }, Ioctl::Unregister)

@@ -69,14 +69,21 @@ pub(crate) fn register_error(
             status: nt,
         },
         // A name in another session's directory is refused with access denied; a name that
-        // resolves for this session and is still denied is a real access problem.
+        // resolves for this session and is still denied is refused by the event's own
+        // security descriptor (the driver opens it with the caller's access). A read-only
+        // device handle is told apart before this mapping runs (`Driver` knows its access).
         STATUS_ACCESS_DENIED => match request.resolved {
             Err(NameError::OtherSession { .. }) => Error::OtherSession {
                 name,
                 session: request.session,
                 status: nt,
             },
-            _ => Error::AccessDenied {
+            Ok(resolved) => Error::EventAccessDenied {
+                name,
+                nt_path: resolved.to_string(),
+                status: nt,
+            },
+            Err(_) => Error::AccessDenied {
                 operation: Ioctl::RegisterByName,
                 status: nt,
             },
@@ -117,6 +124,69 @@ fn suggestion(
         Namespace::Global => hints::win32_name(&other),
         Namespace::Session(_) => hints::leaf(&other),
     })
+}
+
+/// What this process knows about a handle the driver refused; asked only after a refusal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HandleFacts {
+    /// The object's type name (`Mutant`, `File`, ...).
+    pub type_name: Option<String>,
+    /// The access the handle grants.
+    pub granted: Option<u32>,
+}
+
+/// Maps the status of a failed `REGISTER_BY_HANDLE` for handle `value`; `facts` says what the
+/// handle is, for the messages that need it.
+pub(crate) fn handle_error(status: u32, value: u64, facts: &dyn Fn() -> HandleFacts) -> Error {
+    let nt = NtStatus(status);
+    match status {
+        STATUS_INVALID_HANDLE => Error::InvalidHandle { value, status: nt },
+        STATUS_OBJECT_TYPE_MISMATCH => Error::HandleNotAnEvent {
+            value,
+            type_name: facts().type_name,
+            status: nt,
+        },
+        STATUS_ACCESS_DENIED => Error::HandleLacksModifyAccess {
+            value,
+            granted: facts().granted,
+            status: nt,
+        },
+        _ => request_error(status, Ioctl::RegisterByHandle, None),
+    }
+}
+
+/// The request a failed `CREATE_NAMED_EVENT` came from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeafRequest<'a> {
+    /// The leaf as the caller gave it.
+    pub leaf: &'a str,
+    /// The caller's session.
+    pub session: u32,
+    /// The path the driver creates for it, or why the leaf is refused.
+    pub created: Result<&'a ResolvedName, NameError>,
+}
+
+/// Maps the status of a failed `CREATE_NAMED_EVENT` (from the driver, or from the local check
+/// of the leaf that runs first).
+pub(crate) fn named_error(status: u32, request: &LeafRequest<'_>) -> Error {
+    let nt = NtStatus(status);
+    let leaf = request.leaf.replace('\0', "\\0");
+    match (status, request.created) {
+        (STATUS_OBJECT_NAME_COLLISION, Ok(created)) => Error::NameCollision {
+            name: hints::win32_name_for(created, request.session),
+            nt_path: created.to_string(),
+            status: nt,
+        },
+        (STATUS_OBJECT_NAME_INVALID | STATUS_NAME_TOO_LONG, created) => Error::InvalidLeaf {
+            reason: match created {
+                Err(refusal) => refusal.to_string(),
+                Ok(_) => "the driver found it malformed".to_owned(),
+            },
+            leaf,
+            status: nt,
+        },
+        _ => request_error(status, Ioctl::CreateNamedEvent, None),
+    }
 }
 
 /// Maps the status of any other failed request; `id` is the registration it was about.
@@ -265,8 +335,97 @@ mod tests {
             matches!(error, Error::OtherSession { session: 1, .. }),
             "{error:?}"
         );
+        // A name of this session that is still denied: the event's own DACL refused.
         let error = map(STATUS_ACCESS_DENIED, "X", &never);
-        assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
+        assert!(
+            matches!(&error, Error::EventAccessDenied { nt_path, .. }
+                if nt_path == r"\Sessions\1\BaseNamedObjects\X"),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .contains("grant your user EVENT_MODIFY_STATE"));
+    }
+
+    #[test]
+    fn handle_statuses_name_the_handle_and_the_fix() {
+        let facts = || HandleFacts {
+            type_name: Some("Mutant".to_owned()),
+            granted: Some(0x0010_0000),
+        };
+        let error = handle_error(STATUS_INVALID_HANDLE, 0x1234, &facts);
+        assert!(
+            matches!(error, Error::InvalidHandle { value: 0x1234, .. }),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .starts_with("handle 0x1234 is not an open handle"));
+        let error = handle_error(STATUS_OBJECT_TYPE_MISMATCH, 8, &facts);
+        assert!(
+            error
+                .to_string()
+                .starts_with("handle 0x8 refers to a `Mutant` object, not an event"),
+            "{error}"
+        );
+        let error = handle_error(STATUS_ACCESS_DENIED, 8, &facts);
+        let text = error.to_string();
+        assert!(
+            text.contains("lacks EVENT_MODIFY_STATE (it grants SYNCHRONIZE)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("open it with EVENT_MODIFY_STATE (EVENT_ALL_ACCESS)"),
+            "{text}"
+        );
+        assert_eq!(error.status(), Some(NtStatus(STATUS_ACCESS_DENIED)));
+        let unknown = || HandleFacts::default();
+        let error = handle_error(STATUS_OBJECT_TYPE_MISMATCH, 8, &unknown);
+        assert!(
+            error.to_string().contains("an object of another type"),
+            "{error}"
+        );
+        let error = handle_error(STATUS_QUOTA_EXCEEDED, 8, &unknown);
+        assert!(matches!(error, Error::QuotaExceeded { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn created_name_statuses_name_the_event_and_the_fix() {
+        let units: Vec<u16> = "app".encode_utf16().collect();
+        let created =
+            evshare_protocol::names::driver_created(&units, evshare_protocol::Scope::Global, 1)
+                .unwrap();
+        let request = LeafRequest {
+            leaf: "app",
+            session: 1,
+            created: Ok(&created),
+        };
+        let error = named_error(STATUS_OBJECT_NAME_COLLISION, &request);
+        assert_eq!(
+            error.to_string(),
+            "someone already created `Global\\evshare-app` (\\BaseNamedObjects\\evshare-app), \
+             and the driver never adopts an existing object as its own; pick another name, or \
+             unregister the registration that created it"
+        );
+        let session =
+            evshare_protocol::names::driver_created(&units, evshare_protocol::Scope::Session, 1)
+                .unwrap();
+        let request = LeafRequest {
+            created: Ok(&session),
+            ..request
+        };
+        let error = named_error(STATUS_OBJECT_NAME_COLLISION, &request);
+        assert!(error
+            .to_string()
+            .starts_with("someone already created `evshare-app` (\\Sessions\\1\\"));
+        let refused = LeafRequest {
+            leaf: "a\\b",
+            session: 1,
+            created: Err(NameError::BadCreatedLeaf),
+        };
+        let error = named_error(STATUS_OBJECT_NAME_INVALID, &refused);
+        assert!(matches!(error, Error::InvalidLeaf { .. }), "{error:?}");
+        assert!(error.to_string().contains("1 to 64 characters"), "{error}");
     }
 
     #[test]

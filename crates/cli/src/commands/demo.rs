@@ -44,7 +44,7 @@ fn periodic(driver: &Driver, name: &str, period_ms: u32, count: u32) -> Outcome 
     println!(
         "2. Registered it by name as #{}: the driver opened {} and signals it {mode}.",
         registration.id(),
-        registration.resolved_name()
+        registration.target()
     );
 
     // Generous, only so a broken driver cannot hang the demo.
@@ -97,7 +97,7 @@ fn misspelled(driver: &Driver, real_name: &str) -> Outcome {
         Ok(registration) => Err(format!(
             "the driver accepted the misspelled name `{typo}` (it opened {}): that is the trap \
              this demo should show evshare avoids",
-            registration.resolved_name()
+            registration.target()
         )
         .into()),
         Err(error) => {
@@ -126,7 +126,7 @@ fn session_and_global(driver: &Driver, tag: u32) -> Outcome {
         println!(
             "   {:<width$} -> {:<60} {}",
             format!("`{name}`"),
-            registration.resolved_name(),
+            registration.target(),
             if received {
                 "signal received"
             } else {
@@ -145,7 +145,7 @@ fn session_and_global(driver: &Driver, tag: u32) -> Outcome {
     match driver.register_by_name(&wrong, SignalMode::OnDemand) {
         Ok(registration) => Err(format!(
             "the driver accepted `{wrong}` (it opened {}) although no such global event exists",
-            registration.resolved_name()
+            registration.target()
         )
         .into()),
         Err(error) => {

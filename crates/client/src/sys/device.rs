@@ -17,15 +17,21 @@ use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, IO_STATUS_BLOCK_0};
 
 use super::wide::WideCString;
 
-/// Opens a device by its Win32 path for synchronous reads and writes.
-pub(crate) fn open(path: &WideCString) -> io::Result<OwnedHandle> {
+/// Opens a device by its Win32 path for synchronous I/O: reads and writes when `writable`,
+/// reads only otherwise (the I/O manager then refuses IOCTLs whose code needs write access).
+pub(crate) fn open(path: &WideCString, writable: bool) -> io::Result<OwnedHandle> {
+    let access = if writable {
+        GENERIC_READ | GENERIC_WRITE
+    } else {
+        GENERIC_READ
+    };
     // SAFETY: `path` is NUL-terminated and outlives the call; no security attributes or
     // template handle are passed. Without FILE_FLAG_OVERLAPPED the handle is synchronous, which
     // `ioctl` below relies on.
     let raw = unsafe {
         CreateFileW(
             path.as_ptr(),
-            GENERIC_READ | GENERIC_WRITE,
+            access,
             FILE_SHARE_READ | FILE_SHARE_WRITE,
             std::ptr::null(),
             OPEN_EXISTING,

@@ -1,4 +1,6 @@
-//! Raw Win32 and NT calls: the only module of the crate that writes `unsafe`.
+//! Raw Win32 and NT calls: the only module of the crate that writes `unsafe`, but for one
+//! block in `device.rs` that adopts the handle a `CREATE_EVENT` reply names (only the code that
+//! sent the request can vouch that nothing else owns it; [`handle::adopt_foreign`] says so).
 //!
 //! Every function here takes and returns safe types (slices, [`OwnedHandle`], [`io::Error`]);
 //! the rest of the crate never sees a raw pointer. Each `unsafe` block says which invariant makes
@@ -7,8 +9,12 @@
 //! [`OwnedHandle`]: std::os::windows::io::OwnedHandle
 //! [`io::Error`]: std::io::Error
 
+pub(crate) mod console;
 pub(crate) mod device;
+pub(crate) mod handle;
+pub(crate) mod process;
 pub(crate) mod scm;
+pub(crate) mod security;
 pub(crate) mod sync;
 pub(crate) mod system;
 pub(crate) mod wide;

@@ -12,7 +12,7 @@ use windows_sys::Win32::System::Memory::{OpenFileMappingW, FILE_MAP_READ};
 use windows_sys::Win32::System::RemoteDesktop::ProcessIdToSessionId;
 use windows_sys::Win32::System::Threading::{
     CreateEventW, CreateMutexW, OpenEventW, OpenMutexW, OpenSemaphoreW, OpenWaitableTimerW,
-    ResetEvent, SetEvent, WaitForSingleObject, EVENT_MODIFY_STATE, SYNCHRONIZATION_SYNCHRONIZE,
+    ResetEvent, SetEvent, WaitForMultipleObjects, WaitForSingleObject, SYNCHRONIZATION_SYNCHRONIZE,
 };
 
 use super::wide::WideCString;
@@ -24,14 +24,16 @@ pub(crate) enum Created {
     AlreadyExisted,
 }
 
-/// `CreateEventW` with a name and default security.
+/// `CreateEventW` with default security, named or (`None`) unnamed.
 pub(crate) fn create_event(
-    name: &WideCString,
+    name: Option<&WideCString>,
     manual_reset: bool,
 ) -> io::Result<(OwnedHandle, Created)> {
-    // SAFETY: `name` is NUL-terminated and outlives the call; NULL security attributes mean
-    // the default descriptor. The returned handle is adopted (or the error read) at once.
-    let raw = unsafe { CreateEventW(std::ptr::null(), manual_reset.into(), 0, name.as_ptr()) };
+    let name_ptr = name.map_or(std::ptr::null(), WideCString::as_ptr);
+    // SAFETY: `name_ptr` is NULL (unnamed) or NUL-terminated and outlives the call; NULL
+    // security attributes mean the default descriptor. The returned handle is adopted (or the
+    // error read) at once.
+    let raw = unsafe { CreateEventW(std::ptr::null(), manual_reset.into(), 0, name_ptr) };
     adopt_created(raw)
 }
 
@@ -42,7 +44,8 @@ pub(crate) fn create_mutex(name: &WideCString) -> io::Result<(OwnedHandle, Creat
     adopt_created(raw)
 }
 
-fn adopt_created(
+/// Adopts what a `Create*W` call returned; must run right after it (it reads the last error).
+pub(crate) fn adopt_created(
     raw: windows_sys::Win32::Foundation::HANDLE,
 ) -> io::Result<(OwnedHandle, Created)> {
     // Read the last error before anything can overwrite it: on success it tells whether the
@@ -58,16 +61,10 @@ fn adopt_created(
     Ok((handle, created))
 }
 
-/// `OpenEventW` for waiting and setting/resetting.
-pub(crate) fn open_event(name: &WideCString) -> io::Result<OwnedHandle> {
+/// `OpenEventW` with exactly `access`.
+pub(crate) fn open_event_with(name: &WideCString, access: u32) -> io::Result<OwnedHandle> {
     // SAFETY: `name` is NUL-terminated and outlives the call.
-    let raw = unsafe {
-        OpenEventW(
-            SYNCHRONIZATION_SYNCHRONIZE | EVENT_MODIFY_STATE,
-            0,
-            name.as_ptr(),
-        )
-    };
+    let raw = unsafe { OpenEventW(access, 0, name.as_ptr()) };
     super::adopt_handle(raw)
 }
 
@@ -111,6 +108,29 @@ pub(crate) fn wait(handle: BorrowedHandle<'_>, millis: u32) -> io::Result<bool> 
         WAIT_FAILED => Err(io::Error::last_os_error()),
         other => Err(io::Error::other(format!(
             "WaitForSingleObject returned {other:#x}"
+        ))),
+    }
+}
+
+/// `WaitForMultipleObjects` for any one of `handles` (at most 64): `Ok(Some(index))` of the
+/// first signalled one, `Ok(None)` on timeout.
+pub(crate) fn wait_any(handles: &[BorrowedHandle<'_>], millis: u32) -> io::Result<Option<usize>> {
+    let raw: Vec<_> = handles.iter().map(AsRawHandle::as_raw_handle).collect();
+    let count = u32::try_from(raw.len())
+        .ok()
+        .filter(|&n| (1..=64).contains(&n))
+        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `raw` holds `count` handles, each open for the duration of its borrow; the call
+    // only reads the array, which outlives it.
+    let result = unsafe { WaitForMultipleObjects(count, raw.as_ptr(), 0, millis) };
+    match result {
+        WAIT_TIMEOUT => Ok(None),
+        WAIT_FAILED => Err(io::Error::last_os_error()),
+        index if (WAIT_OBJECT_0..WAIT_OBJECT_0 + count).contains(&index) => {
+            Ok(Some((index - WAIT_OBJECT_0) as usize))
+        }
+        other => Err(io::Error::other(format!(
+            "WaitForMultipleObjects returned {other:#x}"
         ))),
     }
 }
