@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{chain, driver, serial, unique, PATIENCE, PERIOD_MS};
@@ -32,7 +30,7 @@ fn periodic_round_trip(driver: &Driver, create_as: &str, register_as: &str, expe
     let registration = driver
         .register_by_name(register_as, PERIODIC)
         .unwrap_or_else(|e| panic!("register `{register_as}`: {}", chain(&e)));
-    assert_eq!(registration.resolved_name(), expected_path);
+    assert_eq!(registration.resolved_name().as_deref(), Some(expected_path));
     assert_eq!(registration.session_id(), current_session_id().unwrap());
 
     let mut received = 0u64;
@@ -440,20 +438,20 @@ fn registrations_belong_to_their_handle() {
     assert_eq!(first.stats(Some(pid)).unwrap().live_for_pid, 0);
 }
 
-/// The child side of [`an_exiting_client_leaves_no_registration_behind`]: registers the event
-/// named by `EVSHARE_E2E_CHILD`, says so, waits for the parent, and exits without
-/// unregistering or closing anything. Without that variable it does nothing.
+/// The child side of [`an_exiting_client_leaves_no_registration_behind`], which runs it:
+/// registers the event named by `EVSHARE_E2E_CHILD`, says so, waits for the parent, and exits
+/// without unregistering or closing anything. Ignored in normal runs, and fails when run
+/// without its parent.
 #[test]
+#[ignore = "the child side of an_exiting_client_leaves_no_registration_behind, which runs it"]
 fn child_process_entry() {
-    let Ok(name) = std::env::var("EVSHARE_E2E_CHILD") else {
-        return;
-    };
+    let name = common::child_argument(
+        "EVSHARE_E2E_CHILD",
+        "an_exiting_client_leaves_no_registration_behind",
+    );
     let driver = driver();
     let registration = driver.register_by_name(&name, PERIODIC).unwrap();
-    println!("REGISTERED {}", registration.id());
-    std::io::stdout().flush().unwrap();
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).unwrap();
+    common::report_and_wait("REGISTERED", registration.id());
     // No unregister, no drop, no close: the process just ends.
     std::process::exit(0);
 }
@@ -465,46 +463,21 @@ fn an_exiting_client_leaves_no_registration_behind() {
     let name = unique("child");
     let event = Event::create_auto_reset(&name).unwrap();
 
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_process_entry",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("EVSHARE_E2E_CHILD", &name)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the child test process");
-    let child_pid = child.id();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let registered = lines
-        .by_ref()
-        .map_while(Result::ok)
-        // libtest prints `test child_process_entry ... ` without a newline first.
-        .find(|line| line.contains("REGISTERED "));
-    assert!(registered.is_some(), "the child never registered");
+    let mut child =
+        common::ChildTest::spawn("child_process_entry", &[("EVSHARE_E2E_CHILD", &name)]);
+    let child_pid = child.child.id();
+    child.expect_line("REGISTERED");
 
     // Alive and registered: the driver counts it, and signals arrive.
     assert_eq!(driver.stats(Some(child_pid)).unwrap().live_for_pid, 1);
     assert_eq!(event.wait(PATIENCE).unwrap(), WaitOutcome::Signaled);
-
-    child.stdin.take().unwrap().write_all(b"exit\n").unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "child failed: {status}");
+    child.finish();
 
     // The driver tears the registration down when the dead process's handle closes. That
     // may land a moment after the exit: ask a bounded number of times.
-    let mut live = u32::MAX;
-    for _ in 0..100 {
-        live = driver.stats(Some(child_pid)).unwrap().live_for_pid;
-        if live == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(live, 0, "the dead child's registration is still live");
+    common::eventually("the dead child's registration is gone", || {
+        (driver.stats(Some(child_pid)).unwrap().live_for_pid == 0).then_some(())
+    });
     event.reset().unwrap();
     let quiet = Duration::from_millis(u64::from(PERIOD_MS) * 10);
     assert_eq!(event.wait(quiet).unwrap(), WaitOutcome::TimedOut);

@@ -3,11 +3,15 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod objects;
+
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use evshare::Driver;
+use evshare::{Driver, RejectReason, StatsReply};
 
 /// A wait long enough that only a broken driver reaches it; tests count, they never time.
 pub const PATIENCE: Duration = Duration::from_secs(5);
@@ -60,4 +64,103 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         next = cause.source();
     }
     text
+}
+
+/// A child process running one `#[ignore]`d test of this same test binary: the child side of
+/// a test that needs a second process. The child entry is ignored so that a normal run never
+/// counts it as a pass; it fails when started without the environment its parent gives it.
+pub struct ChildTest {
+    pub child: Child,
+    pub lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl ChildTest {
+    /// Starts `entry` (an ignored test of this binary) with `env`, stdin and stdout piped.
+    pub fn spawn(entry: &str, env: &[(&str, &str)]) -> ChildTest {
+        let mut command = Command::new(std::env::current_exe().expect("this test binary"));
+        command
+            .args([
+                "--ignored",
+                "--exact",
+                entry,
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start the child test process");
+        let lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        ChildTest { child, lines }
+    }
+
+    /// The rest of the first line that contains `marker` (libtest may print `test x ... `
+    /// without a newline before it); panics if the child ends first.
+    pub fn expect_line(&mut self, marker: &str) -> String {
+        for line in self.lines.by_ref().map_while(Result::ok) {
+            if let Some(at) = line.find(marker) {
+                return line[at + marker.len()..].trim().to_owned();
+            }
+        }
+        panic!("the child ended without printing `{marker}`");
+    }
+
+    /// Tells the child to go on (a line on its stdin) and waits for it to exit successfully.
+    pub fn finish(mut self) {
+        use std::io::Write;
+        self.child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(b"go\n")
+            .expect("write to the child");
+        let status = self.child.wait().expect("wait for the child");
+        assert!(status.success(), "the child failed: {status}");
+    }
+}
+
+/// In a child entry: the value its parent passed in `var`. Fails (rather than passing) when
+/// the entry is run on its own.
+pub fn child_argument(var: &str, parent: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "this is the child side of `{parent}`, which runs it with {var} set; run `{parent}` \
+             instead"
+        )
+    })
+}
+
+/// In a child entry: prints `marker value` for the parent and blocks until the parent says
+/// go (a line on stdin).
+pub fn report_and_wait(marker: &str, value: impl std::fmt::Display) {
+    use std::io::Write;
+    println!("{marker} {value}");
+    std::io::stdout().flush().expect("flush stdout");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).expect("read stdin");
+}
+
+/// Asks `probe` until it returns `Some`, up to ~5 s (for effects that land a moment after the
+/// event that causes them, such as a dead process's handles being closed).
+pub fn eventually<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(value) = probe() {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what}: still not so after 5 s");
+}
+
+/// How each rejection counter moved between two stats replies, for the counters that did.
+pub fn rejections_between(before: &StatsReply, after: &StatsReply) -> Vec<(RejectReason, u64)> {
+    RejectReason::ALL
+        .into_iter()
+        .filter_map(|reason| {
+            let moved = after.rejected_for(reason) - before.rejected_for(reason);
+            (moved != 0).then_some((reason, moved))
+        })
+        .collect()
 }
