@@ -1,0 +1,2 @@
+//! Placeholder: the in-process benchmark comes next.
+fn main() {}
