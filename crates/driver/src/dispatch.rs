@@ -5,7 +5,9 @@
 //! cleanup; on Windows, close also catches a registration that raced in after cleanup). Both
 //! are idempotent.
 
-use crate::handlers::{self, Caller};
+use crate::file_state;
+use crate::handlers::{self, Caller, Rejection};
+use crate::inverted;
 use crate::registry::retire_all;
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -14,8 +16,9 @@ use evshare_km::irp::{Completed, Irp};
 use evshare_km::sync::SpinLock;
 use evshare_km::unicode::UnicodeStr;
 use evshare_km::{log, utf16, NtStatus};
-use evshare_protocol::ioctl::{DEVICE_NAME, DOS_DEVICE_NAME, FILE_DEVICE_EVSHARE};
+use evshare_protocol::ioctl::{Ioctl, DEVICE_NAME, DOS_DEVICE_NAME, FILE_DEVICE_EVSHARE};
 use evshare_protocol::reply::HostKind;
+use evshare_protocol::request;
 use evshare_protocol::stats::RejectReason;
 
 /// The driver, as the kernel sees it.
@@ -50,6 +53,12 @@ impl Dispatch for Evshare {
             Host::Windows => HostKind::Windows,
         };
         HOST.store(kind as u32, Ordering::Relaxed);
+        if !evshare_km::time::init() {
+            log!(
+                Error,
+                "KeQueryPerformanceCounter not found; timestamps will be 0"
+            );
+        }
         let name = UnicodeStr::new(DEVICE)?;
         let device = driver.create_device(&name, FILE_DEVICE_EVSHARE)?;
         // On failure `device` drops here and is deleted again.
@@ -64,15 +73,26 @@ impl Dispatch for Evshare {
 
     fn create(irp: Irp) -> Completed {
         STATS.open_handles.fetch_add(1, Ordering::Relaxed);
+        if !file_state::attach(&irp) {
+            log!(
+                Error,
+                "no memory for a handle's state; the inverted call will refuse it"
+            );
+        }
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
     fn cleanup(irp: Irp) -> Completed {
+        // Windows sends CLOSE only once every IRP of the file object is done: finish them here.
+        inverted::cancel_all(Some(irp.file()));
         retire_all(Some(irp.file()));
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
     fn close(irp: Irp) -> Completed {
+        // Wine sends CLOSE even with IRPs still pending on the file object.
+        inverted::cancel_all(Some(irp.file()));
+        file_state::detach(&irp);
         let retired = retire_all(Some(irp.file()));
         if retired > 0 {
             log!(
@@ -88,10 +108,15 @@ impl Dispatch for Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn device_control(mut irp: Irp) -> Completed {
+    fn device_control(irp: Irp) -> Completed {
+        let mut irp = match park_if_pending_request(irp) {
+            Ok(done) => return done,
+            Err(irp) => irp,
+        };
         let caller = Caller {
             file: irp.file(),
             process: irp.requestor(),
+            state: file_state::of(&irp),
         };
         let Some(mut ioctl) = irp.buffered_ioctl() else {
             STATS.reject(RejectReason::UnknownIoctl);
@@ -107,10 +132,38 @@ impl Dispatch for Evshare {
     }
 
     fn unload() {
+        inverted::cancel_all(None);
         let retired = retire_all(None);
         // Take the device out first: deleting it needs PASSIVE_LEVEL, not the spin lock.
         let control = CONTROL.lock().take();
         drop(control);
         log!(Info, "unloaded; released {} registration(s)", retired);
+    }
+}
+
+/// `PEND_NOTIFICATION` does not complete in its dispatch routine: it is checked here (code,
+/// input, output size) and parked. Any other request comes back unchanged as `Err`.
+fn park_if_pending_request(mut irp: Irp) -> Result<Completed, Irp> {
+    let Some(ioctl) = irp.buffered_ioctl() else {
+        return Err(irp);
+    };
+    let code = ioctl.code();
+    if Ioctl::from_code(code) != Some(Ioctl::PendNotification) {
+        return Err(irp);
+    }
+    let checked = request::parse(code, ioctl.input())
+        .map(|_| ())
+        .map_err(Rejection::from)
+        .and_then(|()| handlers::check_output(Ioctl::PendNotification, ioctl.output_len()));
+    if let Err(rejection) = checked {
+        STATS.reject(rejection.reason);
+        return Ok(irp.complete(rejection.status, 0));
+    }
+    match inverted::pend(irp) {
+        Ok(completed) => Ok(completed),
+        Err((irp, rejection)) => {
+            STATS.reject(rejection.reason);
+            Ok(irp.complete(rejection.status, 0))
+        }
     }
 }

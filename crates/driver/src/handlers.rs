@@ -5,6 +5,8 @@
 //! its result (say, the id of a new registration) changes nothing.
 
 use crate::dispatch::host;
+use crate::file_state::FileState;
+use crate::inverted;
 use crate::methods;
 use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
 use crate::stats::STATS;
@@ -16,18 +18,21 @@ use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
 use evshare_protocol::names::NameError;
 use evshare_protocol::reply::{
-    HoldersReply, RegisterReply, RegistrationInfo, StatsReply, VersionReply,
+    HoldersReply, NotifyReply, RegisterReply, RegistrationInfo, SignalReply, StatsReply,
+    VersionReply,
 };
 use evshare_protocol::request::{self, Request};
 use evshare_protocol::stats::RejectReason;
 use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_NOT_FOUND};
 
 /// Who sent a request.
-pub struct Caller {
+pub struct Caller<'file> {
     /// The handle it came through.
     pub file: FileId,
     /// The process that sent it.
     pub process: ProcessId,
+    /// The handle's state (`None` only if it could not be allocated at open).
+    pub state: Option<&'file FileState>,
 }
 
 /// Why a request was refused: the status the app gets and the counter it bumps.
@@ -63,6 +68,13 @@ impl From<NtStatus> for Rejection {
     }
 }
 
+fn not_implemented_yet() -> Rejection {
+    Rejection {
+        status: NtStatus::from_u32(evshare_protocol::status::STATUS_NOT_IMPLEMENTED),
+        reason: RejectReason::Other,
+    }
+}
+
 fn no_such_registration() -> Rejection {
     Rejection {
         status: NtStatus::from_u32(STATUS_NOT_FOUND),
@@ -70,7 +82,9 @@ fn no_such_registration() -> Rejection {
     }
 }
 
-/// What a handled request answers.
+/// What a handled request answers. One lives briefly on the stack per request; boxing the
+/// large holders list would cost a pool allocation per query for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Reply {
     None,
     Version(VersionReply),
@@ -78,6 +92,19 @@ enum Reply {
     Registration(RegistrationInfo),
     Stats(StatsReply),
     Holders(HoldersReply),
+    Signal(SignalReply),
+    Notify(NotifyReply),
+}
+
+/// Refuses a request whose output buffer cannot hold its reply, before anything changes.
+pub fn check_output(kind: Ioctl, room: usize) -> Result<(), Rejection> {
+    if room < kind.reply_len() {
+        return Err(Rejection {
+            status: NtStatus::from_u32(STATUS_BUFFER_TOO_SMALL),
+            reason: RejectReason::OutputTooSmall,
+        });
+    }
+    Ok(())
 }
 
 /// Handles one `METHOD_BUFFERED` IOCTL; returns the number of output bytes written.
@@ -86,14 +113,7 @@ enum Reply {
 pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, Rejection> {
     let code = ioctl.code();
     let kind = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
-    let needed = kind.reply_len();
-    let room = ioctl.output().len();
-    if room < needed {
-        return Err(Rejection {
-            status: NtStatus::from_u32(STATUS_BUFFER_TOO_SMALL),
-            reason: RejectReason::OutputTooSmall,
-        });
-    }
+    check_output(kind, ioctl.output_len())?;
     // The input is borrowed while the request is handled; the output is written afterwards,
     // because both live in the same system buffer.
     let reply = {
@@ -108,6 +128,8 @@ pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, R
         Reply::Registration(r) => r.encode(out)?,
         Reply::Stats(r) => r.encode(out)?,
         Reply::Holders(r) => r.encode(out)?,
+        Reply::Signal(r) => r.encode(out)?,
+        Reply::Notify(r) => r.encode(out)?,
     };
     Ok(written)
 }
@@ -131,6 +153,15 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             leaf_bytes,
         } => methods::driver_named(caller, kind, scope, mode, leaf_bytes).map(Reply::Register),
         Request::QueryHolders => Ok(Reply::Holders(REGISTRY.holders())),
+        Request::Notify { count } => inverted::notify(caller, count).map(Reply::Notify),
+        // Parked by the dispatch routine before it gets here.
+        Request::PendNotification => Err(ProtocolError::UnknownIoctl {
+            code: Ioctl::PendNotification.code(),
+        }
+        .into()),
+        Request::RegisterRing { .. } | Request::Produce { .. } | Request::QueryRing { .. } => {
+            Err(not_implemented_yet())
+        }
         Request::SetSignalMode { id, mode } => {
             let registration = REGISTRY
                 .find(caller.file, id)
@@ -142,8 +173,8 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             let registration = REGISTRY
                 .find(caller.file, id)
                 .ok_or_else(no_such_registration)?;
-            registration.signal();
-            Ok(Reply::None)
+            let timestamp = registration.signal();
+            Ok(Reply::Signal(SignalReply { timestamp }))
         }
         Request::Unregister { id } => {
             let registration = REGISTRY
@@ -212,5 +243,11 @@ fn stats(pid: u32) -> StatsReply {
         signals_sent: STATS.signals_sent.load(Ordering::Relaxed),
         rejected: STATS.rejected(),
         live_by_method: by_method,
+        live_rings: 0,
+        pending_irps: inverted::pending_count() as u32,
+        ring_produced: 0,
+        ring_dropped: 0,
+        ring_corrupt: 0,
+        notifications: STATS.notifications.load(Ordering::Relaxed),
     }
 }

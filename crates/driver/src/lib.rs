@@ -6,6 +6,8 @@
 //! - [`handlers`]: routes each IOCTL; answers queries.
 //! - [`methods`]: the four ways to share an event (by name, by handle, driver-created with a
 //!   handle returned, driver-created named).
+//! - [`file_state`], [`inverted`]: per-handle state; the inverted call (pending IOCTLs completed
+//!   one per notification, cancel-safe).
 //! - [`registration`]: one registered event, its timer and counters.
 //! - [`registry`]: the table of live registrations.
 //! - [`stats`]: counters the stats IOCTL reports.
@@ -13,7 +15,9 @@
 #![cfg(target_os = "windows")]
 
 mod dispatch;
+mod file_state;
 mod handlers;
+mod inverted;
 mod methods;
 mod registration;
 mod registry;

@@ -7,6 +7,7 @@ use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
+use evshare_km::time::performance_counter;
 use evshare_km::timer::{Timer, TimerCallback};
 use evshare_km::NtStatus;
 use evshare_protocol::method::Method;
@@ -91,16 +92,19 @@ impl Registration {
         SignalMode::from_wire((packed >> 32) as u32, packed as u32).unwrap_or(SignalMode::OnDemand)
     }
 
-    /// Signals the event once (`KeSetEvent`, `Wait = FALSE`) and counts it.
+    /// Signals the event once (`KeSetEvent`, `Wait = FALSE`) and counts it. Returns the
+    /// performance counter read just before, for latency measurements.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn signal(&self) {
+    pub fn signal(&self) -> u64 {
+        let timestamp = performance_counter();
         // A refused signal (possible only under Wine) is not counted as sent.
         if !self.event.set() {
-            return;
+            return timestamp;
         }
         self.signals_sent.fetch_add(1, Ordering::Relaxed);
         STATS.signals_sent.fetch_add(1, Ordering::Relaxed);
+        timestamp
     }
 
     /// Switches how the driver signals: periodic and one-shot modes (re)arm the timer,
@@ -135,7 +139,7 @@ impl Registration {
 
 impl TimerCallback for Registration {
     fn on_timer(&self) {
-        self.signal();
+        let _ = self.signal();
     }
 }
 

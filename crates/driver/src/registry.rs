@@ -10,6 +10,7 @@ use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::sync::SpinLock;
 use evshare_km::NtStatus;
+use evshare_protocol::method::METHODS;
 use evshare_protocol::reply::{HoldersReply, MAX_HOLDERS};
 use evshare_protocol::status::STATUS_QUOTA_EXCEEDED;
 
@@ -31,8 +32,8 @@ pub struct Counts {
     pub live: u32,
     /// Owned by the process asked about.
     pub for_pid: u32,
-    /// By [`Method`], indexed by its wire value.
-    pub by_method: [u32; 4],
+    /// By [`Method`](evshare_protocol::method::Method), indexed by its wire value.
+    pub by_method: [u32; METHODS],
 }
 
 /// The driver's registrations.
@@ -112,7 +113,7 @@ impl Registry {
         let mut counts = Counts {
             live: 0,
             for_pid: 0,
-            by_method: [0; 4],
+            by_method: [0; METHODS],
         };
         for registration in slots.iter().flatten() {
             counts.live += 1;

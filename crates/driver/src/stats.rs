@@ -12,6 +12,8 @@ pub struct Stats {
     pub registrations_total: AtomicU64,
     /// `KeSetEvent` calls made for registrations.
     pub signals_sent: AtomicU64,
+    /// Notifications made for the inverted call.
+    pub notifications: AtomicU64,
     rejected: [AtomicU64; REJECT_REASONS],
 }
 
@@ -20,6 +22,7 @@ pub static STATS: Stats = Stats {
     open_handles: AtomicU32::new(0),
     registrations_total: AtomicU64::new(0),
     signals_sent: AtomicU64::new(0),
+    notifications: AtomicU64::new(0),
     rejected: [const { AtomicU64::new(0) }; REJECT_REASONS],
 };
 

@@ -7,7 +7,7 @@
 //!   requesting process, its session and handles duplicated out of or into it.
 //! - [`security`]: the requesting user's SID and descriptors that admit only that user.
 //! - [`section`]: a named section mapped where a DPC can write it (one documented host switch).
-//! - [`timer`]: a timer and its DPC.
+//! - [`timer`], [`time`]: a timer and its DPC; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
 //!
@@ -42,6 +42,8 @@ pub mod section;
 pub mod security;
 #[cfg(target_os = "windows")]
 pub mod sync;
+#[cfg(target_os = "windows")]
+pub mod time;
 #[cfg(target_os = "windows")]
 pub mod timer;
 

@@ -1,0 +1,133 @@
+//! The inverted call: the app keeps `PEND_NOTIFICATION` IOCTLs pending; the driver completes one
+//! per notification. Notifications made while none is pending are owed to the handle and
+//! complete the next ones to arrive, so none is lost or duplicated (sequence numbers tell).
+//!
+//! IRPs are parked in a cancel-safe queue ([`PendingQueue`]) and completed from dispatch code
+//! only (Wine's cancel requests carry raw IRP pointers, see `km::pending`). Close and unload
+//! complete every IRP still parked for the handle with `STATUS_CANCELLED`.
+
+use crate::file_state;
+use crate::handlers::{Caller, Rejection};
+use crate::stats::STATS;
+use core::sync::atomic::Ordering;
+use evshare_km::irp::{Completed, FileId, Irp};
+use evshare_km::pending::PendingQueue;
+use evshare_km::time::performance_counter;
+use evshare_km::NtStatus;
+use evshare_protocol::reply::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
+use evshare_protocol::stats::RejectReason;
+use evshare_protocol::status::STATUS_CANCELLED;
+
+/// Pending IRPs the driver holds in all.
+pub const MAX_PENDING: usize = 256;
+
+static PENDING: PendingQueue<MAX_PENDING> = PendingQueue::new();
+
+/// How many IRPs are parked.
+pub fn pending_count() -> usize {
+    PENDING.len()
+}
+
+fn out_of_memory() -> Rejection {
+    Rejection {
+        status: NtStatus::INSUFFICIENT_RESOURCES,
+        reason: RejectReason::OutOfMemory,
+    }
+}
+
+/// The notification with sequence number `seq`: the payload repeats `seq`'s bytes, so the app
+/// can check it arrived whole.
+fn notification(seq: u64) -> Notification {
+    let mut payload = [0u8; NOTIFICATION_PAYLOAD_LEN];
+    for (byte, source) in payload.iter_mut().zip(seq.to_le_bytes().iter().cycle()) {
+        *byte = *source;
+    }
+    Notification {
+        seq,
+        timestamp: performance_counter(),
+        payload,
+    }
+}
+
+/// Completes a `PEND_NOTIFICATION` IRP with notification `seq`.
+fn deliver(mut irp: Irp, seq: u64) -> Completed {
+    let written = match irp.buffered_ioctl() {
+        Some(mut ioctl) => notification(seq).encode(ioctl.output()).unwrap_or(0),
+        None => 0,
+    };
+    if written == 0 {
+        // The output was checked before the IRP was accepted; this cannot happen.
+        return irp.complete(
+            NtStatus::from_u32(evshare_protocol::status::STATUS_BUFFER_TOO_SMALL),
+            0,
+        );
+    }
+    irp.complete(NtStatus::SUCCESS, written)
+}
+
+/// `PEND_NOTIFICATION`: completes at once if a notification is owed, else parks the IRP.
+/// The caller checked the output buffer.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn pend(irp: Irp) -> Result<Completed, (Irp, Rejection)> {
+    let Some(state) = file_state::of(&irp) else {
+        return Err((irp, out_of_memory()));
+    };
+    let mut inbox = state.inbox.lock();
+    if inbox.owed > 0 {
+        inbox.owed -= 1;
+        let seq = inbox.next_seq;
+        inbox.next_seq += 1;
+        drop(inbox);
+        return Ok(deliver(irp, seq));
+    }
+    // Parked under the inbox lock, so a concurrent NOTIFY either sees this IRP or leaves the
+    // notification owed for the next one: never both missed.
+    let completed = PENDING.park(irp, NtStatus::INSUFFICIENT_RESOURCES);
+    drop(inbox);
+    Ok(completed)
+}
+
+/// `NOTIFY { count }` from the caller's handle: completes up to `count` parked IRPs of that handle
+/// and owes the rest.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn notify(caller: &Caller, count: u32) -> Result<NotifyReply, Rejection> {
+    let state = caller.state.ok_or_else(out_of_memory)?;
+    let file = caller.file;
+    STATS
+        .notifications
+        .fetch_add(u64::from(count), Ordering::Relaxed);
+    let mut completed = 0u64;
+    for _ in 0..count {
+        let mut inbox = state.inbox.lock();
+        let Some(parked) = PENDING.take_for(file) else {
+            inbox.owed += u64::from(count) - completed;
+            break;
+        };
+        let seq = inbox.next_seq;
+        inbox.next_seq += 1;
+        drop(inbox);
+        let _ = deliver(parked, seq);
+        completed += 1;
+    }
+    let owed = state.inbox.lock().owed;
+    Ok(NotifyReply { completed, owed })
+}
+
+/// Completes every IRP parked for `file` (or every one) with `STATUS_CANCELLED`.
+///
+/// IRQL: `<= DISPATCH_LEVEL`.
+pub fn cancel_all(file: Option<FileId>) -> u32 {
+    let mut cancelled = 0;
+    loop {
+        let parked = match file {
+            Some(file) => PENDING.take_for(file),
+            None => PENDING.take_next(),
+        };
+        let Some(parked) = parked else { break };
+        let _ = parked.complete(NtStatus::from_u32(STATUS_CANCELLED), 0);
+        cancelled += 1;
+    }
+    cancelled
+}
