@@ -107,17 +107,25 @@ impl ChildTest {
         panic!("the child ended without printing `{marker}`");
     }
 
-    /// Tells the child to go on (a line on its stdin) and waits for it to exit successfully.
-    pub fn finish(mut self) {
+    /// Tells the child to go on (a line on its stdin).
+    pub fn send_go(&mut self) {
         use std::io::Write;
-        self.child
-            .stdin
-            .take()
-            .expect("piped stdin")
-            .write_all(b"go\n")
-            .expect("write to the child");
+        let stdin = self.child.stdin.as_mut().expect("piped stdin");
+        stdin.write_all(b"go\n").expect("write to the child");
+        stdin.flush().expect("flush the child's stdin");
+    }
+
+    /// Waits for the child to exit, successfully.
+    pub fn wait_success(mut self) {
+        drop(self.child.stdin.take());
         let status = self.child.wait().expect("wait for the child");
         assert!(status.success(), "the child failed: {status}");
+    }
+
+    /// Tells the child to go on and waits for it to exit successfully.
+    pub fn finish(mut self) {
+        self.send_go();
+        self.wait_success();
     }
 }
 
