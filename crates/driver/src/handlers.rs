@@ -16,10 +16,11 @@ use evshare_km::process::ProcessId;
 use evshare_km::NtStatus;
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
+use evshare_protocol::method::Method;
 use evshare_protocol::names::NameError;
 use evshare_protocol::reply::{
-    HoldersReply, NotifyReply, RegisterReply, RegistrationInfo, SignalReply, StatsReply,
-    VersionReply,
+    HoldersReply, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo, RingInfo, RingReply,
+    SignalReply, StatsReply, VersionReply,
 };
 use evshare_protocol::request::{self, Request};
 use evshare_protocol::stats::RejectReason;
@@ -68,13 +69,6 @@ impl From<NtStatus> for Rejection {
     }
 }
 
-fn not_implemented_yet() -> Rejection {
-    Rejection {
-        status: NtStatus::from_u32(evshare_protocol::status::STATUS_NOT_IMPLEMENTED),
-        reason: RejectReason::Other,
-    }
-}
-
 fn no_such_registration() -> Rejection {
     Rejection {
         status: NtStatus::from_u32(STATUS_NOT_FOUND),
@@ -94,6 +88,9 @@ enum Reply {
     Holders(HoldersReply),
     Signal(SignalReply),
     Notify(NotifyReply),
+    Ring(RingReply),
+    Produce(ProduceReply),
+    RingInfo(RingInfo),
 }
 
 /// Refuses a request whose output buffer cannot hold its reply, before anything changes.
@@ -130,6 +127,9 @@ pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, R
         Reply::Holders(r) => r.encode(out)?,
         Reply::Signal(r) => r.encode(out)?,
         Reply::Notify(r) => r.encode(out)?,
+        Reply::Ring(r) => r.encode(out)?,
+        Reply::Produce(r) => r.encode(out)?,
+        Reply::RingInfo(r) => r.encode(out)?,
     };
     Ok(written)
 }
@@ -159,8 +159,51 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             code: Ioctl::PendNotification.code(),
         }
         .into()),
-        Request::RegisterRing { .. } | Request::Produce { .. } | Request::QueryRing { .. } => {
-            Err(not_implemented_yet())
+        Request::RegisterRing {
+            capacity,
+            mode,
+            watermark,
+            section,
+            data_ready,
+            space_free,
+        } => {
+            let request = methods::RingRequest {
+                capacity,
+                mode,
+                watermark,
+                section,
+                data_ready,
+                space_free,
+            };
+            methods::ring(caller, request).map(Reply::Ring)
+        }
+        Request::Produce { id, count } => {
+            let registration = REGISTRY
+                .find(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            let ring = registration.ring().ok_or_else(no_such_registration)?;
+            let produced = ring.produce(count, true);
+            Ok(Reply::Produce(ProduceReply {
+                written: produced.written,
+                dropped: produced.dropped,
+                wakeups: produced.wakeups,
+            }))
+        }
+        Request::QueryRing { id } => {
+            let registration = REGISTRY
+                .find(caller.file, id)
+                .ok_or_else(no_such_registration)?;
+            let ring = registration.ring().ok_or_else(no_such_registration)?;
+            let (stats, poisoned) = ring.stats();
+            Ok(Reply::RingInfo(RingInfo {
+                poisoned,
+                id,
+                produced: stats.produced,
+                dropped: stats.dropped,
+                corrupt: stats.corrupt,
+                wakeups: stats.wakeups,
+                space_free_seen: stats.space_free_requests,
+            }))
         }
         Request::SetSignalMode { id, mode } => {
             let registration = REGISTRY
@@ -173,6 +216,10 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             let registration = REGISTRY
                 .find(caller.file, id)
                 .ok_or_else(no_such_registration)?;
+            // A ring is fed with PRODUCE, not signalled.
+            if registration.event().is_none() {
+                return Err(no_such_registration());
+            }
             let timestamp = registration.signal();
             Ok(Reply::Signal(SignalReply { timestamp }))
         }
@@ -243,11 +290,11 @@ fn stats(pid: u32) -> StatsReply {
         signals_sent: STATS.signals_sent.load(Ordering::Relaxed),
         rejected: STATS.rejected(),
         live_by_method: by_method,
-        live_rings: 0,
+        live_rings: by_method.get(Method::Ring.index()).copied().unwrap_or(0),
         pending_irps: inverted::pending_count() as u32,
-        ring_produced: 0,
-        ring_dropped: 0,
-        ring_corrupt: 0,
+        ring_produced: STATS.ring_produced.load(Ordering::Relaxed),
+        ring_dropped: STATS.ring_dropped.load(Ordering::Relaxed),
+        ring_corrupt: STATS.ring_corrupt.load(Ordering::Relaxed),
         notifications: STATS.notifications.load(Ordering::Relaxed),
     }
 }

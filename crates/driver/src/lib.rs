@@ -10,6 +10,7 @@
 //!   one per notification, cancel-safe).
 //! - [`registration`]: one registered event, its timer and counters.
 //! - [`registry`]: the table of live registrations.
+//! - [`ring_channel`]: a ring registration (the app's section, the producer, its two events).
 //! - [`stats`]: counters the stats IOCTL reports.
 #![no_std]
 #![cfg(target_os = "windows")]
@@ -21,6 +22,7 @@ mod inverted;
 mod methods;
 mod registration;
 mod registry;
+mod ring_channel;
 mod stats;
 
 evshare_km::driver_entry!(dispatch::Evshare);

@@ -7,13 +7,15 @@
 //! merged into one dispatch frame of several kilobytes, on a kernel stack of a few pages.
 
 use crate::handlers::{Caller, Rejection};
-use crate::registration::{Origin, Registration};
+use crate::registration::{Origin, Registration, Target};
 use crate::registry::REGISTRY;
+use crate::ring_channel::{RingChannel, MAX_WAKE_DELAY_TICKS};
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::event::{create_event, EventKind as KmEventKind, OpenOptions, SharedEvent};
 use evshare_km::pool::PoolArc;
 use evshare_km::process::{duplicate_from, duplicate_into, ForeignHandle};
+use evshare_km::section::MappedView;
 use evshare_km::security::{Sid, UserOnlyDescriptor};
 use evshare_km::sys::{
     EVENT_MODIFY_STATE, PROCESS_DUP_HANDLE, PROCESS_QUERY_LIMITED_INFORMATION, READ_CONTROL,
@@ -25,8 +27,11 @@ use evshare_protocol::created::{EventKind, Scope};
 use evshare_protocol::method::Method;
 use evshare_protocol::mode::SignalMode;
 use evshare_protocol::names::{self, ResolvedName, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
-use evshare_protocol::reply::RegisterReply;
+use evshare_protocol::reply::{RegisterReply, RingReply};
 use evshare_protocol::stats::RejectReason;
+use evshare_protocol::status::STATUS_INVALID_VIEW_SIZE;
+use evshare_ring::layout::{required_len, RECORD_SIZE};
+use evshare_ring::{Producer, Region, WakePolicy};
 
 /// Handle values at the very top of the range are pseudo-handles (`NtCurrentProcess()`,
 /// `NtCurrentThread()`, …): they name the caller's own process or thread, never an event.
@@ -43,7 +48,7 @@ fn km_kind(kind: EventKind) -> KmEventKind {
 struct NewRegistration {
     method: Method,
     resolved: Option<ResolvedName>,
-    event: SharedEvent,
+    target: Target,
     session_id: u32,
 }
 
@@ -65,7 +70,7 @@ fn register(
         method: new.method,
         resolved: new.resolved,
     };
-    let registration = Registration::new(id, origin, new.event)?;
+    let registration = Registration::new(id, origin, new.target)?;
     // The registry's copy keeps it alive; ours goes when we return (outside the lock).
     REGISTRY
         .insert(registration.clone())
@@ -108,7 +113,7 @@ pub fn by_name(
     let new = NewRegistration {
         method: Method::ByName,
         resolved: Some(resolved),
-        event,
+        target: Target::Event(event),
         session_id,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
@@ -161,7 +166,7 @@ pub fn by_handle(
     let new = NewRegistration {
         method: Method::ByHandle,
         resolved: None,
-        event,
+        target: Target::Event(event),
         session_id,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
@@ -197,14 +202,17 @@ pub fn driver_handle(
     let new = NewRegistration {
         method: Method::DriverHandle,
         resolved: None,
-        event,
+        target: Target::Event(event),
         session_id,
     };
     let (mut reply, registration) = register(caller, new, mode)?;
     // Only now give the app its handle: every failure before this point leaves nothing behind
     // in the app's handle table. If this step fails, undo the registration.
-    let kernel_handle = registration.event().kernel_handle();
-    match duplicate_into(&process, kernel_handle, SYNCHRONIZE) {
+    let duplicated = match registration.event() {
+        Some(event) => duplicate_into(&process, event.kernel_handle(), SYNCHRONIZE),
+        None => Err(NtStatus::UNSUCCESSFUL),
+    };
+    match duplicated {
         Ok(app_handle) => {
             reply.handle = app_handle.0;
             Ok(reply)
@@ -245,8 +253,91 @@ pub fn driver_named(
     let new = NewRegistration {
         method: Method::DriverNamed,
         resolved: Some(resolved),
-        event,
+        target: Target::Event(event),
         session_id,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
+}
+
+fn bad_ring(status: NtStatus) -> Rejection {
+    Rejection {
+        status,
+        reason: RejectReason::BadRing,
+    }
+}
+
+/// Opens one of a ring's events by name, like [`by_name`] does.
+fn open_named_event(name_bytes: &[u8], session_id: u32) -> Result<SharedEvent, Rejection> {
+    let mut units = [0u16; MAX_INPUT_UNITS];
+    let name = names::decode_wire_name(name_bytes, &mut units)?;
+    let resolved = names::resolve(name, session_id)?;
+    let path = UnicodeStr::new(resolved.as_units())?;
+    Ok(SharedEvent::open(
+        &path,
+        OpenOptions {
+            force_access_check: true,
+        },
+    )?)
+}
+
+/// What `REGISTER_RING` asks for.
+pub struct RingRequest<'a> {
+    /// Records the ring holds.
+    pub capacity: u32,
+    /// How the timer produces.
+    pub mode: SignalMode,
+    /// Unread records before a waiting consumer is woken.
+    pub watermark: u32,
+    /// The section's name.
+    pub section: &'a [u8],
+    /// The data-ready event's name.
+    pub data_ready: &'a [u8],
+    /// The space-free event's name.
+    pub space_free: &'a [u8],
+}
+
+/// The ring channel: the app created a section (initialised as a ring header) and two events;
+/// the driver maps the section, checks the header once against what the request declared, and
+/// from then on keeps its own indices (the `evshare-ring` producer).
+///
+/// IRQL: `PASSIVE_LEVEL`.
+#[inline(never)]
+pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Rejection> {
+    let session_id = caller.process.session_id()?;
+    let data_ready = open_named_event(request.data_ready, session_id)?;
+    let space_free = open_named_event(request.space_free, session_id)?;
+    let mut units = [0u16; MAX_INPUT_UNITS];
+    let name = names::decode_wire_name(request.section, &mut units)?;
+    let resolved = names::resolve(name, session_id)?;
+    let path = UnicodeStr::new(resolved.as_units())?;
+    let view = MappedView::map_named(&path)?;
+    let view_size = NtStatus::from_u32(STATUS_INVALID_VIEW_SIZE);
+    let needed =
+        required_len(request.capacity).map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
+    if view.len() < needed {
+        return Err(bad_ring(view_size));
+    }
+    // SAFETY: the view is mapped read-write for as long as `view` lives, which the ring channel
+    // keeps until after the producer is gone; it is resident (see km::section); the app is the
+    // only other party and touches it only through the ring's atomics (and if it does not,
+    // the producer's own checks contain the damage to the app's own ring).
+    let region = unsafe { Region::from_raw(view.base().as_ptr(), needed) }
+        .map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
+    let policy = WakePolicy::deferred(request.watermark, MAX_WAKE_DELAY_TICKS);
+    let producer = Producer::attach(region, request.capacity, policy)
+        .map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
+    let channel = RingChannel::new(producer, view, data_ready, space_free);
+    let new = NewRegistration {
+        method: Method::Ring,
+        resolved: None,
+        target: Target::Ring(channel),
+        session_id,
+    };
+    let (reply, _) = register(caller, new, request.mode)?;
+    Ok(RingReply {
+        session_id,
+        id: reply.id,
+        capacity: request.capacity,
+        record_size: RECORD_SIZE as u32,
+    })
 }

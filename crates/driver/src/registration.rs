@@ -1,6 +1,7 @@
 //! One registered event: the referenced event object, the timer that signals it, and the
 //! counters and identity the stats report.
 
+use crate::ring_channel::RingChannel;
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::event::SharedEvent;
@@ -26,12 +27,22 @@ pub struct Origin {
     pub resolved: Option<ResolvedName>,
 }
 
+/// What a registration signals. Registrations live in pool allocations of their own, so the
+/// ring variant's size costs an event registration a few hundred bytes, not a copy.
+#[allow(clippy::large_enum_variant)]
+pub enum Target {
+    /// An event (the four sharing methods).
+    Event(SharedEvent),
+    /// A ring channel: the timer produces one record per tick.
+    Ring(RingChannel),
+}
+
 /// A live registration. Shared between the registry and in-flight requests through
 /// [`PoolArc`]; the timer's DPC borrows it, which is why dropping it first shuts the timer down.
 pub struct Registration {
     id: u64,
     origin: Origin,
-    event: SharedEvent,
+    target: Target,
     timer: Timer,
     /// The current [`SignalMode`], packed as `kind << 32 | millis` so a DPC-free reader sees one
     /// consistent value.
@@ -48,11 +59,11 @@ impl Registration {
     /// Allocates a registration in on-demand mode (no timer armed yet).
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn new(id: u64, origin: Origin, event: SharedEvent) -> Result<PoolArc<Self>, NtStatus> {
+    pub fn new(id: u64, origin: Origin, target: Target) -> Result<PoolArc<Self>, NtStatus> {
         let registration = PoolArc::new(Registration {
             id,
             origin,
-            event,
+            target,
             timer: Timer::new(),
             mode: AtomicU64::new(pack(SignalMode::OnDemand)),
             signals_sent: AtomicU64::new(0),
@@ -74,9 +85,20 @@ impl Registration {
         &self.origin
     }
 
-    /// The event the driver signals.
-    pub fn event(&self) -> &SharedEvent {
-        &self.event
+    /// The event the driver signals, unless this is a ring.
+    pub fn event(&self) -> Option<&SharedEvent> {
+        match &self.target {
+            Target::Event(event) => Some(event),
+            Target::Ring(_) => None,
+        }
+    }
+
+    /// The ring, if this is one.
+    pub fn ring(&self) -> Option<&RingChannel> {
+        match &self.target {
+            Target::Ring(ring) => Some(ring),
+            Target::Event(_) => None,
+        }
     }
 
     /// How many times the driver signalled the event.
@@ -98,8 +120,11 @@ impl Registration {
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn signal(&self) -> u64 {
         let timestamp = performance_counter();
+        let Some(event) = self.event() else {
+            return timestamp;
+        };
         // A refused signal (possible only under Wine) is not counted as sent.
-        if !self.event.set() {
+        if !event.set() {
             return timestamp;
         }
         self.signals_sent.fetch_add(1, Ordering::Relaxed);
@@ -139,7 +164,14 @@ impl Registration {
 
 impl TimerCallback for Registration {
     fn on_timer(&self) {
-        let _ = self.signal();
+        match &self.target {
+            Target::Event(_) => {
+                let _ = self.signal();
+            }
+            Target::Ring(ring) => {
+                let _ = ring.produce(1, false);
+            }
+        }
     }
 }
 
@@ -147,5 +179,8 @@ impl Drop for Registration {
     fn drop(&mut self) {
         // The DPC borrows `self`: wait it out before the fields (and the event reference) go.
         self.timer.shutdown();
+        if let Some(ring) = self.ring() {
+            ring.poison();
+        }
     }
 }

@@ -14,6 +14,12 @@ pub struct Stats {
     pub signals_sent: AtomicU64,
     /// Notifications made for the inverted call.
     pub notifications: AtomicU64,
+    /// Ring records written.
+    pub ring_produced: AtomicU64,
+    /// Ring records dropped (ring full or consumer index impossible).
+    pub ring_dropped: AtomicU64,
+    /// Times a ring's consumer index was found impossible.
+    pub ring_corrupt: AtomicU64,
     rejected: [AtomicU64; REJECT_REASONS],
 }
 
@@ -23,6 +29,9 @@ pub static STATS: Stats = Stats {
     registrations_total: AtomicU64::new(0),
     signals_sent: AtomicU64::new(0),
     notifications: AtomicU64::new(0),
+    ring_produced: AtomicU64::new(0),
+    ring_dropped: AtomicU64::new(0),
+    ring_corrupt: AtomicU64::new(0),
     rejected: [const { AtomicU64::new(0) }; REJECT_REASONS],
 };
 

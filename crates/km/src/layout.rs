@@ -146,6 +146,11 @@ pub const CHECKS: &[LayoutCheck] = &[
     },
     offset!(IO_STACK_LOCATION, Control => "IO_STACK_LOCATION, Control"),
     LayoutCheck {
+        c_expr: "IoModifyAccess",
+        value: IO_MODIFY_ACCESS as usize,
+        what: "IoModifyAccess",
+    },
+    LayoutCheck {
         c_expr: "ViewUnmap",
         value: VIEW_UNMAP as usize,
         what: "ViewUnmap",

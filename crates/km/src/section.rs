@@ -2,7 +2,11 @@
 //!
 //! **Host switch** (decided once, by [`crate::driver::host`]):
 //! - **Windows**: `ObReferenceObjectByHandle(MmSectionObjectType)` + `MmMapViewInSystemSpace`,
-//!   a system-space view valid in every process context, DPCs included. (`ZwMapViewOfSection`
+//!   a system-space view valid in every process context, DPCs included, locked resident with an
+//!   MDL (`IoAllocateMdl` + `MmProbeAndLockPages`) because a view of a pagefile-backed section
+//!   is pageable and a DPC must not fault. Rust cannot catch the exception
+//!   `MmProbeAndLockPages` raises when it cannot lock (low resources): that would bugcheck, a
+//!   known limitation of SEH-less drivers. (`ZwMapViewOfSection`
 //!   with `NtCurrentProcess()` would map into the *caller's* user space, which a DPC running in
 //!   an arbitrary context cannot use.) Both routines are resolved with
 //!   `MmGetSystemRoutineAddress`, so the image never imports them: under Wine they are crashing
@@ -14,14 +18,15 @@ use crate::driver::{host, routine_exists, Host};
 use crate::handle::KernelHandle;
 use crate::status::NtStatus;
 use crate::sys::imports::{
-    MmGetSystemRoutineAddress, ObReferenceObjectByHandle, ObfDereferenceObject, ZwMapViewOfSection,
-    ZwOpenSection, ZwUnmapViewOfSection,
+    IoAllocateMdl, IoFreeMdl, MmGetSystemRoutineAddress, MmProbeAndLockPages, MmUnlockPages,
+    ObReferenceObjectByHandle, ObfDereferenceObject, ZwMapViewOfSection, ZwOpenSection,
+    ZwUnmapViewOfSection,
 };
 use crate::sys::{
-    HANDLE, KERNEL_MODE, MM_MAP_VIEW_IN_SYSTEM_SPACE, MM_UNMAP_VIEW_IN_SYSTEM_SPACE,
-    NT_CURRENT_PROCESS, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE, OBJ_FORCE_ACCESS_CHECK,
-    OBJ_KERNEL_HANDLE, PAGE_READWRITE, POBJECT_TYPE, SECTION_MAP_READ, SECTION_MAP_WRITE,
-    VIEW_UNMAP,
+    HANDLE, IO_MODIFY_ACCESS, KERNEL_MODE, MM_MAP_VIEW_IN_SYSTEM_SPACE,
+    MM_UNMAP_VIEW_IN_SYSTEM_SPACE, NT_CURRENT_PROCESS, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE,
+    OBJ_FORCE_ACCESS_CHECK, OBJ_KERNEL_HANDLE, PAGE_READWRITE, POBJECT_TYPE, SECTION_MAP_READ,
+    SECTION_MAP_WRITE, VIEW_UNMAP,
 };
 use crate::unicode::UnicodeStr;
 use core::ffi::c_void;
@@ -36,6 +41,7 @@ enum Mapping {
     SystemSpace {
         unmap: MM_UNMAP_VIEW_IN_SYSTEM_SPACE,
         section: NonNull<c_void>,
+        mdl: NonNull<c_void>,
     },
 }
 
@@ -98,7 +104,15 @@ impl Drop for MappedView {
                 // SAFETY: we mapped this view into our own process and unmap it once.
                 let _ = unsafe { ZwUnmapViewOfSection(NT_CURRENT_PROCESS, base) };
             }
-            Mapping::SystemSpace { unmap, section } => {
+            Mapping::SystemSpace {
+                unmap,
+                section,
+                mdl,
+            } => {
+                // SAFETY: the MDL locked this view's pages; unlock before unmapping.
+                unsafe { MmUnlockPages(mdl.as_ptr()) };
+                // SAFETY: we allocated the MDL and free it once.
+                unsafe { IoFreeMdl(mdl.as_ptr()) };
                 // SAFETY: we mapped this view into system space and unmap it once.
                 let _ = unsafe { unmap(base) };
                 // SAFETY: we own the reference taken when mapping.
@@ -184,16 +198,36 @@ fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus>
     let mapped = NtStatus::from_raw(status)
         .ok()
         .and_then(|()| NonNull::new(base.cast::<u8>()).ok_or(NtStatus::UNSUCCESSFUL));
-    match mapped {
-        Ok(base) => Ok(MappedView {
+    let locked = mapped.and_then(|base| lock_resident(base, size).map(|mdl| (base, mdl)));
+    match locked {
+        Ok((base, mdl)) => Ok(MappedView {
             base,
             len: size,
-            mapping: Mapping::SystemSpace { unmap, section },
+            mapping: Mapping::SystemSpace {
+                unmap,
+                section,
+                mdl,
+            },
         }),
         Err(status) => {
+            if !base.is_null() {
+                // SAFETY: the view was mapped above and nothing uses it.
+                let _ = unsafe { unmap(base) };
+            }
             // SAFETY: we own the reference taken above and nothing else uses it.
             unsafe { ObfDereferenceObject(section.as_ptr()) };
             Err(status)
         }
     }
+}
+
+/// Locks a system-space view resident so a DPC may touch it.
+fn lock_resident(base: NonNull<u8>, len: usize) -> Result<NonNull<c_void>, NtStatus> {
+    let length = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    // SAFETY: `base..base+len` is a mapped view; no IRP is associated.
+    let mdl = unsafe { IoAllocateMdl(base.as_ptr().cast(), length, 0, 0, core::ptr::null_mut()) };
+    let mdl = NonNull::new(mdl).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+    // SAFETY: the MDL describes a valid system-space view (see the module docs on exceptions).
+    unsafe { MmProbeAndLockPages(mdl.as_ptr(), KERNEL_MODE, IO_MODIFY_ACCESS) };
+    Ok(mdl)
 }

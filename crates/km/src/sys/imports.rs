@@ -106,6 +106,20 @@ extern "system" {
         Win32Protect: u32,
     ) -> NTSTATUS;
     pub fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: *mut c_void) -> NTSTATUS;
+    pub fn IoAllocateMdl(
+        VirtualAddress: *mut c_void,
+        Length: u32,
+        SecondaryBuffer: u8,
+        ChargeQuota: u8,
+        Irp: *mut IRP,
+    ) -> *mut c_void;
+    pub fn MmProbeAndLockPages(
+        MemoryDescriptorList: *mut c_void,
+        AccessMode: KPROCESSOR_MODE,
+        Operation: u32,
+    );
+    pub fn MmUnlockPages(MemoryDescriptorList: *mut c_void);
+    pub fn IoFreeMdl(Mdl: *mut c_void);
 
     // Tokens and security descriptors.
     pub fn ZwOpenProcessTokenEx(
