@@ -1,8 +1,9 @@
 //! Wine: finding it, the prefix, the persistent `wineserver` that keeps the driver alive, and
 //! running Windows programs (always through `tools/wine-run`, the same launcher cargo uses).
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -105,46 +106,63 @@ impl Wine {
     /// `winedevice.exe`) survives between the programs that use it. A server already running for
     /// the prefix (left by an interrupted run, or not persistent) is shut down first, so every
     /// run starts from a fresh kernel. The returned guard shuts the server down when dropped.
+    ///
+    /// Everything that outlives this call writes to [`session_log`], never to our own output:
+    /// the server keeps its standard error open, and the first program of a session starts
+    /// `services.exe`, `winedevice.exe` (the driver's host) and friends, which inherit its
+    /// standard output and error and live as long as the server. Were those our pipe
+    /// (`cargo xtask install | tee log`), it would stay open until the server is killed. The
+    /// driver's own output (`WINEDEBUG=warn+debugstr` shows its `DbgPrint`s) lands there too.
     pub fn start_persistent_server(&self) -> Result<ServerGuard> {
-        let status = steps::status(self.wineserver_command().arg("-p"))?;
+        let log_path = session_log();
+        if let Some(dir) = log_path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let log =
+            File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+        steps::note(&format!(
+            "the wineserver session logs to {}",
+            log_path.display()
+        ));
+
+        let status = self.spawn_persistent_server(&log)?;
         if status.code() == Some(WINESERVER_ALREADY_RUNNING) {
             steps::note("a wineserver already runs for this prefix: restarting it, persistent");
             self.kill_server()?;
-            let mut cmd = self.wineserver_command();
-            steps::run(cmd.arg("-p"))?;
+            let status = self.spawn_persistent_server(&log)?;
+            if !status.success() {
+                bail!("`wineserver -p` failed ({status})");
+            }
         } else if !status.success() {
             bail!("`wineserver -p` failed ({status})");
         }
         let guard = ServerGuard {
             wine: Some(self.clone()),
         };
-        self.start_session()?;
+        self.start_session(&log)?;
         Ok(guard)
     }
 
-    /// Runs a first, trivial program in the new server session with its output going to
-    /// [`session_log`]. The first program of a session starts `services.exe`,
-    /// `winedevice.exe` (the driver's host) and friends, which inherit its standard output and
-    /// error and live as long as the persistent server: were that our terminal's pipe
-    /// (`cargo xtask test | tee log`), it would stay open until the server is killed. So the
-    /// driver's own output (`WINEDEBUG=warn+debugstr` shows its `DbgPrint`s) lands in that log.
-    fn start_session(&self) -> Result<()> {
-        let log = session_log();
-        if let Some(dir) = log.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let file =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    /// `wineserver -p`, which detaches and returns at once.
+    fn spawn_persistent_server(&self, log: &File) -> Result<ExitStatus> {
+        let mut cmd = self.wineserver_command();
+        cmd.arg("-p")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log.try_clone()?);
+        steps::note(&format!("$ {}", steps::display(&cmd)));
+        cmd.status().context("could not start `wineserver -p`")
+    }
+
+    /// Runs a first, trivial program in the new server session, its output going to `log`, so
+    /// that the system processes it starts inherit `log` (see [`Wine::start_persistent_server`]).
+    fn start_session(&self, log: &File) -> Result<()> {
         let mut cmd = self.run_command("cmd.exe");
         cmd.args(["/c", "exit", "0"])
             .stdin(Stdio::null())
-            .stdout(file.try_clone()?)
-            .stderr(file);
-        steps::note(&format!(
-            "$ {}  (system processes log to {})",
-            steps::display(&cmd),
-            log.display()
-        ));
+            .stdout(log.try_clone()?)
+            .stderr(log.try_clone()?);
+        steps::note(&format!("$ {}", steps::display(&cmd)));
         let status = cmd
             .status()
             .context("could not start the first Wine program of the session")?;
