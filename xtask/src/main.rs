@@ -87,8 +87,8 @@ enum Command {
         /// Only the steps that do not run Wine.
         #[arg(long)]
         host_only: bool,
-        /// Also run the long soak tests: the e2e tests marked #[ignore] run too
-        /// (--include-ignored), with EVSHARE_SOAK=1 set.
+        /// Also run the long soak tests, after the e2e tests: the client's #[ignore]d tests
+        /// whose names contain "soak", with EVSHARE_SOAK=1 set.
         #[arg(long, conflicts_with = "host_only")]
         soak: bool,
     },

@@ -23,7 +23,7 @@ pub struct Options {
     pub e2e_only: bool,
     /// Everything that does not run Wine.
     pub host_only: bool,
-    /// Also run the soak tests (the ignored e2e tests, with `EVSHARE_SOAK=1`).
+    /// Also run the soak tests (the ignored e2e tests named `*soak*`, with `EVSHARE_SOAK=1`).
     pub soak: bool,
 }
 
@@ -105,8 +105,13 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
         Ok(())
     });
     report.run("e2e tests under Wine", || {
-        e2e_tests(wine.as_ref().context("Wine was not located")?, soak)
+        e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
+    if soak {
+        report.run("soak tests under Wine", || {
+            soak_tests(wine.as_ref().context("Wine was not located")?)
+        });
+    }
     if let Some(service) = &service {
         report.run_always("stop driver", || service.stop());
     }
@@ -163,18 +168,23 @@ fn clippy_user() -> Result<()> {
 
 /// The client library's tests, run under Wine by cargo's runner (`tools/wine-run`), against the
 /// driver the harness installed (`EVSHARE_E2E=1` tells them so).
-///
-/// With `soak`, the `#[ignore]`d tests run too (`--include-ignored`: the client keeps its long
-/// soak tests ignored so that a plain run shows them as ignored, not passed) with
-/// `EVSHARE_SOAK=1`.
-fn e2e_tests(wine: &Wine, soak: bool) -> Result<()> {
+fn e2e_tests(wine: &Wine) -> Result<()> {
+    steps::run(&mut e2e_command(wine))
+}
+
+/// The soak tests: the client's `#[ignore]`d tests whose names contain `soak` (ignored so that
+/// a plain run reports them as ignored, not passed), run with `EVSHARE_SOAK=1`.
+fn soak_tests(wine: &Wine) -> Result<()> {
+    let mut cmd = e2e_command(wine);
+    cmd.args(["--ignored", "soak"]).env("EVSHARE_SOAK", "1");
+    steps::run(&mut cmd)
+}
+
+fn e2e_command(wine: &Wine) -> std::process::Command {
     let mut cmd = cargo();
     cmd.args(["test", "--target", USER_TARGET, "-p", "evshare"])
         .args(["--", "--test-threads=1"])
         .env("WINEPREFIX", &wine.prefix)
         .env("EVSHARE_E2E", "1");
-    if soak {
-        cmd.arg("--include-ignored").env("EVSHARE_SOAK", "1");
-    }
-    steps::run(&mut cmd)
+    cmd
 }
