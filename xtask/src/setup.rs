@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use crate::building;
 use crate::paths::{self, DRIVER_TARGET, MINGW_GCC, USER_TARGET};
 use crate::steps;
+use crate::wine::find_on_path;
 use crate::wine::{self, Wine};
-use crate::wine::{find_on_path, find_program};
 
 /// Rust components the harness uses (`cargo fmt`, `cargo clippy`).
 const COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
@@ -97,7 +97,7 @@ pub fn prefix(log: &mut Log) -> Result<()> {
 
 fn host_packages(log: &mut Log) -> Result<()> {
     let have_wine = wine::find_wine64().is_some();
-    let have_gcc = find_program("/usr/bin/x86_64-w64-mingw32-gcc", MINGW_GCC).is_some();
+    let have_gcc = find_on_path(MINGW_GCC).is_some();
     if have_wine && have_gcc {
         log.skipped("wine64 and mingw-w64");
         return Ok(());
@@ -127,8 +127,8 @@ fn host_packages(log: &mut Log) -> Result<()> {
         .args(["install", "-y"])
         .args(&missing);
     steps::run(&mut install)?;
-    if wine::find_wine64().is_none() {
-        bail!("apt-get installed {missing_list}, yet /usr/lib/wine/wine64 is still missing");
+    if wine::find_wine64().is_none() || find_on_path(MINGW_GCC).is_none() {
+        bail!("apt-get installed {missing_list}, yet wine64 or {MINGW_GCC} is still missing");
     }
     log.did(format!("installed {missing_list} with apt-get"));
     Ok(())

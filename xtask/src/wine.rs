@@ -268,7 +268,7 @@ pub fn find_wine64() -> Option<PathBuf> {
 }
 
 /// `preferred` if it is an executable file, else `name` on `PATH`.
-pub fn find_program(preferred: &str, name: &str) -> Option<PathBuf> {
+fn find_program(preferred: &str, name: &str) -> Option<PathBuf> {
     let preferred = Path::new(preferred);
     if is_executable(preferred) {
         return Some(preferred.to_path_buf());
