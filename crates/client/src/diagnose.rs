@@ -142,10 +142,3 @@ pub fn name(name: &str) -> Result<NameReport> {
 pub fn process_image(pid: u32) -> Option<String> {
     crate::sys::process::image_path(pid).ok()
 }
-
-/// How many handles this process has open (`GetProcessHandleCount`): for tests that check
-/// nothing leaks.
-pub fn own_handle_count() -> Result<u32> {
-    crate::sys::handle::own_handle_count()
-        .map_err(|source| Error::os("count this process's handles", source))
-}

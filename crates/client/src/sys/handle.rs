@@ -1,5 +1,5 @@
 //! Handles themselves: duplicating one with less access, asking what object it refers to and
-//! what it grants (`NtQueryObject`), and counting this process's handles.
+//! what it grants (`NtQueryObject`), and adopting one the driver put into this process.
 //! <https://learn.microsoft.com/windows/win32/api/handleapi/nf-handleapi-duplicatehandle>
 //! <https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/nf-ntifs-ntqueryobject>
 
@@ -8,7 +8,7 @@ use std::os::windows::io::{AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHand
 
 use windows_sys::Wdk::Foundation::{NtQueryObject, ObjectBasicInformation, ObjectTypeInformation};
 use windows_sys::Win32::Foundation::{DuplicateHandle, HANDLE};
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessHandleCount};
+use windows_sys::Win32::System::Threading::GetCurrentProcess;
 
 /// `DuplicateHandle` within this process, with exactly `access` (not inheritable).
 pub(crate) fn duplicate(handle: BorrowedHandle<'_>, access: u32) -> io::Result<OwnedHandle> {
@@ -96,19 +96,6 @@ pub(crate) fn type_name(handle: BorrowedHandle<'_>) -> Result<String, u32> {
     Ok(String::from_utf16_lossy(
         &units[start / 2..(start + length) / 2],
     ))
-}
-
-/// `GetProcessHandleCount` for this process.
-pub(crate) fn own_handle_count() -> io::Result<u32> {
-    let mut count = 0u32;
-    // SAFETY: GetCurrentProcess returns a pseudo-handle that needs no closing.
-    let me = unsafe { GetCurrentProcess() };
-    // SAFETY: `me` names this process; `count` is a valid out-pointer.
-    let ok = unsafe { GetProcessHandleCount(me, &mut count) };
-    if ok == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(count)
 }
 
 /// Adopts a handle value the driver put into this process (`CREATE_EVENT`'s reply).
