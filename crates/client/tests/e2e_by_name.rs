@@ -579,7 +579,9 @@ fn every_bad_request_bumps_its_rejection_counter() {
             raw(
                 signal,
                 [header(1, 0), u64::MAX.to_le_bytes().to_vec()].concat(),
-                0,
+                // Room for the SignalReply: with less the driver answers BUFFER_TOO_SMALL
+                // before it looks the id up.
+                Ioctl::Signal.reply_len(),
             ),
             STATUS_NOT_FOUND,
             RejectReason::NoSuchRegistration,
