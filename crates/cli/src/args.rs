@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 /// Share events between the evshare.sys driver and apps: install and control the driver,
 /// inspect it, and run the demo.
@@ -47,6 +47,47 @@ pub enum Command {
         #[arg(long)]
         pid: Option<u32>,
     },
+    /// Diagnose: is the driver installed and running, which version, who holds registrations;
+    /// and for NAME, where it resolves for this process, what is there, and the likely fix.
+    Doctor {
+        /// An event name to look into: `X`, `Local\X`, `Global\X` or an NT path.
+        name: Option<String>,
+    },
+    /// Share an event with the driver and print its signals as they arrive, with the
+    /// intervals, until Ctrl-C or --count; then a summary.
+    Watch(WatchArgs),
+}
+
+/// `evshare watch`: which event, and how the driver signals it.
+#[derive(Debug, Args, PartialEq, Eq)]
+#[command(group(
+    ArgGroup::new("source")
+        .required(true)
+        .args(["name", "handle", "driver_created"])
+))]
+pub struct WatchArgs {
+    /// Register the existing named event NAME (created by your app; an auto-reset event, as
+    /// watch consumes its signals): `X`, `Global\X`, ...
+    pub name: Option<String>,
+    /// Create an unnamed event here and share it by handle.
+    #[arg(long)]
+    pub handle: bool,
+    /// Have the driver create the event and hand over a handle that can only wait.
+    #[arg(long)]
+    pub driver_created: bool,
+    /// With --driver-created: have the driver create the named event `evshare-LEAF` instead,
+    /// which only your user may open, and open it by that name.
+    #[arg(long, value_name = "LEAF", requires = "driver_created", conflicts_with_all = ["name", "handle"])]
+    pub named: Option<String>,
+    /// With --named: create it in the global namespace (`Global\evshare-LEAF`).
+    #[arg(long, requires = "named")]
+    pub global: bool,
+    /// The driver's timer period, in milliseconds.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
+    pub period_ms: u32,
+    /// Stop after this many signals (default: at Ctrl-C).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
 }
 
 #[cfg(test)]
@@ -90,6 +131,40 @@ mod tests {
             parse(&["stats", "--pid", "42"]).unwrap(),
             Command::Stats { pid: Some(42) }
         );
+    }
+
+    #[test]
+    fn doctor_and_watch() {
+        assert_eq!(parse(&["doctor"]).unwrap(), Command::Doctor { name: None });
+        assert_eq!(
+            parse(&["doctor", r"Global\X"]).unwrap(),
+            Command::Doctor {
+                name: Some(r"Global\X".to_owned())
+            }
+        );
+        let watch = |args: &[&str]| match parse(args) {
+            Ok(Command::Watch(watch)) => Ok(watch),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error),
+        };
+        let by_name = watch(&["watch", "X", "--count", "3"]).unwrap();
+        assert_eq!(by_name.name.as_deref(), Some("X"));
+        assert_eq!((by_name.count, by_name.period_ms), (Some(3), 100));
+        assert!(
+            watch(&["watch", "--handle", "--period-ms", "20"])
+                .unwrap()
+                .handle
+        );
+        let named = watch(&["watch", "--driver-created", "--named", "app", "--global"]).unwrap();
+        assert!(named.driver_created && named.global);
+        assert_eq!(named.named.as_deref(), Some("app"));
+        // Exactly one source; --named only with --driver-created; --global only with --named.
+        assert!(watch(&["watch"]).is_err());
+        assert!(watch(&["watch", "X", "--handle"]).is_err());
+        assert!(watch(&["watch", "--handle", "--driver-created"]).is_err());
+        assert!(watch(&["watch", "--handle", "--named", "app"]).is_err());
+        assert!(watch(&["watch", "--driver-created", "--global"]).is_err());
+        assert!(watch(&["watch", "--handle", "--count", "0"]).is_err());
     }
 
     #[test]

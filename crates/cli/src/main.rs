@@ -1,4 +1,5 @@
-//! `evshare`: install, start, stop and inspect the evshare driver, and run the demo.
+//! `evshare`: install, start, stop and inspect the evshare driver, diagnose names, watch
+//! signals live, and run the demo.
 //!
 //! Every failure prints the library's error (cause and fix) followed by its `source()` chain,
 //! and exits with status 1.

@@ -1,10 +1,12 @@
 //! The subcommands, one module each.
 
 mod demo;
+mod doctor;
 mod lifecycle;
 pub(crate) mod output;
 mod stats;
 mod status;
+mod watch;
 
 use crate::args::Command;
 
@@ -21,5 +23,7 @@ pub(crate) fn run(command: Command) -> Outcome {
         Command::Status => status::run(),
         Command::Demo { period_ms, count } => demo::run(period_ms, count),
         Command::Stats { pid } => stats::run(pid),
+        Command::Doctor { name } => doctor::run(name.as_deref()),
+        Command::Watch(args) => watch::run(&args),
     }
 }

@@ -1,0 +1,138 @@
+//! End to end, against the real driver: `evshare doctor` and `evshare watch` as a person runs
+//! them. Needs the driver installed and running and `EVSHARE_E2E=1`, like the client's e2e
+//! tests: `EVSHARE_E2E=1 cargo test --target x86_64-pc-windows-gnu -p evshare-cli`.
+
+#![cfg(windows)]
+
+use std::process::{Command, Output};
+
+use evshare::{Event, EventKind, Scope, Share, SignalMode};
+
+fn evshare(args: &[&str]) -> Output {
+    assert_eq!(
+        std::env::var("EVSHARE_E2E").as_deref(),
+        Ok("1"),
+        "end-to-end test without the driver: set EVSHARE_E2E=1 with evshare.sys running"
+    );
+    Command::new(env!("CARGO_BIN_EXE_evshare"))
+        .args(args)
+        .output()
+        .expect("run evshare.exe")
+}
+
+fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn unique(tag: &str) -> String {
+    format!("evshare-cli-e2e-{}-{tag}", std::process::id())
+}
+
+#[test]
+fn doctor_reports_the_driver_and_the_holders() {
+    let driver = evshare::Driver::open().unwrap();
+    let leaf = unique("held");
+    let _registration = driver
+        .register(
+            Share::DriverNamed {
+                leaf: &leaf,
+                scope: Scope::Global,
+                kind: EventKind::AutoReset,
+            },
+            SignalMode::OnDemand,
+        )
+        .unwrap();
+    let output = evshare(&["doctor"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("service:  running"), "{text}");
+    assert!(text.contains("evshare driver "), "{text}");
+    assert!(
+        text.contains(&format!("holder:   pid {}", std::process::id())),
+        "{text}"
+    );
+    assert!(text.contains("1 driver-created named"), "{text}");
+    assert!(text.contains("No problem found."), "{text}");
+
+    // The same leaf without `Global\`: nothing there, and the doctor says where it is.
+    let output = evshare(&["doctor", &format!("evshare-{leaf}")]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("did you mean `Global\\evshare-{leaf}`?")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            r"resolves: \Sessions\1\BaseNamedObjects\evshare-{leaf}"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn doctor_explains_names_it_would_refuse() {
+    let name = unique("mine");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let output = evshare(&["doctor", &name]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("there:    an event"), "{text}");
+    assert!(text.contains("the driver may set it: yes"), "{text}");
+
+    let output = evshare(&["doctor", r"\Sessions\7\BaseNamedObjects\x"]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("another session's namespace"), "{text}");
+
+    let denied = unique("denied");
+    let _denied =
+        Event::create_with_security(&denied, evshare::ResetKind::Auto, "D:(A;;0x120000;;;WD)")
+            .unwrap();
+    let output = evshare(&["doctor", &denied]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("the driver may set it: no"), "{text}");
+    assert!(
+        text.contains("allow S-1-1-0: SYNCHRONIZE | READ_CONTROL"),
+        "{text}"
+    );
+}
+
+#[test]
+fn watch_prints_each_signal_and_a_summary_for_every_method() {
+    let name = unique("watched");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let leaf = unique("watch-named");
+    for args in [
+        vec![name.as_str()],
+        vec!["--handle"],
+        vec!["--driver-created"],
+        vec!["--driver-created", "--named", &leaf],
+        vec!["--driver-created", "--named", &leaf, "--global"],
+    ] {
+        let mut full = vec!["watch", "--count", "3", "--period-ms", "20"];
+        full.extend(&args);
+        let output = evshare(&full);
+        let text = printed(&output);
+        assert!(output.status.success(), "{args:?}: {text}");
+        for n in 1..=3 {
+            assert!(
+                text.contains(&format!("signal {n:>6}  +")),
+                "{args:?}: {text}"
+            );
+        }
+        assert!(text.contains("Done: unregistered."), "{args:?}: {text}");
+        assert!(text.contains("received 3 signals in"), "{args:?}: {text}");
+        assert!(text.contains("interval: min "), "{args:?}: {text}");
+    }
+    // A name that is not there: the library's error, with its fix.
+    let output = evshare(&["watch", &unique("missing"), "--count", "1"]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("create it first"), "{text}");
+}
