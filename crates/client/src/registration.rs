@@ -89,12 +89,14 @@ impl<'d> Registration<'d> {
         self.resolved.as_ref()
     }
 
-    /// What the driver signals, for people: the NT path, or which handle.
+    /// What the driver signals, for people: the NT path (`\Sessions\1\BaseNamedObjects\X`),
+    /// "the event behind handle 0x30" (by handle) or "an unnamed event (handle 0x38 in this
+    /// process)" (driver-created).
     pub fn target(&self) -> String {
         match (&self.resolved, self.method, self.handle_value) {
             (Some(path), _, _) => path.to_string(),
             (None, Method::DriverHandle, Some(value)) => {
-                format!("an unnamed event it created (handle {value:#x} in this process)")
+                format!("an unnamed event (handle {value:#x} in this process)")
             }
             (None, _, Some(value)) => format!("the event behind handle {value:#x}"),
             (None, _, None) => "an event".to_owned(),
