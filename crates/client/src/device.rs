@@ -190,7 +190,17 @@ impl Driver {
         };
         // The app's own event, opened once more to wait on: least access, the app keeps its own.
         let win32 = hints::win32_name_for(&resolved, reply.session_id);
-        let event = Event::open_with_access(&win32, access::SYNCHRONIZE);
+        let event =
+            Event::open_with_access(&win32, access::SYNCHRONIZE).map_err(|error| match error {
+                Error::Os { source, .. } => Error::os(
+                    format!(
+                    "open `{win32}` to wait on it after the driver registered it (its DACL must \
+                     grant this user SYNCHRONIZE too; or share it with `Share::by_handle`)"
+                ),
+                    source,
+                ),
+                other => other,
+            });
         self.finish(&reply, event, |event| Parts {
             name: Some(name.to_owned()),
             handle_value: None,

@@ -3,19 +3,21 @@
 //! is the same for all of them: [`Driver::register`](crate::Driver::register) returns a
 //! [`Registration`](crate::Registration) whose [`wait`](crate::Registration::wait) waits for
 //! the driver's signals and whose drop unregisters.
-//!
-//! | method | who creates the event | what the app waits on |
-//! |---|---|---|
-//! | [`ByName`](Share::ByName) | the app, named | its event, opened again by name (`SYNCHRONIZE`) |
-//! | [`ByHandle`](Share::ByHandle) | the app, named or not | a `SYNCHRONIZE` duplicate of its handle |
-//! | [`DriverCreated`](Share::DriverCreated) | the driver, unnamed | the `SYNCHRONIZE`-only handle the driver gives |
-//! | [`DriverNamed`](Share::DriverNamed) | the driver, `evshare-<leaf>` | the event opened by name (`SYNCHRONIZE \| READ_CONTROL`) |
 
 use std::os::windows::io::{AsHandle, BorrowedHandle};
 
 use evshare_protocol::{EventKind, Method, Scope};
 
-/// How an event comes to be shared with the driver (see the [module docs](self)).
+/// How an event comes to be shared with the driver. Whatever the method, the
+/// [`Registration`](crate::Registration) is used the same way; what differs is who creates the
+/// event and what the app waits on:
+///
+/// | method | who creates the event | what the app waits on |
+/// |---|---|---|
+/// | [`ByName`](Share::ByName) | the app, named | its event, opened again by name (`SYNCHRONIZE`) |
+/// | [`ByHandle`](Share::ByHandle) | the app, named or not | a `SYNCHRONIZE` duplicate of its handle |
+/// | [`DriverCreated`](Share::DriverCreated) | the driver, unnamed | the `SYNCHRONIZE`-only handle the driver gives |
+/// | [`DriverNamed`](Share::DriverNamed) | the driver, `evshare-<leaf>` | the event opened by name (`SYNCHRONIZE \| READ_CONTROL`) |
 #[derive(Clone, Copy, Debug)]
 pub enum Share<'a> {
     /// The app created a named event (`CreateEventW(.., "X")`); the driver opens it by that
