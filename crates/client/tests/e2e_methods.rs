@@ -625,6 +625,18 @@ fn driver_named_event_refuses_a_squatter_and_a_second_creation() {
         chain(&error)
     );
     drop((squatter, global_squatter));
+    // A squatter of another type collides just the same (never a type mismatch that would
+    // tell the squatter apart from a taken name).
+    let leaf = format!("squat-mutex-{pid}");
+    let _mutex = evshare::NamedMutex::create(&format!("evshare-{leaf}")).unwrap();
+    let error = driver
+        .register(named(&leaf, Scope::Session), ON_DEMAND)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NameCollision { .. }),
+        "{}",
+        chain(&error)
+    );
 
     // The same leaf twice: the second creation collides with the first.
     let leaf = format!("twice-{pid}");

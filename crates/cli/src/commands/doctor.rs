@@ -154,7 +154,7 @@ fn name_section(name: &str, findings: &mut Findings) -> Outcome {
         }
     };
     println!(
-        "  resolves: {resolved} ({} of this process)",
+        "  resolves: {resolved} (in {}, for this process)",
         report.directory().unwrap_or_default()
     );
     if let Some(win32) = &report.win32_name {
