@@ -182,25 +182,11 @@ impl Driver {
             name_bytes: &name_bytes[..name_len],
         };
         let reply = self.send_register(&message, Method::ByName, &refuse)?;
-        let Some(resolved) = reply.resolved else {
-            return Err(Error::UnexpectedReply {
-                operation: Ioctl::RegisterByName,
-                what: "a by-name registration without the path it opened",
-            });
-        };
+        let resolved = self.resolved_of(&reply)?;
         // The app's own event, opened once more to wait on: least access, the app keeps its own.
         let win32 = hints::win32_name_for(&resolved, reply.session_id);
-        let event =
-            Event::open_with_access(&win32, access::SYNCHRONIZE).map_err(|error| match error {
-                Error::Os { source, .. } => Error::os(
-                    format!(
-                    "open `{win32}` to wait on it after the driver registered it (its DACL must \
-                     grant this user SYNCHRONIZE too; or share it with `Share::by_handle`)"
-                ),
-                    source,
-                ),
-                other => other,
-            });
+        let event = Event::open_with_access(&win32, access::SYNCHRONIZE)
+            .map_err(|error| cannot_wait_on(&win32, error));
         self.finish(&reply, event, |event| Parts {
             name: Some(name.to_owned()),
             handle_value: None,
@@ -313,12 +299,7 @@ impl Driver {
             leaf_bytes: &leaf_bytes[..leaf_len],
         };
         let reply = self.send_register(&message, Method::DriverNamed, &refuse)?;
-        let Some(resolved) = reply.resolved else {
-            return Err(Error::UnexpectedReply {
-                operation: Ioctl::CreateNamedEvent,
-                what: "a driver-created named event without its name",
-            });
-        };
+        let resolved = self.resolved_of(&reply)?;
         // All its DACL grants this user: wait on it and read the descriptor.
         let win32 = hints::win32_name_for(&resolved, reply.session_id);
         let event = Event::open_with_access(&win32, access::SYNCHRONIZE | access::READ_CONTROL);
@@ -361,6 +342,18 @@ impl Driver {
             });
         }
         Ok(reply)
+    }
+
+    /// The path a named method's reply carries (the protocol guarantees one; should it be
+    /// missing, the registration is undone).
+    fn resolved_of(&self, reply: &RegisterReply) -> Result<ResolvedName> {
+        reply.resolved.ok_or_else(|| {
+            self.unregister_quietly(reply.id);
+            Error::UnexpectedReply {
+                operation: reply.method.ioctl(),
+                what: "a named registration without its name",
+            }
+        })
     }
 
     /// Makes the [`Registration`] once the handle to wait on is there; if getting that handle
@@ -484,6 +477,20 @@ fn query_version(handle: &OwnedHandle) -> Result<VersionReply> {
     let written = send_on(handle, &Request::QueryVersion, &mut reply)
         .map_err(|failure| failure.into_error(Ioctl::QueryVersion, None))?;
     parse_reply(Ioctl::QueryVersion, &reply[..written], VersionReply::parse)
+}
+
+/// Why a by-name registration's own handle to wait on could not be opened.
+fn cannot_wait_on(name: &str, error: Error) -> Error {
+    match error {
+        Error::Os { source, .. } => Error::os(
+            format!(
+                "open `{name}` to wait on it after the driver registered it (its DACL must \
+                 grant this user SYNCHRONIZE too; or share it with `Share::by_handle`)"
+            ),
+            source,
+        ),
+        other => other,
+    }
 }
 
 /// Checks a mode before it is sent.
