@@ -20,6 +20,7 @@ use crate::region::Region;
 use crate::spin::{AdaptiveSpin, SpinPolicy, PAUSES_PER_POLL};
 use crate::sync::{spin_hint, Ordering};
 use crate::wait::{Readiness, WaitDecision, WaitStatus, Waiter};
+use crate::wake::next_token;
 
 /// The app's side of a ring. See the [module documentation](self).
 #[derive(Debug)]
@@ -39,6 +40,10 @@ pub struct Consumer {
     space_free_signals: u64,
     spin: AdaptiveSpin,
     closed: bool,
+    /// The token of this consumer's latest wait.
+    wait_token: u32,
+    /// The producer's space-free request token last answered (each is signalled once).
+    space_answered: u32,
 }
 
 /// One thing the consumer yields, in sequence order.
@@ -154,6 +159,8 @@ impl Consumer {
             space_free_signals: 0,
             spin: AdaptiveSpin::new(SpinPolicy::DEFAULT),
             closed: false,
+            wait_token: 0,
+            space_answered: 0,
         })
     }
 
@@ -255,16 +262,17 @@ impl Consumer {
             || line.dropped.load(Ordering::Acquire) > self.missed
     }
 
-    /// First half of going to sleep (SPEC rule 6): flag the consumer waiting, full fence,
-    /// re-check. [`WaitDecision::Sleep`] means: sleep on the data-ready event (the producer
+    /// First half of going to sleep (SPEC rule 6): flag the consumer waiting (with a new wait
+    /// token), full fence, re-check. [`WaitDecision::Sleep`] means: sleep on the data-ready event (the producer
     /// will set it for anything published from now on), then call
     /// [`finish_wait`](Self::finish_wait).
     pub fn prepare_wait(&mut self) -> WaitDecision {
         if self.closed {
             return WaitDecision::DataAvailable;
         }
+        self.wait_token = next_token(self.wait_token);
         let waiting = &self.region.header().consumer.consumer_waiting;
-        waiting.store(1, Ordering::Relaxed);
+        waiting.store(self.wait_token, Ordering::Relaxed);
         self.region.handshake_fence();
         if self.region.skips_recheck() {
             return WaitDecision::Sleep;
@@ -376,14 +384,20 @@ impl Consumer {
         self.report_missed(count, batch, on_item);
     }
 
-    /// After publishing the index: full fence, then take the producer's space-free request if
-    /// there is one (the mirror of the producer's wake check).
+    /// After publishing the index: full fence, then answer the producer's space-free request
+    /// if there is one not answered yet (the mirror of the producer's wake check).
     fn take_space_request(&mut self) -> bool {
         self.region.handshake_fence();
-        let flag = &self.region.header().space.producer_waiting;
-        if flag.load(Ordering::Relaxed) == 0 || flag.swap(0, Ordering::Relaxed) == 0 {
+        let token = self
+            .region
+            .header()
+            .space
+            .producer_waiting
+            .load(Ordering::Relaxed);
+        if token == 0 || token == self.space_answered {
             return false;
         }
+        self.space_answered = token;
         self.space_free_signals = self.space_free_signals.wrapping_add(1);
         true
     }

@@ -135,6 +135,13 @@ impl SharedMemory {
         unsafe { AtomicU64::from_ptr(pointer) }.load(Ordering::Relaxed)
     }
 
+    /// Reads a `u32` at `offset`.
+    pub fn load_u32(&self, offset: usize) -> u32 {
+        let pointer = self.word::<u32>(offset);
+        // SAFETY: as in `store_u32`.
+        unsafe { AtomicU32::from_ptr(pointer) }.load(Ordering::Relaxed)
+    }
+
     /// Whether every guard byte after the region still holds [`GUARD_BYTE`].
     pub fn guard_intact(&self) -> bool {
         (self.region_len..self.total_len())
@@ -245,6 +252,11 @@ impl AutoResetEvent {
             .unwrap_or_else(PoisonError::into_inner);
         *signalled = true;
         self.condvar.notify_one();
+    }
+
+    /// Waits for the event at most `timeout` ([`Waiter::wait`] without the trait in scope).
+    pub fn wait_for(&self, timeout: Duration) -> WaitStatus {
+        Waiter::wait(self, Some(timeout))
     }
 
     /// Times [`set`](Self::set) was called.

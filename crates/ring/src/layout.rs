@@ -6,14 +6,17 @@
 //!                                   record_size u32, capacity u32
 //!     64     1  producer (driver)   write u64, produced u64, dropped u64, corrupt u64,
 //!                                   state u32 (bit 0 = POISONED)
-//!    128     2  consumer (app)      read u64, consumer_waiting u32
-//!    192     3  both                producer_waiting u32 (producer sets, consumer clears)
+//!    128     2  consumer (app)      read u64, consumer_waiting u32 (wait token)
+//!    192     3  producer (driver)   producer_waiting u32 (space-free request token)
 //!    256        producer            capacity records of RECORD_SIZE bytes:
 //!                                   seq u64, timestamp u64, payload [u8; 48]
 //! ```
 //!
-//! Every field is little-endian (the only byte order Windows runs on) and accessed atomically
-//! at its own size by both sides. Driver-written and app-written fields sit on separate cache
+//! Every field is little-endian (the only byte order Windows runs on), accessed atomically at
+//! its own size, and written by one side only: the two waiting flags are tokens (0 = not
+//! waiting, else a number that changes with every wait) that only their owner writes, and the
+//! other side remembers the last token it answered, so "signal once per wait" needs no write
+//! into the other side's line. Driver-written and app-written fields sit on separate cache
 //! lines (SPEC rule 5), so the consumer's polling does not bounce the producer's line and vice
 //! versa. The [`offsets`] are what a C header would `#define`; [`Header`] is the same thing as a
 //! `#[repr(C)]` struct, checked against them at compile time.
@@ -64,9 +67,11 @@ pub mod offsets {
     pub const STATE: usize = 96;
     /// `read: u64`, the consumer's index: records consumed so far (release-stored).
     pub const READ: usize = 128;
-    /// `consumer_waiting: u32`, nonzero while the consumer is (about to be) asleep.
+    /// `consumer_waiting: u32`: 0, or the token of the wait the consumer is (about to be) asleep
+    /// in; a new token for every wait.
     pub const CONSUMER_WAITING: usize = 136;
-    /// `producer_waiting: u32`, nonzero while the producer wants a space-free signal.
+    /// `producer_waiting: u32`: 0, or the token of the producer's current request for a
+    /// space-free signal; a new token for every request.
     pub const PRODUCER_WAITING: usize = 192;
 }
 
@@ -175,14 +180,14 @@ pub(crate) struct ProducerLine {
     pub(crate) state: AtomicU32,
 }
 
-/// Line 2: written by the consumer only (and read by the producer as an untrusted hint).
+/// Line 2: written by the consumer only (and read by the producer as untrusted hints).
 #[repr(C, align(64))]
 pub(crate) struct ConsumerLine {
     pub(crate) read: AtomicU64,
     pub(crate) consumer_waiting: AtomicU32,
 }
 
-/// Line 3: the space-free request, set by the producer, cleared by the consumer.
+/// Line 3: the space-free request, written by the producer only.
 #[repr(C, align(64))]
 pub(crate) struct SpaceLine {
     pub(crate) producer_waiting: AtomicU32,

@@ -7,8 +7,8 @@
 //!
 //! - SPEC rule 1: `write`, the sequence counter, the totals and the capacity live here, in the
 //!   driver's memory. The producer writes its header line and never reads it back; the only
-//!   app-writable fields it reads are the consumer index `read` and the `consumer_waiting` flag,
-//!   both as hints.
+//!   app-writable fields it reads are the consumer index `read` and the `consumer_waiting` token,
+//!   both as hints; it never writes the consumer's line.
 //! - Rule 2: `read` is read once per round (plus once more for the space-free re-check when a
 //!   round finds the ring full). `used = write - read` (wrapping); `used > capacity` means the
 //!   app scribbled on it: counted in `corrupt`, and the ring is treated as full.
@@ -25,7 +25,7 @@ use crate::layout::RING_VERSION;
 use crate::layout::{required_len, Entry, Record, HEADER_LEN, MAGIC, POISONED, RECORD_SIZE};
 use crate::region::Region;
 use crate::sync::Ordering;
-use crate::wake::WakePolicy;
+use crate::wake::{next_token, WakePolicy};
 
 /// Records written between two publications of `write` (and two reads of `read`): the consumer
 /// can start on a long batch early, and the producer sees the space it frees.
@@ -51,6 +51,12 @@ pub struct Producer {
     max_delay: u64,
     /// Performance-counter time of the first deferred wake-up still owed to a waiting consumer.
     owed_since: Option<u64>,
+    /// The consumer's wait token this producer last signalled (each wait is signalled once).
+    last_woken: u32,
+    /// The token of this producer's latest space-free request.
+    space_token: u32,
+    /// Whether that request is still published (withdrawn once the producer sees space).
+    space_requested: bool,
 }
 
 /// What one call did.
@@ -153,6 +159,9 @@ impl Producer {
             watermark: u64::from(policy.watermark).clamp(1, capacity),
             max_delay: policy.max_delay,
             owed_since: None,
+            last_woken: 0,
+            space_token: 0,
+            space_requested: false,
         })
     }
 
@@ -172,7 +181,8 @@ impl Producer {
     /// batch does not fill the ring behind a sleeping consumer). IRQL <= `DISPATCH_LEVEL`.
     ///
     /// Works in rounds of at most 64 records: read the consumer index once; if the ring is
-    /// full, flag `producer_waiting`, fence, read it once more (the space-free handshake); write
+    /// full, set a new `producer_waiting` token, fence, read it once more (the space-free
+    /// handshake); write
     /// what fits, or drop the newest record (its sequence number is spent and counted); publish
     /// `write`, `produced`, `dropped`; then, after a full fence, wake the consumer if it is
     /// flagged waiting and the [`WakePolicy`] says the wake-up is due (otherwise it is owed:
@@ -189,6 +199,8 @@ impl Producer {
             let mut free = self.free_slots();
             if free == 0 {
                 free = self.request_space();
+            } else if self.space_requested {
+                self.withdraw_space_request();
             }
             let round = free.min(MAX_ROUND).min(u64::from(remaining));
             let mut written = 0_u32;
@@ -225,7 +237,7 @@ impl Producer {
             return false;
         }
         let mut signal = signal;
-        self.take_wake(&mut signal)
+        self.wake_owed(&mut signal)
     }
 
     /// Delivers a deferred wake-up if it has waited `max_delay` ticks by `now` (the timer DPC
@@ -234,7 +246,7 @@ impl Producer {
         match self.owed_since {
             Some(since) if now.wrapping_sub(since) >= self.max_delay => {
                 let mut signal = signal;
-                self.take_wake(&mut signal)
+                self.wake_owed(&mut signal)
             }
             _ => false,
         }
@@ -285,21 +297,29 @@ impl Producer {
     /// The ring looked full: ask for a space-free signal, then look again (the same handshake
     /// as the consumer's, so the request and the consumer's freeing cannot miss each other).
     fn request_space(&mut self) -> u64 {
+        self.space_token = next_token(self.space_token);
         let flag = &self.region.header().space.producer_waiting;
-        flag.store(1, Ordering::Relaxed);
+        flag.store(self.space_token, Ordering::Relaxed);
         self.region.handshake_fence();
+        self.space_requested = true;
         let free = self.free_slots();
         if free == 0 {
             self.space_requests = self.space_requests.wrapping_add(1);
         } else {
-            // Space after all: withdraw the request (a signal already on its way is harmless).
-            self.region
-                .header()
-                .space
-                .producer_waiting
-                .store(0, Ordering::Relaxed);
+            self.withdraw_space_request();
         }
         free
+    }
+
+    /// The producer sees space again: its request is moot (a signal already on its way is
+    /// harmless).
+    fn withdraw_space_request(&mut self) {
+        self.space_requested = false;
+        self.region
+            .header()
+            .space
+            .producer_waiting
+            .store(0, Ordering::Relaxed);
     }
 
     /// Writes the record for `next_seq` into slot `write & mask` and advances both.
@@ -342,31 +362,46 @@ impl Producer {
         signal: &mut impl FnMut(),
     ) -> bool {
         self.region.handshake_fence();
-        let waiting = &self.region.header().consumer.consumer_waiting;
-        if waiting.load(Ordering::Relaxed) == 0 {
-            // Not asleep: it will find the records itself (its own re-check sees them).
+        let Some(token) = self.unanswered_wait() else {
+            // Not asleep, or already signalled for this wait: it will find the records itself
+            // (its re-check, or the signal on its way, sees them).
             self.owed_since = None;
             return false;
-        }
+        };
         let Some((first, last)) = times else {
             // Nothing written: the round dropped a record, which is always worth a wake-up
             // (the consumer reports the gap at once).
-            return self.take_wake(signal);
+            return self.wake(token, signal);
         };
         let since = *self.owed_since.get_or_insert(first);
         if unread >= self.watermark || last.wrapping_sub(since) >= self.max_delay {
-            return self.take_wake(signal);
+            return self.wake(token, signal);
         }
         false
     }
 
-    /// Clears the consumer's flag; signals if this call is the one that cleared it.
-    fn take_wake(&mut self, signal: &mut impl FnMut()) -> bool {
-        self.owed_since = None;
+    /// The consumer's wait token, if it is waiting in a wait not signalled yet.
+    fn unanswered_wait(&self) -> Option<u32> {
         let waiting = &self.region.header().consumer.consumer_waiting;
-        if waiting.swap(0, Ordering::Relaxed) == 0 {
-            return false;
+        let token = waiting.load(Ordering::Relaxed);
+        (token != 0 && token != self.last_woken).then_some(token)
+    }
+
+    /// Delivers an owed wake-up if the consumer is still in a wait not signalled yet. (No fence
+    /// needed: the wake check that found the wait fenced; a later token means a later wait,
+    /// whose own re-check saw everything published before that check.)
+    fn wake_owed(&mut self, signal: &mut impl FnMut()) -> bool {
+        self.owed_since = None;
+        match self.unanswered_wait() {
+            Some(token) => self.wake(token, signal),
+            None => false,
         }
+    }
+
+    /// Signals the consumer's wait `token` (once: the token is remembered).
+    fn wake(&mut self, token: u32, signal: &mut impl FnMut()) -> bool {
+        self.owed_since = None;
+        self.last_woken = token;
         self.wakeups = self.wakeups.wrapping_add(1);
         signal();
         true

@@ -17,15 +17,14 @@
 #[cfg(not(loom))]
 use core::ptr::NonNull;
 
-use crate::layout::{Header, HEADER_LEN, RECORD_SIZE, RECORD_WORDS};
-use crate::sync::{fence, Ordering};
+use crate::sync::Ordering;
 
 #[cfg(not(loom))]
 use crate::error::RingError;
 #[cfg(not(loom))]
-use crate::layout::CACHE_LINE;
+use crate::layout::{Header, CACHE_LINE, HEADER_LEN, RECORD_SIZE, RECORD_WORDS};
 #[cfg(not(loom))]
-use crate::sync::AtomicU64;
+use crate::sync::{fence, AtomicU64};
 
 /// A ring's shared memory: `len` bytes at a 64-byte-aligned address, valid while the `Region`
 /// (and every clone, producer and consumer made from it) lives.
@@ -302,6 +301,3 @@ mod model {
         }
     }
 }
-
-#[cfg(loom)]
-pub(crate) use model::Slot;

@@ -2,9 +2,10 @@
 //!
 //! A wake-up costs a `KeSetEvent` (under Wine several `wineserver` round trips, ~40 µs): if the
 //! producer woke the consumer for every record it would pay that per record. So the producer
-//! wakes only a consumer that has flagged itself waiting, only once per flag (it clears the
-//! flag with a swap), and may defer even that until enough records are unread (the watermark)
-//! or a deadline passes.
+//! wakes only a consumer that has flagged itself waiting, only once per wait (the flag is a
+//! token that changes with every wait; the producer remembers the last one it answered, and
+//! never writes the consumer's line), and may defer even that until enough records are unread
+//! (the watermark) or a deadline passes.
 
 /// How eagerly the producer wakes a waiting consumer.
 ///
@@ -36,6 +37,11 @@ impl WakePolicy {
             max_delay,
         }
     }
+}
+
+/// The token after `token` for a waiting flag: never 0 (which means "not waiting").
+pub(crate) fn next_token(token: u32) -> u32 {
+    token.wrapping_add(1).max(1)
 }
 
 impl Default for WakePolicy {

@@ -125,19 +125,43 @@ fn producer_fields_scribbled_by_the_app_are_overwritten_not_believed() {
 }
 
 #[test]
-fn a_waiting_flag_held_up_forever_costs_at_most_one_signal_per_round() {
+fn a_waiting_flag_held_up_forever_is_signalled_once() {
     let (mut producer, _consumer) = ring(1024, WakePolicy::IMMEDIATE).unwrap();
     let memory = producer.memory().clone();
+    memory.store_u32(offsets::CONSUMER_WAITING, 7);
     let mut signals = 0;
     for _ in 0..10 {
-        memory.store_u32(offsets::CONSUMER_WAITING, 1);
-        memory.store_u32(offsets::PRODUCER_WAITING, 7);
-        let report = producer.produce_batch(64, entry_for, || signals += 1);
-        assert_eq!(report.wakeups, 1);
-        // The producer consumes its own flag; the space request is the consumer's to clear.
+        let report = producer.produce_batch(200, entry_for, || signals += 1);
+        assert_eq!(report.written, 200);
         memory.store_u64(offsets::READ, memory.load_u64(offsets::WRITE));
     }
-    assert_eq!(signals, 10);
+    assert_eq!(signals, 1);
+    // The producer never writes the consumer's line.
+    assert_eq!(memory.load_u32(offsets::CONSUMER_WAITING), 7);
+    assert!(memory.guard_intact());
+}
+
+#[test]
+fn a_wait_token_changed_all_the_time_costs_at_most_one_signal_per_round() {
+    let (mut producer, _consumer) = ring(1024, WakePolicy::IMMEDIATE).unwrap();
+    let memory = producer.memory().clone();
+    let mut signals = 0_u32;
+    let mut token = 0_u32;
+    for _ in 0..10 {
+        let report = producer.produce_batch(
+            200,
+            |seq| {
+                token += 1;
+                memory.store_u32(offsets::CONSUMER_WAITING, token);
+                entry_for(seq)
+            },
+            || signals += 1,
+        );
+        // 200 records are 4 rounds of at most 64.
+        assert_eq!(report.wakeups, 4);
+        memory.store_u64(offsets::READ, memory.load_u64(offsets::WRITE));
+    }
+    assert_eq!(signals, 40);
     assert!(memory.guard_intact());
 }
 

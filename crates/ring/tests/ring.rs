@@ -152,22 +152,26 @@ fn poison_drains_then_closes_with_the_final_gap() {
 }
 
 #[test]
-fn a_waiting_consumer_is_woken_once_per_flag() {
+fn a_waiting_consumer_is_woken_once_per_wait() {
     let (mut producer, mut consumer) = pair(WakePolicy::IMMEDIATE);
     // Not waiting: no signal.
     assert_eq!(produce(&mut producer, 1), (1, 0, 0));
     assert_eq!(consumer.prepare_wait(), WaitDecision::DataAvailable);
     let _ = poll(&mut consumer, 100);
     assert_eq!(consumer.prepare_wait(), WaitDecision::Sleep);
+    let token = producer.memory().load_u32(offsets::CONSUMER_WAITING);
+    assert_ne!(token, 0);
     assert_eq!(produce(&mut producer, 1), (1, 0, 1));
-    // The flag was taken: more records send no more signals until the consumer waits again.
+    // This wait was answered: more records send no more signals until the consumer waits
+    // again, and the producer never writes the consumer's flag.
     assert_eq!(produce(&mut producer, 3), (3, 0, 0));
+    assert_eq!(producer.memory().load_u32(offsets::CONSUMER_WAITING), token);
     consumer.finish_wait();
     assert_eq!(producer.stats().wakeups, 1);
-    assert_eq!(
-        producer.memory().load_u64(offsets::CONSUMER_WAITING) as u32,
-        0
-    );
+    assert_eq!(producer.memory().load_u32(offsets::CONSUMER_WAITING), 0);
+    let _ = poll(&mut consumer, 100);
+    assert_eq!(consumer.prepare_wait(), WaitDecision::Sleep);
+    assert_eq!(produce(&mut producer, 1), (1, 0, 1));
 }
 
 #[test]
@@ -236,13 +240,18 @@ fn a_full_producer_asks_for_space_and_the_consumer_signals_it_once() {
     assert_eq!(producer.stats().space_free_requests, 1);
     let (_, batch) = poll(&mut consumer, 4);
     assert!(batch.signal_space_free);
-    assert_eq!(consumer.region().snapshot().producer_waiting, 0);
+    // Each request is answered once.
     let (_, batch) = poll(&mut consumer, 4);
     assert!(!batch.signal_space_free);
     assert_eq!(consumer.stats().space_free_signals, 1);
-    // With space, the producer does not ask.
+    // Seeing space again, the producer withdraws its request.
     assert_eq!(produce(&mut producer, 8), (8, 0, 0));
     assert_eq!(consumer.region().snapshot().producer_waiting, 0);
+    // A new request has a new token, and is answered again.
+    assert_eq!(produce(&mut producer, 1), (0, 1, 0));
+    assert_eq!(consumer.region().snapshot().producer_waiting, 2);
+    let (_, batch) = poll(&mut consumer, 1);
+    assert!(batch.signal_space_free);
 }
 
 #[test]
