@@ -129,7 +129,7 @@ fn every_method_delivers_periodic_signals() {
         Share::ByName(&name),
         Share::by_handle(&mine),
         Share::DriverCreated {
-            kind: EventKind::ManualReset,
+            kind: EventKind::AutoReset,
         },
         Share::DriverNamed {
             leaf: &leaf,
@@ -145,12 +145,12 @@ fn every_method_delivers_periodic_signals() {
                 WaitOutcome::Signaled,
                 "{method}: periodic signal {n}"
             );
-            if method == Method::DriverHandle {
-                // A manual-reset event the app cannot reset stays set: one wait shows it.
-                break;
-            }
         }
-        assert!(registration.info().unwrap().signals_sent >= 1, "{method}");
+        // The timer's DPC counts a signal just after it sets the event, so the count may lag
+        // the wake-up by a moment; it must catch up.
+        common::eventually(&format!("{method}: the driver counts 3 signals"), || {
+            (registration.info().unwrap().signals_sent >= 3).then_some(())
+        });
     }
 }
 
