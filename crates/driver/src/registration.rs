@@ -103,7 +103,7 @@ impl Registration {
 
     /// How many times the driver signalled the event.
     pub fn signals_sent(&self) -> u64 {
-        self.signals_sent.load(Ordering::Relaxed)
+        self.signals_sent.load(Ordering::Acquire)
     }
 
     /// The current signal mode.
@@ -123,12 +123,15 @@ impl Registration {
         let Some(event) = self.event() else {
             return timestamp;
         };
-        // A refused signal (possible only under Wine) is not counted as sent.
+        // Count first: an app woken by this signal that then asks for the count must see it.
+        // (Release pairs with the reader's load through the wake-up's own synchronisation.)
+        self.signals_sent.fetch_add(1, Ordering::Release);
+        STATS.signals_sent.fetch_add(1, Ordering::Release);
         if !event.set() {
-            return timestamp;
+            // Refused (possible only under Wine): it was not sent after all.
+            self.signals_sent.fetch_sub(1, Ordering::Relaxed);
+            STATS.signals_sent.fetch_sub(1, Ordering::Relaxed);
         }
-        self.signals_sent.fetch_add(1, Ordering::Relaxed);
-        STATS.signals_sent.fetch_add(1, Ordering::Relaxed);
         timestamp
     }
 
