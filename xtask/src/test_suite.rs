@@ -36,9 +36,10 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 5] = [
+    let host_steps: [(&str, Step); 6] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
+        ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
         ("clippy: user side (gnu)", clippy_user),
@@ -65,6 +66,7 @@ pub fn run(options: Options) -> Result<()> {
             "wine-run passes exit codes",
             "install + start driver",
             "e2e tests under Wine",
+            "examples under Wine",
         ] {
             report.skip(name);
         }
@@ -107,6 +109,9 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     report.run("e2e tests under Wine", || {
         e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
+    report.run("examples under Wine", || {
+        examples(wine.as_ref().context("Wine was not located")?)
+    });
     if soak {
         report.run("soak tests under Wine", || {
             soak_tests(wine.as_ref().context("Wine was not located")?)
@@ -127,6 +132,20 @@ fn fmt() -> Result<()> {
 /// `cargo test` of the workspace's default members (the host-buildable crates).
 fn host_tests() -> Result<()> {
     steps::run(cargo().arg("test"))
+}
+
+/// Links the driver-side entry points of `evshare-protocol` and `evshare-ring` with a panic
+/// handler that cannot link: success proves no input can make them panic (in the driver a
+/// panic is a bugcheck). Each crate keeps its check in `no-panic-check/run.sh`.
+fn no_panic_checks() -> Result<()> {
+    for krate in ["protocol", "ring"] {
+        let script = paths::repo_root().join(format!("crates/{krate}/no-panic-check/run.sh"));
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg(&script)
+            .env("CARGO_TARGET_DIR", paths::target_dir());
+        steps::run(&mut cmd).with_context(|| format!("the no-panic check of {krate} failed"))?;
+    }
+    Ok(())
 }
 
 fn clippy_host() -> Result<()> {
@@ -166,8 +185,8 @@ fn clippy_user() -> Result<()> {
     ]))
 }
 
-/// The client library's tests, run under Wine by cargo's runner (`tools/wine-run`), against the
-/// driver the harness installed (`EVSHARE_E2E=1` tells them so).
+/// The client library's and the CLI's tests, run under Wine by cargo's runner
+/// (`tools/wine-run`), against the driver the harness installed (`EVSHARE_E2E=1` tells them so).
 fn e2e_tests(wine: &Wine) -> Result<()> {
     steps::run(&mut e2e_command(wine))
 }
@@ -182,9 +201,57 @@ fn soak_tests(wine: &Wine) -> Result<()> {
 
 fn e2e_command(wine: &Wine) -> std::process::Command {
     let mut cmd = cargo();
-    cmd.args(["test", "--target", USER_TARGET, "-p", "evshare"])
-        .args(["--", "--test-threads=1"])
+    cmd.args([
+        "test",
+        "--target",
+        USER_TARGET,
+        "-p",
+        "evshare",
+        "-p",
+        "evshare-cli",
+    ])
+    .args(["--", "--test-threads=1"])
+    .env("WINEPREFIX", &wine.prefix)
+    .env("EVSHARE_E2E", "1");
+    cmd
+}
+
+/// Every example of the client crate (the programs a driver writer copies), run under Wine
+/// against the installed driver; each must exit 0.
+fn examples(wine: &Wine) -> Result<()> {
+    let dir = paths::repo_root().join("crates/client/examples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let path = entry.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        bail!("no examples found in {}", dir.display());
+    }
+    for name in &names {
+        let mut cmd = cargo();
+        cmd.args([
+            "run",
+            "--quiet",
+            "--target",
+            USER_TARGET,
+            "-p",
+            "evshare",
+            "--example",
+        ])
+        .arg(name)
         .env("WINEPREFIX", &wine.prefix)
         .env("EVSHARE_E2E", "1");
-    cmd
+        steps::run(&mut cmd).with_context(|| format!("example `{name}` failed"))?;
+    }
+    eprintln!(
+        "    {} examples ran and exited 0: {}",
+        names.len(),
+        names.join(", ")
+    );
+    Ok(())
 }
