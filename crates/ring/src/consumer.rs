@@ -22,7 +22,7 @@ use crate::sync::{spin_hint, Ordering};
 use crate::wait::{Readiness, WaitDecision, WaitStatus, Waiter};
 use crate::wake::next_token;
 
-/// The app's side of a ring. See the [module documentation](self).
+/// The app's side of a ring. See the [module documentation](crate::consumer).
 #[derive(Debug)]
 pub struct Consumer {
     region: Region,

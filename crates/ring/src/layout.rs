@@ -18,8 +18,8 @@
 //! other side remembers the last token it answered, so "signal once per wait" needs no write
 //! into the other side's line. Driver-written and app-written fields sit on separate cache
 //! lines (SPEC rule 5), so the consumer's polling does not bounce the producer's line and vice
-//! versa. The [`offsets`] are what a C header would `#define`; [`Header`] is the same thing as a
-//! `#[repr(C)]` struct, checked against them at compile time.
+//! versa. The [`offsets`] are what a C header would `#define`; the crate's own `#[repr(C)]`
+//! header struct is checked against them at compile time.
 
 use crate::error::RingError;
 use crate::sync::{AtomicU32, AtomicU64};

@@ -46,10 +46,10 @@
 #[cfg(any(test, loom, feature = "std"))]
 extern crate std;
 
-mod consumer;
+pub mod consumer;
 mod error;
 pub mod layout;
-mod producer;
+pub mod producer;
 mod region;
 mod spin;
 mod sync;

@@ -31,7 +31,7 @@ use crate::wake::{next_token, WakePolicy};
 /// can start on a long batch early, and the producer sees the space it frees.
 const MAX_ROUND: u64 = 64;
 
-/// The driver's side of a ring. See the [module documentation](self).
+/// The driver's side of a ring. See the [module documentation](crate::producer).
 #[derive(Debug)]
 pub struct Producer {
     region: Region,

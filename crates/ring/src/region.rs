@@ -30,7 +30,9 @@ use crate::sync::{fence, AtomicU64};
 /// (and every clone, producer and consumer made from it) lives.
 ///
 /// Cloning a `Region` copies the pointer: all access is atomic, so any number of views may
-/// exist (the producer and the consumer each hold one in the same-process harness).
+/// exist (the producer and the consumer each hold one in the same-process harness). A ring has
+/// one producer and one consumer: attaching a second of either breaks the ring's accounting
+/// (never memory safety).
 #[derive(Clone)]
 pub struct Region {
     #[cfg(not(loom))]
@@ -193,22 +195,34 @@ impl core::fmt::Debug for Region {
     }
 }
 
-/// Every header field at one moment (see [`layout`](crate::layout) for what each means).
+/// Every header field at one moment (see [`layout::offsets`](crate::layout::offsets)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // the fields are the layout's, documented there
 pub struct HeaderSnapshot {
+    /// [`MAGIC`](crate::layout::MAGIC) once initialised.
     pub magic: u64,
+    /// Layout version.
     pub version: u32,
+    /// Header length in bytes.
     pub header_len: u32,
+    /// Record size in bytes.
     pub record_size: u32,
+    /// Records the ring holds.
     pub capacity: u32,
+    /// The producer's index: records written.
     pub write: u64,
+    /// Records written (published total).
     pub produced: u64,
+    /// Records dropped (published total).
     pub dropped: u64,
+    /// Times the producer found the consumer index impossible.
     pub corrupt: u64,
+    /// Bit 0: poisoned.
     pub state: u32,
+    /// The consumer's index: records consumed.
     pub read: u64,
+    /// The consumer's wait token, 0 when awake.
     pub consumer_waiting: u32,
+    /// The producer's space-free request token, 0 when none.
     pub producer_waiting: u32,
 }
 
