@@ -210,7 +210,9 @@ fn e2e_command(wine: &Wine) -> std::process::Command {
         "-p",
         "evshare-cli",
     ])
-    .args(["--", "--test-threads=1"])
+    // --show-output: tests that report figures (the live fuzzer: requests sent, statuses seen,
+    // leaks) print them even when they pass.
+    .args(["--", "--test-threads=1", "--show-output"])
     .env("WINEPREFIX", &wine.prefix)
     .env("EVSHARE_E2E", "1");
     cmd
