@@ -1,0 +1,632 @@
+//! Sustained ring runs: the ring through the driver, the same ring code between two threads of
+//! this process, and `rtrb` moving the same records.
+//!
+//! All three move the same 64-byte records (`seq`, `timestamp`, the payload the driver writes:
+//! `seq`'s bytes repeated) with the same pacing: the producer asks for at most `chunk_max`
+//! records at a time and only once `chunk_min` slots are free, so it never overruns the
+//! consumer (drops would still be counted, never hidden). Records are stamped once per 4,096
+//! (the driver takes one timestamp per chunk of that size), and the consumer checks every
+//! record's sequence number and payload, and stamps each batch once it has it.
+
+use std::hint::spin_loop;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use evshare::Driver;
+use evshare_bench::report::RingRun;
+use evshare_protocol::reply::{ProduceReply, RingInfo, RingReply};
+use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use evshare_protocol::{Request, SignalMode};
+use evshare_ring::inprocess::{Attached, SharedMemory};
+use evshare_ring::layout::{required_len, Entry, Record, PAYLOAD_LEN};
+use evshare_ring::{Consumer, Item, Producer, Region, WakePolicy};
+
+use super::histogram::Latencies;
+use super::progress::Progress;
+use super::sys::{now, Clock, Section, Win32Event};
+
+/// Records stamped with one timestamp: the driver's `PRODUCE` chunk.
+pub const STAMP_EVERY: u32 = 4096;
+/// How long a deferred wake-up may wait, in performance-counter ticks: the driver's value
+/// (`MAX_WAKE_DELAY_TICKS`, 1 ms at Wine's 10 MHz), so the in-process ring wakes alike.
+pub const MAX_WAKE_DELAY_TICKS: u64 = 10_000;
+/// The most records one consumer poll takes.
+const POLL_MAX: u32 = 4096;
+/// How long the consumer sleeps at most before it looks again.
+const CONSUMER_SLEEP: Duration = Duration::from_millis(20);
+
+/// How the ring runs are set up.
+#[derive(Clone, Copy, Debug)]
+pub struct RingSetup {
+    /// Records each ring holds.
+    pub capacity: u32,
+    /// Unread records before evshare's producer wakes a sleeping consumer.
+    pub watermark: u32,
+    /// How long the producer produces.
+    pub duration: Duration,
+    /// The most records per producer call.
+    pub chunk_max: u32,
+    /// The fewest free slots worth a producer call.
+    pub chunk_min: u32,
+    /// How long the consumer may take to account for everything after the producer stops.
+    pub drain_timeout: Duration,
+}
+
+/// The payload the driver writes into record `seq`: its little-endian bytes, repeated.
+pub fn payload(seq: u64) -> [u8; PAYLOAD_LEN] {
+    let mut payload = [0_u8; PAYLOAD_LEN];
+    for (byte, source) in payload.iter_mut().zip(seq.to_le_bytes().iter().cycle()) {
+        *byte = *source;
+    }
+    payload
+}
+
+/// Whether `record` carries the payload of its sequence number.
+fn intact(record: &Record) -> bool {
+    let seq = record.seq.to_le_bytes();
+    record.payload.chunks_exact(8).all(|word| word == seq)
+}
+
+/// What one producer call did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Produced {
+    written: u64,
+    dropped: u64,
+    wakeups: u64,
+}
+
+/// The producer's side of a run: the driver (`PRODUCE`) or the same code in this process.
+trait Feed {
+    fn produce(&mut self, count: u32) -> Result<Produced>;
+}
+
+/// The producer's totals.
+#[derive(Clone, Copy, Debug, Default)]
+struct FeedTotals {
+    written: u64,
+    dropped: u64,
+    wakeups: u64,
+    calls: u64,
+    started: u64,
+}
+
+/// Produces for `setup.duration`, paced by what the consumer has accounted for.
+fn feed_loop(
+    feed: &mut impl Feed,
+    setup: &RingSetup,
+    consumed: &AtomicU64,
+    progress: &mut Progress,
+) -> Result<FeedTotals> {
+    let capacity = u64::from(setup.capacity);
+    let mut totals = FeedTotals {
+        started: now(),
+        ..FeedTotals::default()
+    };
+    let start = Instant::now();
+    let mut idle = 0_u32;
+    while start.elapsed() < setup.duration {
+        let attempts = totals.written + totals.dropped;
+        let in_flight = attempts.saturating_sub(consumed.load(Ordering::Acquire));
+        let free = capacity.saturating_sub(in_flight);
+        if free < u64::from(setup.chunk_min) {
+            idle = idle.wrapping_add(1);
+            if idle % 64 == 0 {
+                thread::yield_now();
+            } else {
+                spin_loop();
+            }
+            continue;
+        }
+        let count = u32::try_from(free.min(u64::from(setup.chunk_max))).unwrap_or(setup.chunk_max);
+        let produced = feed.produce(count)?;
+        totals.written += produced.written;
+        totals.dropped += produced.dropped;
+        totals.wakeups += produced.wakeups;
+        totals.calls += 1;
+        progress.ring(
+            start.elapsed(),
+            setup.duration.as_secs_f64(),
+            consumed.load(Ordering::Relaxed),
+        );
+    }
+    Ok(totals)
+}
+
+/// The consumer's totals.
+struct Consumed {
+    received: u64,
+    missed: u64,
+    bad: u64,
+    sleeps: u64,
+    last: u64,
+    latency: Latencies,
+}
+
+/// Consumes until everything the producer used a sequence number for is accounted for
+/// (`target`, set when the producer stops), the ring is closed, or the drain times out.
+fn consume_loop(
+    consumer: &mut Consumer,
+    data_ready: &Win32Event,
+    space_free: Option<&Win32Event>,
+    consumed: &AtomicU64,
+    target: &AtomicU64,
+    clock: &Clock,
+    drain_timeout: Duration,
+) -> Result<Consumed> {
+    let mut latency = Latencies::new()?;
+    let mut runs: Vec<(u64, u64)> = Vec::with_capacity(16);
+    let mut bad = 0_u64;
+    let mut last = now();
+    let mut draining_since: Option<Instant> = None;
+    loop {
+        let batch = consumer
+            .poll(POLL_MAX, |item| {
+                if let Item::Record(record) = item {
+                    if !intact(record) {
+                        bad += 1;
+                    }
+                    match runs.last_mut() {
+                        Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
+                        _ => runs.push((record.timestamp, 1)),
+                    }
+                }
+            })
+            .map_err(|err| anyhow!("the consumer: {err}"))?;
+        if batch.records > 0 {
+            last = now();
+            for (stamp, count) in runs.drain(..) {
+                latency.record_n(clock.nanos(last.saturating_sub(stamp)), count);
+            }
+        }
+        let stats = consumer.stats();
+        let accounted = stats.received + stats.missed;
+        consumed.store(accounted, Ordering::Release);
+        if batch.signal_space_free {
+            if let Some(event) = space_free {
+                event.set()?;
+            }
+        }
+        if batch.closed {
+            break;
+        }
+        if batch.records == 0 && batch.missed == 0 {
+            let goal = target.load(Ordering::Acquire);
+            if accounted >= goal {
+                break;
+            }
+            if goal != u64::MAX {
+                let since = *draining_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > drain_timeout {
+                    break;
+                }
+            }
+            let _ = consumer.wait(data_ready, Some(CONSUMER_SLEEP));
+        }
+    }
+    let stats = consumer.stats();
+    Ok(Consumed {
+        received: stats.received,
+        missed: stats.missed,
+        bad,
+        sleeps: stats.sleeps,
+        last,
+        latency,
+    })
+}
+
+/// The consumer's end of an evshare ring.
+struct ConsumerEnd<'a> {
+    consumer: &'a mut Consumer,
+    data_ready: &'a Win32Event,
+    space_free: Option<&'a Win32Event>,
+}
+
+/// Runs `feed` on this thread and the consumer on another; returns the run's figures.
+fn run_evshare_ring(
+    label: &str,
+    feed: &mut impl Feed,
+    end: ConsumerEnd<'_>,
+    clock: &Clock,
+    setup: &RingSetup,
+    progress: &mut Progress,
+) -> Result<(RingRun, FeedTotals)> {
+    let ConsumerEnd {
+        consumer,
+        data_ready,
+        space_free,
+    } = end;
+    let consumed = AtomicU64::new(0);
+    let target = AtomicU64::new(u64::MAX);
+    let (totals, outcome) = thread::scope(|scope| {
+        let consumer_thread = scope.spawn(|| {
+            consume_loop(
+                consumer,
+                data_ready,
+                space_free,
+                &consumed,
+                &target,
+                clock,
+                setup.drain_timeout,
+            )
+        });
+        let totals = feed_loop(feed, setup, &consumed, progress);
+        // Whatever happened, tell the consumer where the end is, and wake it.
+        let end = totals
+            .as_ref()
+            .map_or(0, |totals| totals.written + totals.dropped);
+        target.store(end, Ordering::Release);
+        let _ = data_ready.set();
+        let outcome = consumer_thread
+            .join()
+            .map_err(|_| anyhow!("the consumer thread panicked"));
+        (totals, outcome)
+    });
+    let totals = totals?;
+    let consumed = outcome??;
+    let run = ring_run(label, clock, &totals, &consumed, Some(totals.wakeups));
+    Ok((run, totals))
+}
+
+fn ring_run(
+    label: &str,
+    clock: &Clock,
+    totals: &FeedTotals,
+    consumed: &Consumed,
+    wakeups: Option<u64>,
+) -> RingRun {
+    let attempts = totals.written + totals.dropped;
+    let seconds = clock.nanos(consumed.last.saturating_sub(totals.started)) as f64 / 1e9;
+    let accounted = consumed.received + consumed.missed;
+    RingRun {
+        label: label.to_owned(),
+        seconds,
+        attempts,
+        written: totals.written,
+        dropped: totals.dropped,
+        received: consumed.received,
+        missed: consumed.missed,
+        unaccounted: i64::try_from(attempts).unwrap_or(i64::MAX)
+            - i64::try_from(accounted).unwrap_or(i64::MAX),
+        bad_records: consumed.bad,
+        records_per_second: if seconds > 0.0 {
+            consumed.received as f64 / seconds
+        } else {
+            0.0
+        },
+        wakeups,
+        consumer_sleeps: consumed.sleeps,
+        producer_calls: totals.calls,
+        latency: consumed.latency.summary(),
+    }
+}
+
+/// The same producer code the driver runs, in this process: chunks of [`STAMP_EVERY`] records
+/// with one timestamp each, a deferred wake-up flushed when the call ends, the data-ready event
+/// a Win32 auto-reset event (what the driver sets, minus the process boundary).
+struct InProcessFeed<'e> {
+    producer: Attached<Producer>,
+    data_ready: &'e Win32Event,
+}
+
+impl Feed for InProcessFeed<'_> {
+    fn produce(&mut self, count: u32) -> Result<Produced> {
+        let mut total = Produced::default();
+        let mut remaining = count;
+        while remaining > 0 {
+            let chunk = remaining.min(STAMP_EVERY);
+            remaining -= chunk;
+            let mut wake = false;
+            let timestamp = now();
+            let report = self.producer.produce_batch(
+                chunk,
+                |seq| Entry {
+                    timestamp,
+                    payload: payload(seq),
+                },
+                || wake = true,
+            );
+            if remaining == 0 {
+                self.producer.flush_wake(|| wake = true);
+            } else {
+                self.producer.wake_if_due(timestamp, || wake = true);
+            }
+            total.written += u64::from(report.written);
+            total.dropped += u64::from(report.dropped);
+            if wake {
+                self.data_ready.set()?;
+                total.wakeups += 1;
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Floor: the same ring code between two threads of this process.
+pub fn inprocess_ring(
+    clock: &Clock,
+    setup: &RingSetup,
+    progress: &mut Progress,
+) -> Result<RingRun> {
+    let memory =
+        SharedMemory::for_capacity(setup.capacity).map_err(|err| anyhow!("ring memory: {err}"))?;
+    let mut consumer = memory
+        .initialize_consumer(setup.capacity)
+        .map_err(|err| anyhow!("ring consumer: {err}"))?;
+    let policy = WakePolicy::deferred(setup.watermark, MAX_WAKE_DELAY_TICKS);
+    let producer = memory
+        .attach_producer(setup.capacity, policy)
+        .map_err(|err| anyhow!("ring producer: {err}"))?;
+    let data_ready = Win32Event::auto_reset()?;
+    let mut feed = InProcessFeed {
+        producer,
+        data_ready: &data_ready,
+    };
+    let (run, _) = run_evshare_ring(
+        "floor: ring in-process",
+        &mut feed,
+        ConsumerEnd {
+            consumer: &mut consumer,
+            data_ready: &data_ready,
+            space_free: None,
+        },
+        clock,
+        setup,
+        progress,
+    )?;
+    if !memory.guard_intact() {
+        bail!("the in-process ring wrote past its region");
+    }
+    Ok(run)
+}
+
+fn send(driver: &Driver, request: &Request<'_>, reply: &mut [u8]) -> Result<usize> {
+    let mut buffer = [0_u8; MAX_REQUEST_LEN];
+    let (code, len) =
+        encode(request, &mut buffer).map_err(|err| anyhow!("encoding {request:?}: {err}"))?;
+    let input = buffer.get(..len).context("encoded request")?;
+    driver
+        .raw_ioctl(code, input, reply)
+        .map_err(|status| anyhow!("{:?} failed: {status}", request.ioctl()))
+}
+
+/// `PRODUCE` through the driver.
+struct DriverFeed<'d> {
+    driver: &'d Driver,
+    id: u64,
+}
+
+impl Feed for DriverFeed<'_> {
+    fn produce(&mut self, count: u32) -> Result<Produced> {
+        let mut reply = [0_u8; ProduceReply::LEN];
+        let written = send(
+            self.driver,
+            &Request::Produce { id: self.id, count },
+            &mut reply,
+        )?;
+        let reply = ProduceReply::parse(reply.get(..written).unwrap_or_default())
+            .map_err(|err| anyhow!("PRODUCE's reply: {err}"))?;
+        Ok(Produced {
+            written: reply.written,
+            dropped: reply.dropped,
+            wakeups: reply.wakeups,
+        })
+    }
+}
+
+fn wire_name(name: &str) -> Result<([u8; MAX_NAME_BYTES], usize)> {
+    let mut wire = [0_u8; MAX_NAME_BYTES];
+    let len = name_to_wire(name, &mut wire).map_err(|err| anyhow!("name `{name}`: {err}"))?;
+    Ok((wire, len))
+}
+
+/// The ring through the driver: the app creates the section and both events, initialises the
+/// header, registers the ring (on demand), then one thread sends `PRODUCE` while another
+/// consumes. The driver's own totals (`QUERY_RING`) must agree with what the app counted.
+pub fn driver_ring(
+    driver: &Driver,
+    clock: &Clock,
+    setup: &RingSetup,
+    progress: &mut Progress,
+) -> Result<RingRun> {
+    let pid = std::process::id();
+    let section_name = format!("evshare-bench-ring-{pid}");
+    let ready_name = format!("evshare-bench-ring-{pid}-ready");
+    let space_name = format!("evshare-bench-ring-{pid}-space");
+    let len = required_len(setup.capacity).map_err(|err| anyhow!("ring size: {err}"))?;
+    let section = Section::create(&section_name, len)?;
+    // SAFETY: the view is `len` bytes, read-write and page-aligned, mapped until `section` is
+    // dropped, which happens after the consumer (declared later, dropped first); in this
+    // process only the ring's atomics touch it.
+    let region = unsafe { Region::from_raw(section.base(), section.len()) }
+        .map_err(|err| anyhow!("ring region: {err}"))?;
+    let mut consumer = Consumer::initialize(region, setup.capacity)
+        .map_err(|err| anyhow!("ring header: {err}"))?;
+    let data_ready = Win32Event::named_auto_reset(&ready_name)?;
+    let space_free = Win32Event::named_auto_reset(&space_name)?;
+
+    let (section_wire, section_len) = wire_name(&section_name)?;
+    let (ready_wire, ready_len) = wire_name(&ready_name)?;
+    let (space_wire, space_len) = wire_name(&space_name)?;
+    let request = Request::RegisterRing {
+        capacity: setup.capacity,
+        mode: SignalMode::OnDemand,
+        watermark: setup.watermark,
+        section: section_wire.get(..section_len).unwrap_or_default(),
+        data_ready: ready_wire.get(..ready_len).unwrap_or_default(),
+        space_free: space_wire.get(..space_len).unwrap_or_default(),
+    };
+    let mut reply = [0_u8; RingReply::LEN];
+    let written = send(driver, &request, &mut reply)?;
+    let ring = RingReply::parse(reply.get(..written).unwrap_or_default())
+        .map_err(|err| anyhow!("REGISTER_RING's reply: {err}"))?;
+    let id = ring.id;
+
+    let mut feed = DriverFeed { driver, id };
+    let result = run_evshare_ring(
+        "ring via driver",
+        &mut feed,
+        ConsumerEnd {
+            consumer: &mut consumer,
+            data_ready: &data_ready,
+            space_free: Some(&space_free),
+        },
+        clock,
+        setup,
+        progress,
+    );
+    let info = query_ring(driver, id);
+    let unregistered = send(driver, &Request::Unregister { id }, &mut []);
+    let (mut run, totals) = result?;
+    let info = info?;
+    unregistered?;
+    if info.produced != totals.written || info.dropped != totals.dropped {
+        bail!(
+            "the driver counted {} written and {} dropped, PRODUCE's replies {} and {}",
+            info.produced,
+            info.dropped,
+            totals.written,
+            totals.dropped
+        );
+    }
+    // The driver's count of data-ready signals is the authority.
+    run.wakeups = Some(info.wakeups);
+    Ok(run)
+}
+
+fn query_ring(driver: &Driver, id: u64) -> Result<RingInfo> {
+    let mut reply = [0_u8; RingInfo::LEN];
+    let written = send(driver, &Request::QueryRing { id }, &mut reply)?;
+    RingInfo::parse(reply.get(..written).unwrap_or_default())
+        .map_err(|err| anyhow!("QUERY_RING's reply: {err}"))
+}
+
+/// Floor for context: `rtrb`, a well-kept lock-free single-producer single-consumer queue, moving
+/// the same records with the same pacing and checks. It has no sleep/wake-up mechanism: its
+/// consumer busy-waits (spinning, then yielding), so it never pays for a wake-up.
+pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> Result<RingRun> {
+    let capacity = usize::try_from(setup.capacity).context("capacity")?;
+    let (mut tx, mut rx) = rtrb::RingBuffer::<Record>::new(capacity);
+    let consumed = AtomicU64::new(0);
+    let target = AtomicU64::new(u64::MAX);
+    let drain_timeout = setup.drain_timeout;
+    let (totals, outcome) = thread::scope(|scope| {
+        let consumer_thread = scope.spawn(|| -> Result<Consumed> {
+            let mut latency = Latencies::new()?;
+            let mut runs: Vec<(u64, u64)> = Vec::with_capacity(16);
+            let (mut received, mut bad, mut idle) = (0_u64, 0_u64, 0_u32);
+            let mut last = now();
+            let mut draining_since: Option<Instant> = None;
+            loop {
+                let available = rx.slots();
+                if available == 0 {
+                    let goal = target.load(Ordering::Acquire);
+                    if received >= goal {
+                        break;
+                    }
+                    if goal != u64::MAX {
+                        let since = *draining_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() > drain_timeout {
+                            break;
+                        }
+                    }
+                    idle = idle.wrapping_add(1);
+                    if idle % 64 == 0 {
+                        thread::yield_now();
+                    } else {
+                        spin_loop();
+                    }
+                    continue;
+                }
+                let take = available.min(POLL_MAX as usize);
+                let chunk = rx
+                    .read_chunk(take)
+                    .map_err(|err| anyhow!("rtrb read: {err}"))?;
+                let (first, second) = chunk.as_slices();
+                for record in first.iter().chain(second) {
+                    if record.seq != received || !intact(record) {
+                        bad += 1;
+                    }
+                    received += 1;
+                    match runs.last_mut() {
+                        Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
+                        _ => runs.push((record.timestamp, 1)),
+                    }
+                }
+                chunk.commit_all();
+                last = now();
+                for (stamp, count) in runs.drain(..) {
+                    latency.record_n(clock.nanos(last.saturating_sub(stamp)), count);
+                }
+                consumed.store(received, Ordering::Release);
+            }
+            Ok(Consumed {
+                received,
+                missed: 0,
+                bad,
+                sleeps: 0,
+                last,
+                latency,
+            })
+        });
+        let totals = (|| -> Result<FeedTotals> {
+            let mut totals = FeedTotals {
+                started: now(),
+                ..FeedTotals::default()
+            };
+            let start = Instant::now();
+            let mut idle = 0_u32;
+            while start.elapsed() < setup.duration {
+                let free = tx.slots();
+                if free < setup.chunk_min as usize {
+                    idle = idle.wrapping_add(1);
+                    if idle % 64 == 0 {
+                        thread::yield_now();
+                    } else {
+                        spin_loop();
+                    }
+                    continue;
+                }
+                let mut remaining = free.min(setup.chunk_max as usize);
+                while remaining > 0 {
+                    let count = remaining.min(STAMP_EVERY as usize);
+                    remaining -= count;
+                    let timestamp = now();
+                    let chunk = tx
+                        .write_chunk_uninit(count)
+                        .map_err(|err| anyhow!("rtrb write: {err}"))?;
+                    let first = totals.written;
+                    let filled = chunk.fill_from_iter((first..).map(|seq| Record {
+                        seq,
+                        timestamp,
+                        payload: payload(seq),
+                    }));
+                    totals.written += filled as u64;
+                }
+                totals.calls += 1;
+                progress.ring(
+                    start.elapsed(),
+                    setup.duration.as_secs_f64(),
+                    consumed.load(Ordering::Relaxed),
+                );
+            }
+            Ok(totals)
+        })();
+        let end = totals.as_ref().map_or(0, |totals| totals.written);
+        target.store(end, Ordering::Release);
+        let outcome = consumer_thread
+            .join()
+            .map_err(|_| anyhow!("the consumer thread panicked"));
+        (totals, outcome)
+    });
+    let totals = totals?;
+    let consumed = outcome??;
+    Ok(ring_run(
+        "floor: rtrb (busy-waits)",
+        clock,
+        &totals,
+        &consumed,
+        None,
+    ))
+}
