@@ -188,6 +188,10 @@ pub struct RingRun {
     pub consumer_sleeps: u64,
     /// Producer calls (for the driver: `PRODUCE` IOCTLs).
     pub producer_calls: u64,
+    /// Seconds the producer spent waiting for room (the consumer was behind). Near zero means
+    /// the producer side set the pace; near the whole run, the consumer did.
+    #[serde(default)]
+    pub producer_wait_seconds: f64,
     /// Per-record latency under load: the consumer's timestamp after the batch that held the
     /// record → the record's timestamp (taken once per [`Settings::stamp_every`] records).
     pub latency: Summary,

@@ -336,6 +336,10 @@ fn ring_note(run: &RingRun) -> String {
     if let Some(per_1000) = run.wakeups_per_1000() {
         note.push_str(&format!(", {per_1000:.3} wake-ups per 1,000 records"));
     }
+    note.push_str(&format!(
+        ", producer waited for room {:.0}% of the time",
+        100.0 * run.producer_wait_seconds / run.seconds.max(1e-9)
+    ));
     note
 }
 

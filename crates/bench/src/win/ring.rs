@@ -90,6 +90,8 @@ struct FeedTotals {
     wakeups: u64,
     calls: u64,
     started: u64,
+    /// Time spent waiting for room.
+    waited: Duration,
 }
 
 /// Produces for `setup.duration`, paced by what the consumer has accounted for.
@@ -106,11 +108,13 @@ fn feed_loop(
     };
     let start = Instant::now();
     let mut idle = 0_u32;
+    let mut waiting_since: Option<Instant> = None;
     while start.elapsed() < setup.duration {
         let attempts = totals.written + totals.dropped;
         let in_flight = attempts.saturating_sub(consumed.load(Ordering::Acquire));
         let free = capacity.saturating_sub(in_flight);
         if free < u64::from(setup.chunk_min) {
+            waiting_since.get_or_insert_with(Instant::now);
             idle = idle.wrapping_add(1);
             if idle % 64 == 0 {
                 thread::yield_now();
@@ -118,6 +122,9 @@ fn feed_loop(
                 spin_loop();
             }
             continue;
+        }
+        if let Some(since) = waiting_since.take() {
+            totals.waited += since.elapsed();
         }
         let count = u32::try_from(free.min(u64::from(setup.chunk_max))).unwrap_or(setup.chunk_max);
         let produced = feed.produce(count)?;
@@ -298,6 +305,7 @@ fn ring_run(
         wakeups,
         consumer_sleeps: consumed.sleeps,
         producer_calls: totals.calls,
+        producer_wait_seconds: totals.waited.as_secs_f64(),
         latency: consumed.latency.summary(),
     }
 }
@@ -577,9 +585,11 @@ pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> R
             };
             let start = Instant::now();
             let mut idle = 0_u32;
+            let mut waiting_since: Option<Instant> = None;
             while start.elapsed() < setup.duration {
                 let free = tx.slots();
                 if free < setup.chunk_min as usize {
+                    waiting_since.get_or_insert_with(Instant::now);
                     idle = idle.wrapping_add(1);
                     if idle % 64 == 0 {
                         thread::yield_now();
@@ -587,6 +597,9 @@ pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> R
                         spin_loop();
                     }
                     continue;
+                }
+                if let Some(since) = waiting_since.take() {
+                    totals.waited += since.elapsed();
                 }
                 let mut remaining = free.min(setup.chunk_max as usize);
                 while remaining > 0 {
