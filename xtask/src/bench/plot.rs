@@ -221,7 +221,7 @@ fn latency_panel(
         .map_err(plot_error)?;
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.5))
         .label_font((FONT, 14))
