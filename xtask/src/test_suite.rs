@@ -178,6 +178,8 @@ fn clippy_user() -> Result<()> {
         "evshare",
         "-p",
         "evshare-cli",
+        "-p",
+        "evshare-bench",
         "--all-targets",
         "--",
         "-D",
