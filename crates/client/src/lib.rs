@@ -50,9 +50,13 @@ mod event;
 #[cfg(windows)]
 mod interrupt;
 #[cfg(windows)]
+mod notifications;
+#[cfg(windows)]
 mod probe;
 #[cfg(windows)]
 mod registration;
+#[cfg(windows)]
+mod ring;
 #[cfg(windows)]
 pub mod service;
 #[cfg(windows)]
@@ -74,7 +78,11 @@ pub use event::{
 #[cfg(windows)]
 pub use interrupt::interrupt_event;
 #[cfg(windows)]
+pub use notifications::{CancelOutcome, Notifications, Notifier, Settled};
+#[cfg(windows)]
 pub use registration::Registration;
+#[cfg(windows)]
+pub use ring::{Received, Ring, RingControl, RingOptions};
 #[cfg(windows)]
 pub use share::Share;
 
@@ -86,4 +94,12 @@ pub use evshare_protocol::{
     names::{Namespace, ResolvedName},
     EventKind, Holder, HoldersReply, HostKind, Method, RegistrationInfo, Scope, SignalMode,
     StatsReply, VersionReply, PROTOCOL_VERSION,
+};
+/// The ring's and the inverted call's replies (issue 5), re-exported likewise.
+pub use evshare_protocol::{Notification, NotifyReply, ProduceReply, RingInfo};
+/// The ring's own types (records, the consumer's totals, its spin policy), re-exported so
+/// callers need not depend on `evshare-ring` themselves.
+pub use evshare_ring::{
+    layout as ring_layout, Batch, ConsumerStats, HeaderSnapshot, Item, PublishedTotals, Record,
+    SpinPolicy,
 };
