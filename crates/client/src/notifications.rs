@@ -445,6 +445,15 @@ impl Notifier {
     }
 }
 
+// The inbox moves to the thread that reads it; a notifier is shared with any thread.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn sync<T: Sync>() {}
+    send::<Notifications>();
+    send::<Notifier>();
+    sync::<Notifier>();
+};
+
 fn notify_on(device: BorrowedHandle<'_>, count: u32) -> Result<NotifyReply> {
     let mut input = [0u8; MAX_REQUEST_LEN];
     let (code, len) =

@@ -570,6 +570,15 @@ impl<'d> RingControl<'d> {
     }
 }
 
+// A ring of its own handle moves to a consumer thread; its control is shared with producers.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn sync<T: Sync>() {}
+    send::<Ring<'static>>();
+    send::<RingControl<'static>>();
+    sync::<RingControl<'static>>();
+};
+
 /// The consumer's sleep on the data-ready event; a failed wait ends the sleep and is kept
 /// for the caller.
 struct DataReady<'a> {
