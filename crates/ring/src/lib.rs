@@ -23,7 +23,7 @@
 //!   --test loom`: the loom model of the sleep/wake and space-free handshakes and of the index
 //!   arithmetic, run on the real producer and consumer, plus two deliberately weakened variants
 //!   (fences `AcqRel` instead of `SeqCst`; no re-check after flagging) that the model must
-//!   reject.
+//!   reject. About 30 s on two cores (preemption bound 5; `LOOM_MAX_PREEMPTIONS` overrides).
 //! - `cargo run -p evshare-ring --release --example inprocess`: records/s and wake-ups per
 //!   1,000 records for a producer thread and a consumer thread.
 //! - `crates/ring/no-panic-check/run.sh`: links the producer into a `no_std` DLL whose panic
