@@ -63,7 +63,7 @@ pub enum Command {
 #[command(group(
     ArgGroup::new("source")
         .required(true)
-        .args(["name", "handle", "driver_created"])
+        .args(["name", "handle", "driver_created", "ring"])
 ))]
 pub struct WatchArgs {
     /// Register the existing named event NAME (created by your app; an auto-reset event, as
@@ -82,10 +82,17 @@ pub struct WatchArgs {
     /// With --named: create it in the global namespace (`Global\evshare-LEAF`).
     #[arg(long, requires = "named")]
     pub global: bool,
+    /// Create a ring (a shared section and its two events), have the driver produce one record
+    /// per period into it, and print the records and every gap.
+    #[arg(long)]
+    pub ring: bool,
+    /// With --ring: records the ring holds (a power of two, 16 to 1048576).
+    #[arg(long, default_value_t = 1024, requires = "ring")]
+    pub capacity: u32,
     /// The driver's timer period, in milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
     pub period_ms: u32,
-    /// Stop after this many signals (default: at Ctrl-C).
+    /// Stop after this many signals, or records with --ring (default: at Ctrl-C).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub count: Option<u32>,
 }
@@ -165,6 +172,10 @@ mod tests {
         assert!(watch(&["watch", "--handle", "--named", "app"]).is_err());
         assert!(watch(&["watch", "--driver-created", "--global"]).is_err());
         assert!(watch(&["watch", "--handle", "--count", "0"]).is_err());
+        let ring = watch(&["watch", "--ring", "--capacity", "64", "--period-ms", "5"]).unwrap();
+        assert!(ring.ring && ring.capacity == 64 && ring.period_ms == 5);
+        assert!(watch(&["watch", "X", "--ring"]).is_err());
+        assert!(watch(&["watch", "X", "--capacity", "64"]).is_err());
     }
 
     #[test]

@@ -136,3 +136,46 @@ fn watch_prints_each_signal_and_a_summary_for_every_method() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("create it first"), "{text}");
 }
+
+#[test]
+fn watch_ring_prints_each_record_and_totals_that_agree() {
+    let output = evshare(&[
+        "watch",
+        "--ring",
+        "--capacity",
+        "16",
+        "--period-ms",
+        "5",
+        "--count",
+        "6",
+    ]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    // Records come in sequence order; a slow console may make the driver drop some, and then
+    // every gap is printed, so the lines account for every sequence number up to the last.
+    let mut next = 0u64;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("record seq") {
+            let seq: u64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+            assert_eq!(
+                seq, next,
+                "records out of order or a gap not reported: {text}"
+            );
+            next += 1;
+        } else if let Some(rest) = line.strip_prefix("missed ") {
+            // "missed COUNT record(s) from seq FIRST: the ring was full"
+            let count: u64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+            let first: u64 = rest
+                .split("from seq ")
+                .nth(1)
+                .and_then(|tail| tail.split(':').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(first, next, "{text}");
+            next += count;
+        }
+    }
+    assert!(next >= 6, "{text}");
+    assert!(text.contains("Done: received 6 records"), "{text}");
+}

@@ -7,6 +7,7 @@ pub(crate) mod output;
 mod stats;
 mod status;
 mod watch;
+mod watch_ring;
 
 use crate::args::Command;
 

@@ -33,6 +33,9 @@ impl Intervals {
 
 /// `evshare watch NAME | --handle | --driver-created [--named LEAF [--global]]`.
 pub(crate) fn run(args: &WatchArgs) -> Outcome {
+    if args.ring {
+        return super::watch_ring::run(args);
+    }
     let driver = Driver::open()?;
     let stop = interrupt_event()?;
     let own_event;
