@@ -125,7 +125,9 @@ pub struct RingInfo {
     pub corrupt: u64,
     /// Data-ready signals sent.
     pub wakeups: u64,
-    /// Times the driver saw the space-free event set.
+    /// Times the producer found the ring full and asked the consumer, through the header's
+    /// space-free flag, to set the space-free event once it frees room (the driver never
+    /// waits on that event; the name is historical).
     pub space_free_seen: u64,
 }
 
