@@ -36,9 +36,10 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 6] = [
+    let host_steps: [(&str, Step); 7] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
+        ("loom: ring handshakes", loom),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -132,6 +133,18 @@ fn fmt() -> Result<()> {
 /// `cargo test` of the workspace's default members (the host-buildable crates).
 fn host_tests() -> Result<()> {
     steps::run(cargo().arg("test"))
+}
+
+/// The ring's loom models: the sleep/wake and space-free handshakes and the index arithmetic
+/// on the real producer and consumer, plus deliberately weakened variants the model must
+/// reject (so the model can fail). Built with `--cfg loom` in its own target directory, so
+/// it does not invalidate the normal build.
+fn loom() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "evshare-ring", "--release", "--test", "loom"])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
+    steps::run(&mut cmd)
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring` with a panic

@@ -14,6 +14,14 @@ use evshare_km::time::performance_counter;
 use evshare_ring::layout::{Entry, PAYLOAD_LEN};
 use evshare_ring::{Producer, ProducerStats};
 
+// The protocol validates a ring's capacity before the ring crate sees it: both must agree on
+// the limits, or a request the protocol accepts could be refused as a bad ring (or the reverse).
+const _: () = assert!(
+    evshare_protocol::ring::MIN_CAPACITY == evshare_ring::layout::MIN_CAPACITY
+        && evshare_protocol::ring::MAX_CAPACITY == evshare_ring::layout::MAX_CAPACITY
+        && evshare_protocol::reply::NOTIFICATION_PAYLOAD_LEN <= evshare_ring::layout::PAYLOAD_LEN
+);
+
 /// Records produced under one hold of the spin lock: bounds how long a DPC or another
 /// producer may spin while a large `PRODUCE` runs.
 const CHUNK: u32 = 4096;
