@@ -19,7 +19,6 @@ use evshare_ring::{Producer, ProducerStats};
 const _: () = assert!(
     evshare_protocol::ring::MIN_CAPACITY == evshare_ring::layout::MIN_CAPACITY
         && evshare_protocol::ring::MAX_CAPACITY == evshare_ring::layout::MAX_CAPACITY
-        && evshare_protocol::reply::NOTIFICATION_PAYLOAD_LEN <= evshare_ring::layout::PAYLOAD_LEN
 );
 
 /// Records produced under one hold of the spin lock: bounds how long a DPC or another
