@@ -116,3 +116,32 @@ fn registrations_do_not_survive_a_restart() {
         "counters start over with each load"
     );
 }
+
+#[test]
+fn stopping_the_driver_completes_every_pending_request() {
+    let _serial = serial();
+    require_e2e();
+    service::start().unwrap();
+    let driver = Driver::open().unwrap();
+    let inbox = driver.notifications(4).unwrap();
+    // The requests are issued asynchronously: wait until the driver holds all four.
+    let mut pending = 0;
+    for _ in 0..500 {
+        pending = driver.stats(None).unwrap().pending_irps;
+        if pending == 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(pending, 4, "the driver should hold the four requests");
+    assert_eq!(inbox.in_flight(), 4);
+    drop(driver);
+    // DriverUnload completes every parked IRP (STATUS_CANCELLED): none is left hanging.
+    assert_eq!(service::stop().unwrap(), StopOutcome::Stopped);
+    // Closing the handle only collects what already happened.
+    let settled = inbox.close().unwrap();
+    assert_eq!(settled.cancelled, 4, "{settled:?}");
+    assert_eq!(settled.delivered + settled.failed, 0, "{settled:?}");
+    assert_eq!(service::start().unwrap(), StartOutcome::Started);
+    assert_eq!(Driver::open().unwrap().stats(None).unwrap().pending_irps, 0);
+}
