@@ -86,9 +86,11 @@ pub struct WatchArgs {
     /// per period into it, and print the records and every gap.
     #[arg(long)]
     pub ring: bool,
-    /// With --ring: records the ring holds (a power of two, 16 to 1048576).
-    #[arg(long, default_value_t = 1024, requires = "ring")]
-    pub capacity: u32,
+    /// With --ring: records the ring holds (a power of two, 16 to 1048576) [default: 1024].
+    // Not `requires = "ring"`: a flag always has a value (false) for clap, which satisfies
+    // `requires`. Conflicting with every other source, in a required group, leaves --ring.
+    #[arg(long, conflicts_with_all = ["name", "handle", "driver_created"])]
+    pub capacity: Option<u32>,
     /// The driver's timer period, in milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
     pub period_ms: u32,
@@ -173,7 +175,7 @@ mod tests {
         assert!(watch(&["watch", "--driver-created", "--global"]).is_err());
         assert!(watch(&["watch", "--handle", "--count", "0"]).is_err());
         let ring = watch(&["watch", "--ring", "--capacity", "64", "--period-ms", "5"]).unwrap();
-        assert!(ring.ring && ring.capacity == 64 && ring.period_ms == 5);
+        assert!(ring.ring && ring.capacity == Some(64) && ring.period_ms == 5);
         assert!(watch(&["watch", "X", "--ring"]).is_err());
         assert!(watch(&["watch", "X", "--capacity", "64"]).is_err());
     }

@@ -10,6 +10,9 @@ use super::output;
 use super::Outcome;
 use crate::args::WatchArgs;
 
+/// Records in the ring when `--capacity` is not given.
+const DEFAULT_CAPACITY: u32 = 1024;
+
 /// `evshare watch --ring [--capacity N] [--period-ms MS] [--count N]`.
 pub(crate) fn run(args: &WatchArgs) -> Outcome {
     let driver = Driver::open()?;
@@ -17,7 +20,7 @@ pub(crate) fn run(args: &WatchArgs) -> Outcome {
     let period = Duration::from_millis(u64::from(args.period_ms));
     // Watermark 1: wake on every record. Watching is about seeing each record as it comes;
     // a deferred wake-up (the throughput setting) would show them in bursts.
-    let options = RingOptions::new(args.capacity)
+    let options = RingOptions::new(args.capacity.unwrap_or(DEFAULT_CAPACITY))
         .mode(SignalMode::Periodic {
             period_ms: args.period_ms,
         })
