@@ -500,19 +500,25 @@ fn validate(mode: SignalMode) -> Result<SignalMode> {
 }
 
 /// Parses a reply; a reply of another protocol version is a version mismatch, anything else
-/// malformed is [`Error::BadReply`].
-fn parse_reply<T>(
+/// malformed is [`Error::BadReply`]. Shared by every typed request of the crate.
+pub(crate) fn parse_reply<T>(
     operation: Ioctl,
     bytes: &[u8],
     parse: fn(&[u8]) -> std::result::Result<T, ProtocolError>,
 ) -> Result<T> {
-    parse(bytes).map_err(|source| match source {
+    parse(bytes).map_err(|source| reply_error(operation, source))
+}
+
+/// What a reply that did not parse means: another protocol version is a version mismatch,
+/// anything else is [`Error::BadReply`].
+pub(crate) fn reply_error(operation: Ioctl, source: ProtocolError) -> Error {
+    match source {
         ProtocolError::UnsupportedVersion { got } => Error::VersionMismatch {
             driver: Some(got),
             client: PROTOCOL_VERSION,
         },
         _ => Error::BadReply { operation, source },
-    })
+    }
 }
 
 /// Explains why `CreateFileW(\\.\evshare)` failed, from the service's state.

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use evshare_protocol::ioctl::USER_PATH;
 use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
 use evshare_protocol::status::STATUS_CANCELLED;
-use evshare_protocol::{Ioctl, Notification, NotifyReply, ProtocolError, Request};
+use evshare_protocol::{Ioctl, Notification, NotifyReply, Request};
 
-use crate::device::Driver;
+use crate::device::{reply_error, Driver};
 use crate::error::{Error, NtStatus, Result};
 use crate::status_map;
 use crate::sys::wide::WideCString;
@@ -378,16 +378,7 @@ impl Notifications {
         }
         Notification::parse(slot.reply())
             .map(Harvest::Delivered)
-            .map_err(|source| match source {
-                ProtocolError::UnsupportedVersion { got } => Error::VersionMismatch {
-                    driver: Some(got),
-                    client: evshare_protocol::PROTOCOL_VERSION,
-                },
-                _ => Error::BadReply {
-                    operation: Ioctl::PendNotification,
-                    source,
-                },
-            })
+            .map_err(|source| reply_error(Ioctl::PendNotification, source))
     }
 
     /// Waits (until `patience` runs out) for every request issued to complete, oldest first,

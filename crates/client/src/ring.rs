@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use evshare_protocol::request::{name_to_wire, MAX_NAME_BYTES};
 use evshare_protocol::ring::{check_capacity, check_watermark};
 use evshare_protocol::{
-    Ioctl, ProduceReply, ProtocolError, Request, RingInfo, RingReply, SignalMode, PROTOCOL_VERSION,
+    Ioctl, ProduceReply, ProtocolError, Request, RingInfo, RingReply, SignalMode,
 };
 use evshare_ring::layout::{required_len, RECORD_SIZE};
 use evshare_ring::{
@@ -31,7 +31,7 @@ use evshare_ring::{
     Region, RingError, SpinPolicy, WaitStatus, Waiter,
 };
 
-use crate::device::Driver;
+use crate::device::{parse_reply, Driver};
 use crate::error::{Error, NtStatus, ObjectKind, Result};
 use crate::event::{Event, WaitOutcome};
 use section::SharedSection;
@@ -548,7 +548,7 @@ impl<'d> RingControl<'d> {
             .get()
             .send(&Request::Produce { id: self.id, count }, &mut reply)
             .map_err(|failure| failure.into_error(Ioctl::Produce, Some(self.id)))?;
-        parse(Ioctl::Produce, &reply[..written], ProduceReply::parse)
+        parse_reply(Ioctl::Produce, &reply[..written], ProduceReply::parse)
     }
 
     /// See [`Ring::info`].
@@ -559,7 +559,7 @@ impl<'d> RingControl<'d> {
             .get()
             .send(&Request::QueryRing { id: self.id }, &mut reply)
             .map_err(|failure| failure.into_error(Ioctl::QueryRing, Some(self.id)))?;
-        let info = parse(Ioctl::QueryRing, &reply[..written], RingInfo::parse)?;
+        let info = parse_reply(Ioctl::QueryRing, &reply[..written], RingInfo::parse)?;
         if info.id != self.id {
             return Err(Error::UnexpectedReply {
                 operation: Ioctl::QueryRing,
@@ -655,7 +655,7 @@ fn register(driver: &Driver, options: &RingOptions, base: &str) -> Result<RingRe
     let written = driver
         .send(&message, &mut reply)
         .map_err(|failure| failure.into_error(Ioctl::RegisterRing, None))?;
-    parse(Ioctl::RegisterRing, &reply[..written], RingReply::parse)
+    parse_reply(Ioctl::RegisterRing, &reply[..written], RingReply::parse)
 }
 
 fn unregister(driver: &Driver, id: u64) -> Result<()> {
@@ -682,20 +682,4 @@ fn ring_failure(doing: &str, source: RingError) -> Error {
         // `RingError` is `no_std`: its message (cause and fix) is what travels.
         std::io::Error::new(std::io::ErrorKind::InvalidData, source.to_string()),
     )
-}
-
-/// Parses a reply; another protocol version is a version mismatch, anything else malformed is
-/// [`Error::BadReply`].
-fn parse<T>(
-    operation: Ioctl,
-    bytes: &[u8],
-    parse: fn(&[u8]) -> std::result::Result<T, ProtocolError>,
-) -> Result<T> {
-    parse(bytes).map_err(|source| match source {
-        ProtocolError::UnsupportedVersion { got } => Error::VersionMismatch {
-            driver: Some(got),
-            client: PROTOCOL_VERSION,
-        },
-        _ => Error::BadReply { operation, source },
-    })
 }
