@@ -13,7 +13,7 @@
 use std::cell::UnsafeCell;
 use std::io;
 use std::marker::PhantomPinned;
-use std::os::windows::io::{AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHandle};
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHandle};
 
 use evshare_protocol::Notification;
 use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
@@ -24,13 +24,12 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
 };
-use windows_sys::Win32::System::Threading::{WaitForSingleObject, INFINITE};
 use windows_sys::Win32::System::IO::{
-    CancelIoEx, GetOverlappedResult, IO_STATUS_BLOCK, IO_STATUS_BLOCK_0, OVERLAPPED,
+    CancelIoEx, GetOverlappedResult, IO_STATUS_BLOCK, OVERLAPPED,
 };
 
-use crate::sys::sync;
 use crate::sys::wide::WideCString;
+use crate::sys::{device, sync};
 
 /// Opens a device by its Win32 path for asynchronous I/O, reading and writing.
 pub(crate) fn open(path: &WideCString) -> io::Result<OwnedHandle> {
@@ -157,7 +156,6 @@ impl IoSlot {
 
     /// Waits up to `millis` for the request to complete; `Ok(true)` once it has.
     pub(crate) fn wait(&self, millis: u32) -> io::Result<bool> {
-        use std::os::windows::io::AsHandle;
         sync::wait(self.event.as_handle(), millis)
     }
 
@@ -254,46 +252,7 @@ pub(crate) fn ioctl_and_wait(
     output: &mut [u8],
 ) -> Result<usize, Status> {
     let (event, _) = sync::create_event(None, true).map_err(|_| STATUS_INSUFFICIENT_RESOURCES)?;
-    let input_len = u32::try_from(input.len()).map_err(|_| STATUS_INVALID_PARAMETER)?;
-    let output_len = u32::try_from(output.len()).map_err(|_| STATUS_INVALID_PARAMETER)?;
-    let mut iosb = IO_STATUS_BLOCK {
-        Anonymous: IO_STATUS_BLOCK_0 { Status: 0 },
-        Information: 0,
-    };
-    let output_ptr = if output.is_empty() {
-        std::ptr::null_mut()
-    } else {
-        output.as_mut_ptr().cast()
-    };
-    // SAFETY: `device` and `event` are open; the input is copied before the call returns; the
-    // output buffer and `iosb` live on this frame until the request has completed: if it is
-    // still pending we wait for the event, without a timeout, before either is read or dropped.
-    let status = unsafe {
-        NtDeviceIoControlFile(
-            device.as_raw_handle(),
-            event.as_raw_handle(),
-            None,
-            std::ptr::null(),
-            &mut iosb,
-            code,
-            input.as_ptr().cast(),
-            input_len,
-            output_ptr,
-            output_len,
-        )
-    };
-    let status = if status == STATUS_PENDING {
-        // SAFETY: waiting on our own event, open for the call.
-        unsafe { WaitForSingleObject(event.as_raw_handle(), INFINITE) };
-        // SAFETY: the request completed, so the system wrote `Status`; any i32 is valid.
-        unsafe { iosb.Anonymous.Status }
-    } else {
-        status
-    };
-    if status < 0 {
-        return Err(status as u32);
-    }
-    Ok(iosb.Information.min(output.len()))
+    device::ioctl_and_wait(device, Some(event.as_handle()), code, input, output)
 }
 
 const STATUS_INVALID_PARAMETER: Status = 0xC000_000D;

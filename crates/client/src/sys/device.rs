@@ -50,6 +50,21 @@ pub(crate) fn ioctl(
     input: &[u8],
     output: &mut [u8],
 ) -> Result<usize, u32> {
+    ioctl_and_wait(device, None, code, input, output)
+}
+
+/// Sends one IOCTL on `device` and waits for it to complete, on `event` when one is given (the
+/// I/O manager sets it at completion; what an overlapped handle needs, so that other requests
+/// in flight on the handle cannot be mistaken for this one), else on the file handle itself
+/// (which a synchronous handle's I/O signals). Returns the bytes the driver wrote or its
+/// NTSTATUS, as [`ioctl`] does.
+pub(crate) fn ioctl_and_wait(
+    device: BorrowedHandle<'_>,
+    event: Option<BorrowedHandle<'_>>,
+    code: u32,
+    input: &[u8],
+    output: &mut [u8],
+) -> Result<usize, u32> {
     let input_len = u32::try_from(input.len()).map_err(|_| STATUS_INVALID_PARAMETER)?;
     let output_len = u32::try_from(output.len()).map_err(|_| STATUS_INVALID_PARAMETER)?;
     let mut iosb = IO_STATUS_BLOCK {
@@ -57,15 +72,18 @@ pub(crate) fn ioctl(
         Information: 0,
     };
     let (input_ptr, output_ptr) = (non_empty_ptr(input), non_empty_mut_ptr(output));
-    // SAFETY: `device` is an open handle for the duration of the borrow; the input and output
-    // pointers are valid for the lengths passed (or NULL with length 0); `iosb` lives on this
-    // stack frame until the call has completed: the handle is synchronous, so the call returns
-    // only when the request is finished (the STATUS_PENDING branch below waits it out anyway
-    // before `iosb` is read or dropped). No event or APC is used.
+    let event_raw = event.map_or(std::ptr::null_mut(), |event| event.as_raw_handle());
+    // SAFETY: `device` (and `event`, when given) are open handles for the duration of their
+    // borrows; the input and output pointers are valid for the lengths passed (or NULL with
+    // length 0), and the input is copied before the call returns; `iosb` and the output
+    // buffer live on this frame until the request has completed: on a synchronous handle the
+    // call returns only once it is finished, and if it returns STATUS_PENDING (an overlapped
+    // handle) the branch below waits, without a timeout, before either is read or dropped.
+    // No APC is used.
     let status = unsafe {
         NtDeviceIoControlFile(
             device.as_raw_handle(),
-            std::ptr::null_mut(),
+            event_raw,
             None,
             std::ptr::null(),
             &mut iosb,
@@ -77,9 +95,10 @@ pub(crate) fn ioctl(
         )
     };
     let status = if status == STATUS_PENDING {
-        // SAFETY: waiting on a file handle we borrow; a synchronous handle is signalled when
-        // its I/O completes.
-        unsafe { WaitForSingleObject(device.as_raw_handle(), INFINITE) };
+        let signalled = event.unwrap_or(device);
+        // SAFETY: waiting on a handle we borrow: the request's own event, set when it
+        // completes, or else the synchronous file handle, signalled when its I/O completes.
+        unsafe { WaitForSingleObject(signalled.as_raw_handle(), INFINITE) };
         // SAFETY: the request has completed, so the I/O manager has written `Status`, and
         // every bit pattern is a valid i32.
         unsafe { iosb.Anonymous.Status }
