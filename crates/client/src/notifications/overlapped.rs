@@ -189,14 +189,7 @@ impl IoSlot {
         // SAFETY: `device` is open for the borrow; the OVERLAPPED pointer only identifies the
         // request (CancelIoEx compares it, it does not write through it).
         let ok = unsafe { CancelIoEx(device.as_raw_handle(), self.overlapped.get()) };
-        if ok != 0 {
-            return Ok(true);
-        }
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() == Some(windows_sys::Win32::Foundation::ERROR_NOT_FOUND as i32) {
-            return Ok(false);
-        }
-        Err(error)
+        cancelled(ok)
     }
 
     /// What Win32 makes of the completed request: `Ok(bytes)` or the Win32 error
@@ -232,6 +225,12 @@ impl IoSlot {
 pub(crate) fn cancel_all(device: BorrowedHandle<'_>) -> io::Result<bool> {
     // SAFETY: `device` is open for the borrow; NULL means every request on it.
     let ok = unsafe { CancelIoEx(device.as_raw_handle(), std::ptr::null()) };
+    cancelled(ok)
+}
+
+/// What `CancelIoEx` returned, right after the call: `Ok(true)` when it cancelled something,
+/// `Ok(false)` when there was nothing to cancel (`ERROR_NOT_FOUND`), else its error.
+fn cancelled(ok: i32) -> io::Result<bool> {
     if ok != 0 {
         return Ok(true);
     }
