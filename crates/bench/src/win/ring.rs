@@ -14,18 +14,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use evshare::Driver;
+use evshare::{access, Driver, Ring, RingControl, RingOptions, SignalMode};
 use evshare_bench::report::RingRun;
-use evshare_protocol::reply::{ProduceReply, RingInfo, RingReply};
-use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
-use evshare_protocol::{Request, SignalMode};
 use evshare_ring::inprocess::{Attached, SharedMemory};
-use evshare_ring::layout::{required_len, Entry, Record, PAYLOAD_LEN};
-use evshare_ring::{Consumer, Item, Producer, Region, WakePolicy};
+use evshare_ring::layout::{Entry, Record, PAYLOAD_LEN};
+use evshare_ring::{Batch, Consumer, ConsumerStats, Item, Producer, WakePolicy};
 
 use super::histogram::Latencies;
 use super::progress::Progress;
-use super::sys::{now, Clock, Section, Win32Event};
+use super::sys::{now, Clock, Win32Event};
 
 /// Records stamped with one timestamp: the driver's `PRODUCE` chunk.
 pub const STAMP_EVERY: u32 = 4096;
@@ -151,12 +148,63 @@ struct Consumed {
     latency: Latencies,
 }
 
+/// The consumer's end of an evshare ring: the ring crate's [`Consumer`] in this process, or the
+/// client's [`Ring`] for the driver's.
+trait Drain {
+    /// Takes up to `max` records (what [`Consumer::poll`] does), answering the producer's
+    /// request for space if it made one.
+    fn poll(&mut self, max: u32, on_item: impl FnMut(Item<'_>)) -> Result<Batch>;
+    /// Sleeps on data-ready (after the ring's adaptive spin) for at most `timeout`.
+    fn sleep(&mut self, timeout: Duration);
+    fn stats(&self) -> ConsumerStats;
+}
+
+/// The in-process ring's consumer, sleeping on a Win32 auto-reset event. Its producer never
+/// asks for space (it is paced, like the driver's), so there is no space-free event.
+struct InProcessDrain<'a> {
+    consumer: &'a mut Consumer,
+    data_ready: &'a Win32Event,
+}
+
+impl Drain for InProcessDrain<'_> {
+    fn poll(&mut self, max: u32, on_item: impl FnMut(Item<'_>)) -> Result<Batch> {
+        self.consumer
+            .poll(max, on_item)
+            .map_err(|err| anyhow!("the consumer: {err}"))
+    }
+
+    fn sleep(&mut self, timeout: Duration) {
+        let _ = self.consumer.wait(self.data_ready, Some(timeout));
+    }
+
+    fn stats(&self) -> ConsumerStats {
+        self.consumer.stats()
+    }
+}
+
+/// The client's ring: its `poll` is the ring crate's, plus setting space-free when the
+/// driver asked for room (the raw loop did the same, right after stamping the batch). The
+/// paced producer never fills the ring, so the driver never asks and no extra call lands
+/// between the poll and the batch's timestamp; if it ever did, the drop it follows would
+/// show in the run's figures anyway.
+impl Drain for Ring<'_> {
+    fn poll(&mut self, max: u32, on_item: impl FnMut(Item<'_>)) -> Result<Batch> {
+        Ring::poll(self, max, on_item).map_err(|err| anyhow!("the consumer: {err}"))
+    }
+
+    fn sleep(&mut self, timeout: Duration) {
+        let _ = Ring::wait(self, timeout);
+    }
+
+    fn stats(&self) -> ConsumerStats {
+        Ring::stats(self)
+    }
+}
+
 /// Consumes until everything the producer used a sequence number for is accounted for
 /// (`target`, set when the producer stops), the ring is closed, or the drain times out.
 fn consume_loop(
-    consumer: &mut Consumer,
-    data_ready: &Win32Event,
-    space_free: Option<&Win32Event>,
+    consumer: &mut impl Drain,
     consumed: &AtomicU64,
     target: &AtomicU64,
     clock: &Clock,
@@ -168,19 +216,17 @@ fn consume_loop(
     let mut last = now();
     let mut draining_since: Option<Instant> = None;
     loop {
-        let batch = consumer
-            .poll(POLL_MAX, |item| {
-                if let Item::Record(record) = item {
-                    if !intact(record) {
-                        bad += 1;
-                    }
-                    match runs.last_mut() {
-                        Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
-                        _ => runs.push((record.timestamp, 1)),
-                    }
+        let batch = consumer.poll(POLL_MAX, |item| {
+            if let Item::Record(record) = item {
+                if !intact(record) {
+                    bad += 1;
                 }
-            })
-            .map_err(|err| anyhow!("the consumer: {err}"))?;
+                match runs.last_mut() {
+                    Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
+                    _ => runs.push((record.timestamp, 1)),
+                }
+            }
+        })?;
         if batch.records > 0 {
             last = now();
             for (stamp, count) in runs.drain(..) {
@@ -190,11 +236,6 @@ fn consume_loop(
         let stats = consumer.stats();
         let accounted = stats.received + stats.missed;
         consumed.store(accounted, Ordering::Release);
-        if batch.signal_space_free {
-            if let Some(event) = space_free {
-                event.set()?;
-            }
-        }
         if batch.closed {
             break;
         }
@@ -209,7 +250,7 @@ fn consume_loop(
                     break;
                 }
             }
-            let _ = consumer.wait(data_ready, Some(CONSUMER_SLEEP));
+            consumer.sleep(CONSUMER_SLEEP);
         }
     }
     let stats = consumer.stats();
@@ -223,48 +264,29 @@ fn consume_loop(
     })
 }
 
-/// The consumer's end of an evshare ring.
-struct ConsumerEnd<'a> {
-    consumer: &'a mut Consumer,
-    data_ready: &'a Win32Event,
-    space_free: Option<&'a Win32Event>,
-}
-
 /// Runs `feed` on this thread and the consumer on another; returns the run's figures.
+/// `wake` sets the consumer's data-ready event (once the producer stopped).
 fn run_evshare_ring(
     label: &str,
     feed: &mut impl Feed,
-    end: ConsumerEnd<'_>,
+    consumer: &mut (impl Drain + Send),
+    wake: impl FnOnce(),
     clock: &Clock,
     setup: &RingSetup,
     progress: &mut Progress,
 ) -> Result<(RingRun, FeedTotals)> {
-    let ConsumerEnd {
-        consumer,
-        data_ready,
-        space_free,
-    } = end;
     let consumed = AtomicU64::new(0);
     let target = AtomicU64::new(u64::MAX);
     let (totals, outcome) = thread::scope(|scope| {
-        let consumer_thread = scope.spawn(|| {
-            consume_loop(
-                consumer,
-                data_ready,
-                space_free,
-                &consumed,
-                &target,
-                clock,
-                setup.drain_timeout,
-            )
-        });
+        let consumer_thread =
+            scope.spawn(|| consume_loop(consumer, &consumed, &target, clock, setup.drain_timeout));
         let totals = feed_loop(feed, setup, &consumed, progress);
         // Whatever happened, tell the consumer where the end is, and wake it.
         let end = totals
             .as_ref()
             .map_or(0, |totals| totals.written + totals.dropped);
         target.store(end, Ordering::Release);
-        let _ = data_ready.set();
+        wake();
         let outcome = consumer_thread
             .join()
             .map_err(|_| anyhow!("the consumer thread panicked"));
@@ -374,10 +396,12 @@ pub fn inprocess_ring(
     let (run, _) = run_evshare_ring(
         "floor: ring in-process",
         &mut feed,
-        ConsumerEnd {
+        &mut InProcessDrain {
             consumer: &mut consumer,
             data_ready: &data_ready,
-            space_free: None,
+        },
+        || {
+            let _ = data_ready.set();
         },
         clock,
         setup,
@@ -389,32 +413,18 @@ pub fn inprocess_ring(
     Ok(run)
 }
 
-fn send(driver: &Driver, request: &Request<'_>, reply: &mut [u8]) -> Result<usize> {
-    let mut buffer = [0_u8; MAX_REQUEST_LEN];
-    let (code, len) =
-        encode(request, &mut buffer).map_err(|err| anyhow!("encoding {request:?}: {err}"))?;
-    let input = buffer.get(..len).context("encoded request")?;
-    driver
-        .raw_ioctl(code, input, reply)
-        .map_err(|status| anyhow!("{:?} failed: {status}", request.ioctl()))
-}
-
-/// `PRODUCE` through the driver.
+/// `PRODUCE` through the driver ([`RingControl::produce`]: one `NtDeviceIoControlFile`, as
+/// an app's producer thread sends it).
 struct DriverFeed<'d> {
-    driver: &'d Driver,
-    id: u64,
+    control: RingControl<'d>,
 }
 
 impl Feed for DriverFeed<'_> {
     fn produce(&mut self, count: u32) -> Result<Produced> {
-        let mut reply = [0_u8; ProduceReply::LEN];
-        let written = send(
-            self.driver,
-            &Request::Produce { id: self.id, count },
-            &mut reply,
-        )?;
-        let reply = ProduceReply::parse(reply.get(..written).unwrap_or_default())
-            .map_err(|err| anyhow!("PRODUCE's reply: {err}"))?;
+        let reply = self
+            .control
+            .produce(count)
+            .map_err(|err| anyhow!("PRODUCE: {err}"))?;
         Ok(Produced {
             written: reply.written,
             dropped: reply.dropped,
@@ -423,69 +433,45 @@ impl Feed for DriverFeed<'_> {
     }
 }
 
-fn wire_name(name: &str) -> Result<([u8; MAX_NAME_BYTES], usize)> {
-    let mut wire = [0_u8; MAX_NAME_BYTES];
-    let len = name_to_wire(name, &mut wire).map_err(|err| anyhow!("name `{name}`: {err}"))?;
-    Ok((wire, len))
-}
-
-/// The ring through the driver: the app creates the section and both events, initialises the
-/// header, registers the ring (on demand), then one thread sends `PRODUCE` while another
-/// consumes. The driver's own totals (`QUERY_RING`) must agree with what the app counted.
+/// The ring through the driver, as an app sets it up ([`Driver::register_ring`]: the section
+/// and both events created, the header initialised, the ring registered on demand), then one
+/// thread sends `PRODUCE` while another consumes. The driver's own totals (`QUERY_RING`) must
+/// agree with what the app counted.
 pub fn driver_ring(
     driver: &Driver,
     clock: &Clock,
     setup: &RingSetup,
     progress: &mut Progress,
 ) -> Result<RingRun> {
-    let pid = std::process::id();
-    let section_name = format!("evshare-bench-ring-{pid}");
-    let ready_name = format!("evshare-bench-ring-{pid}-ready");
-    let space_name = format!("evshare-bench-ring-{pid}-space");
-    let len = required_len(setup.capacity).map_err(|err| anyhow!("ring size: {err}"))?;
-    let section = Section::create(&section_name, len)?;
-    // SAFETY: the view is `len` bytes, read-write and page-aligned, mapped until `section` is
-    // dropped, which happens after the consumer (declared later, dropped first); in this
-    // process only the ring's atomics touch it.
-    let region = unsafe { Region::from_raw(section.base(), section.len()) }
-        .map_err(|err| anyhow!("ring region: {err}"))?;
-    let mut consumer = Consumer::initialize(region, setup.capacity)
-        .map_err(|err| anyhow!("ring header: {err}"))?;
-    let data_ready = Win32Event::named_auto_reset(&ready_name)?;
-    let space_free = Win32Event::named_auto_reset(&space_name)?;
+    let options = RingOptions::new(setup.capacity)
+        .mode(SignalMode::OnDemand)
+        .watermark(setup.watermark);
+    let mut ring = driver
+        .register_ring(&options)
+        .map_err(|err| anyhow!("REGISTER_RING: {err}"))?;
+    let control = ring.control().map_err(|err| anyhow!("the ring: {err}"))?;
+    // A second handle to data-ready, to wake the consumer (which has the ring) at the end.
+    let data_ready = ring
+        .data_ready()
+        .duplicate(access::EVENT_MODIFY_STATE)
+        .map_err(|err| anyhow!("{err}"))?;
 
-    let (section_wire, section_len) = wire_name(&section_name)?;
-    let (ready_wire, ready_len) = wire_name(&ready_name)?;
-    let (space_wire, space_len) = wire_name(&space_name)?;
-    let request = Request::RegisterRing {
-        capacity: setup.capacity,
-        mode: SignalMode::OnDemand,
-        watermark: setup.watermark,
-        section: section_wire.get(..section_len).unwrap_or_default(),
-        data_ready: ready_wire.get(..ready_len).unwrap_or_default(),
-        space_free: space_wire.get(..space_len).unwrap_or_default(),
+    let mut feed = DriverFeed {
+        control: control.clone(),
     };
-    let mut reply = [0_u8; RingReply::LEN];
-    let written = send(driver, &request, &mut reply)?;
-    let ring = RingReply::parse(reply.get(..written).unwrap_or_default())
-        .map_err(|err| anyhow!("REGISTER_RING's reply: {err}"))?;
-    let id = ring.id;
-
-    let mut feed = DriverFeed { driver, id };
     let result = run_evshare_ring(
         "ring via driver",
         &mut feed,
-        ConsumerEnd {
-            consumer: &mut consumer,
-            data_ready: &data_ready,
-            space_free: Some(&space_free),
+        &mut ring,
+        || {
+            let _ = data_ready.set();
         },
         clock,
         setup,
         progress,
     );
-    let info = query_ring(driver, id);
-    let unregistered = send(driver, &Request::Unregister { id }, &mut []);
+    let info = control.info().map_err(|err| anyhow!("QUERY_RING: {err}"));
+    let unregistered = ring.close().map_err(|err| anyhow!("UNREGISTER: {err}"));
     let (mut run, totals) = result?;
     let info = info?;
     unregistered?;
@@ -501,13 +487,6 @@ pub fn driver_ring(
     // The driver's count of data-ready signals is the authority.
     run.wakeups = Some(info.wakeups);
     Ok(run)
-}
-
-fn query_ring(driver: &Driver, id: u64) -> Result<RingInfo> {
-    let mut reply = [0_u8; RingInfo::LEN];
-    let written = send(driver, &Request::QueryRing { id }, &mut reply)?;
-    RingInfo::parse(reply.get(..written).unwrap_or_default())
-        .map_err(|err| anyhow!("QUERY_RING's reply: {err}"))
 }
 
 /// Floor for context: `rtrb`, a well-kept lock-free single-producer single-consumer queue, moving

@@ -1,5 +1,5 @@
 //! The few Win32 objects the benchmarks need beyond the `evshare` crate: auto-reset events to
-//! ping-pong and to wake the ring's consumer, a named section for the ring, an overlapped
+//! ping-pong and to wake the in-process ring's consumer, an overlapped
 //! handle to the driver for the inverted call, and the performance counter.
 
 use std::ffi::c_void;
@@ -15,10 +15,6 @@ use windows_sys::Win32::Foundation::{
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
-};
-use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, MapViewOfFile, UnmapViewOfFile, FILE_MAP_ALL_ACCESS,
-    MEMORY_MAPPED_VIEW_ADDRESS, PAGE_READWRITE,
 };
 use windows_sys::Win32::System::Performance::{QueryPerformanceCounter, QueryPerformanceFrequency};
 use windows_sys::Win32::System::Threading::{CreateEventW, SetEvent, WaitForSingleObject};
@@ -106,25 +102,17 @@ pub struct Win32Event {
 impl Win32Event {
     /// An unnamed auto-reset event, not signalled.
     pub fn auto_reset() -> Result<Win32Event> {
-        Self::create(None, false)
+        Self::create(false)
     }
 
     /// An unnamed manual-reset event, not signalled (for `OVERLAPPED::hEvent`).
     pub fn manual_reset() -> Result<Win32Event> {
-        Self::create(None, true)
+        Self::create(true)
     }
 
-    /// A named auto-reset event in this session's namespace, not signalled.
-    pub fn named_auto_reset(name: &str) -> Result<Win32Event> {
-        Self::create(Some(name), false)
-    }
-
-    fn create(name: Option<&str>, manual: bool) -> Result<Win32Event> {
-        let name = name.map(wide);
-        let name_ptr = name.as_ref().map_or(std::ptr::null(), |name| name.as_ptr());
-        // SAFETY: no security attributes; the name (if any) is NUL-terminated and outlives
-        // the call.
-        let raw = unsafe { CreateEventW(std::ptr::null(), i32::from(manual), 0, name_ptr) };
+    fn create(manual: bool) -> Result<Win32Event> {
+        // SAFETY: no security attributes and no name.
+        let raw = unsafe { CreateEventW(std::ptr::null(), i32::from(manual), 0, std::ptr::null()) };
         let handle = adopt(raw, "CreateEventW")?;
         Ok(Win32Event { handle })
     }
@@ -171,80 +159,6 @@ impl Waiter for Win32Event {
             // A failed wait is treated as a timeout: the consumer re-checks the ring either way.
             Ok(false) | Err(_) => WaitStatus::TimedOut,
         }
-    }
-}
-
-/// A named section (pagefile-backed) mapped read-write into this process.
-#[derive(Debug)]
-pub struct Section {
-    _handle: OwnedHandle,
-    view: *mut u8,
-    len: usize,
-}
-
-// SAFETY: the view is plain memory, valid until `drop`; the ring accesses it only atomically.
-unsafe impl Send for Section {}
-// SAFETY: as for `Send`.
-unsafe impl Sync for Section {}
-
-impl Section {
-    /// Creates the section `name` (this session's namespace) of `len` bytes and maps all of it.
-    pub fn create(name: &str, len: usize) -> Result<Section> {
-        let wide_name = wide(name);
-        let size = u64::try_from(len).context("section size")?;
-        // SAFETY: a pagefile-backed section (INVALID_HANDLE_VALUE), no security attributes, a
-        // NUL-terminated name that outlives the call.
-        let raw = unsafe {
-            CreateFileMappingW(
-                INVALID_HANDLE_VALUE,
-                std::ptr::null(),
-                PAGE_READWRITE,
-                (size >> 32) as u32,
-                size as u32,
-                wide_name.as_ptr(),
-            )
-        };
-        let handle = adopt(raw, "CreateFileMappingW")?;
-        // SAFETY: a section handle we just created with PAGE_READWRITE, mapped whole.
-        let view = unsafe {
-            MapViewOfFile(
-                handle.as_raw_handle() as HANDLE,
-                FILE_MAP_ALL_ACCESS,
-                0,
-                0,
-                len,
-            )
-        };
-        if view.Value.is_null() {
-            return Err(io::Error::last_os_error()).context("MapViewOfFile failed");
-        }
-        Ok(Section {
-            _handle: handle,
-            view: view.Value.cast(),
-            len,
-        })
-    }
-
-    /// The start of the view (page-aligned).
-    pub fn base(&self) -> *mut u8 {
-        self.view
-    }
-
-    /// The bytes asked for.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-}
-
-impl Drop for Section {
-    fn drop(&mut self) {
-        // SAFETY: the view this section mapped; nothing uses it after the section is dropped
-        // (the ring's consumer is dropped first by its owner).
-        unsafe {
-            UnmapViewOfFile(MEMORY_MAPPED_VIEW_ADDRESS {
-                Value: self.view.cast(),
-            })
-        };
     }
 }
 
