@@ -125,7 +125,7 @@ fn wait_until(flag: &AtomicU64, value: u64, timeout: Duration, what: &str) -> Re
 }
 
 /// `SIGNAL` on registration `id`; returns the driver's timestamp from just before it set the
-/// event.
+/// event. Raw rather than `Registration::signal`, which drops the reply and so that timestamp.
 fn signal(driver: &Driver, id: u64) -> Result<u64> {
     let mut request = [0_u8; MAX_REQUEST_LEN];
     let (code, len) = encode(&Request::Signal { id }, &mut request)
@@ -240,6 +240,12 @@ fn encoded(request: &Request<'_>) -> Result<(u32, Vec<u8>)> {
 /// another sends `NOTIFY { count: 1 }` through the same handle, and the driver completes the
 /// pending IRP with a notification stamped just before. Latency: the waiter's timestamp once
 /// the IRP's result is in hand − that stamp. Every notification must arrive, in sequence.
+///
+/// Raw overlapped IOCTLs rather than the client's `Notifications`: its `next` re-issues the
+/// completed request before it returns, one more `NtDeviceIoControlFile` between the wake and
+/// the app's timestamp, and it hides whether a request completed at once (what
+/// `completed_at_once` counts). `NOTIFY` must go through the same handle (file object) as the
+/// pending request, so it is raw too.
 pub fn inverted_call(clock: &Clock, pacing: &Pacing, progress: &mut Progress) -> Result<Inverted> {
     let device = OverlappedDevice::open()?;
     let (pend_code, pend) = encoded(&Request::PendNotification)?;
