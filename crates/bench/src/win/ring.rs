@@ -66,6 +66,60 @@ fn intact(record: &Record) -> bool {
     record.payload.chunks_exact(8).all(|word| word == seq)
 }
 
+/// Waits a little for the other side: spins, yielding the CPU every 64th time.
+#[inline]
+fn back_off(idle: &mut u32) {
+    *idle = idle.wrapping_add(1);
+    if *idle % 64 == 0 {
+        thread::yield_now();
+    } else {
+        spin_loop();
+    }
+}
+
+/// Whether an idle consumer is done: it has accounted for `target` (set when the producer
+/// stops; `u64::MAX` until then), or has been draining for longer than `drain_timeout`.
+fn finished(
+    target: &AtomicU64,
+    accounted: u64,
+    draining_since: &mut Option<Instant>,
+    drain_timeout: Duration,
+) -> bool {
+    let goal = target.load(Ordering::Acquire);
+    if accounted >= goal {
+        return true;
+    }
+    if goal != u64::MAX {
+        let since = *draining_since.get_or_insert_with(Instant::now);
+        if since.elapsed() > drain_timeout {
+            return true;
+        }
+    }
+    false
+}
+
+/// Counts `record` in the batch's runs of records that share a timestamp.
+#[inline]
+fn note_stamp(runs: &mut Vec<(u64, u64)>, record: &Record) {
+    match runs.last_mut() {
+        Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
+        _ => runs.push((record.timestamp, 1)),
+    }
+}
+
+/// Records the batch's latencies (each record's stamp to `received`, when the consumer had
+/// the batch) and empties `runs`.
+fn record_stamps(
+    runs: &mut Vec<(u64, u64)>,
+    received: u64,
+    clock: &Clock,
+    latency: &mut Latencies,
+) {
+    for (stamp, count) in runs.drain(..) {
+        latency.record_n(clock.nanos(received.saturating_sub(stamp)), count);
+    }
+}
+
 /// What one producer call did.
 #[derive(Clone, Copy, Debug, Default)]
 struct Produced {
@@ -112,12 +166,7 @@ fn feed_loop(
         let free = capacity.saturating_sub(in_flight);
         if free < u64::from(setup.chunk_min) {
             waiting_since.get_or_insert_with(Instant::now);
-            idle = idle.wrapping_add(1);
-            if idle % 64 == 0 {
-                thread::yield_now();
-            } else {
-                spin_loop();
-            }
+            back_off(&mut idle);
             continue;
         }
         if let Some(since) = waiting_since.take() {
@@ -221,17 +270,12 @@ fn consume_loop(
                 if !intact(record) {
                     bad += 1;
                 }
-                match runs.last_mut() {
-                    Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
-                    _ => runs.push((record.timestamp, 1)),
-                }
+                note_stamp(&mut runs, record);
             }
         })?;
         if batch.records > 0 {
             last = now();
-            for (stamp, count) in runs.drain(..) {
-                latency.record_n(clock.nanos(last.saturating_sub(stamp)), count);
-            }
+            record_stamps(&mut runs, last, clock, &mut latency);
         }
         let stats = consumer.stats();
         let accounted = stats.received + stats.missed;
@@ -240,15 +284,8 @@ fn consume_loop(
             break;
         }
         if batch.records == 0 && batch.missed == 0 {
-            let goal = target.load(Ordering::Acquire);
-            if accounted >= goal {
+            if finished(target, accounted, &mut draining_since, drain_timeout) {
                 break;
-            }
-            if goal != u64::MAX {
-                let since = *draining_since.get_or_insert_with(Instant::now);
-                if since.elapsed() > drain_timeout {
-                    break;
-                }
             }
             consumer.sleep(CONSUMER_SLEEP);
         }
@@ -508,22 +545,10 @@ pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> R
             loop {
                 let available = rx.slots();
                 if available == 0 {
-                    let goal = target.load(Ordering::Acquire);
-                    if received >= goal {
+                    if finished(&target, received, &mut draining_since, drain_timeout) {
                         break;
                     }
-                    if goal != u64::MAX {
-                        let since = *draining_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() > drain_timeout {
-                            break;
-                        }
-                    }
-                    idle = idle.wrapping_add(1);
-                    if idle % 64 == 0 {
-                        thread::yield_now();
-                    } else {
-                        spin_loop();
-                    }
+                    back_off(&mut idle);
                     continue;
                 }
                 let take = available.min(POLL_MAX as usize);
@@ -536,16 +561,11 @@ pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> R
                         bad += 1;
                     }
                     received += 1;
-                    match runs.last_mut() {
-                        Some((stamp, count)) if *stamp == record.timestamp => *count += 1,
-                        _ => runs.push((record.timestamp, 1)),
-                    }
+                    note_stamp(&mut runs, record);
                 }
                 chunk.commit_all();
                 last = now();
-                for (stamp, count) in runs.drain(..) {
-                    latency.record_n(clock.nanos(last.saturating_sub(stamp)), count);
-                }
+                record_stamps(&mut runs, last, clock, &mut latency);
                 consumed.store(received, Ordering::Release);
             }
             Ok(Consumed {
@@ -569,12 +589,7 @@ pub fn rtrb_ring(clock: &Clock, setup: &RingSetup, progress: &mut Progress) -> R
                 let free = tx.slots();
                 if free < setup.chunk_min as usize {
                     waiting_since.get_or_insert_with(Instant::now);
-                    idle = idle.wrapping_add(1);
-                    if idle % 64 == 0 {
-                        thread::yield_now();
-                    } else {
-                        spin_loop();
-                    }
+                    back_off(&mut idle);
                     continue;
                 }
                 if let Some(since) = waiting_since.take() {
