@@ -104,25 +104,19 @@ pub enum ProtocolError {
 
 impl ProtocolError {
     /// The NTSTATUS the driver completes the request with (`docs/protocol.md`, "Statuses").
+    /// A name error has its own; every other error's status follows from the rejection
+    /// counter it bumps, so the two cannot disagree.
     pub const fn status(self) -> u32 {
         match self {
-            ProtocolError::UnknownIoctl { .. } => status::STATUS_INVALID_DEVICE_REQUEST,
-            ProtocolError::InputTooShort { .. } | ProtocolError::LengthMismatch { .. } => {
-                status::STATUS_INVALID_BUFFER_SIZE
-            }
-            ProtocolError::OutputTooSmall { .. } => status::STATUS_BUFFER_TOO_SMALL,
-            ProtocolError::UnsupportedVersion { .. } => status::STATUS_REVISION_MISMATCH,
-            ProtocolError::ReservedNotZero
-            | ProtocolError::BadSignalMode { .. }
-            | ProtocolError::BadEventKind { .. }
-            | ProtocolError::BadScope { .. }
-            | ProtocolError::BadCapacity { .. }
-            | ProtocolError::BadWatermark { .. }
-            | ProtocolError::BadCount { .. }
-            | ProtocolError::UnknownHost { .. }
-            | ProtocolError::UnknownMethod { .. }
-            | ProtocolError::MethodMismatch { .. } => status::STATUS_INVALID_PARAMETER,
             ProtocolError::Name(name) => name.status(),
+            other => match other.reject_reason() {
+                RejectReason::UnknownIoctl => status::STATUS_INVALID_DEVICE_REQUEST,
+                RejectReason::BadBufferSize => status::STATUS_INVALID_BUFFER_SIZE,
+                RejectReason::OutputTooSmall => status::STATUS_BUFFER_TOO_SMALL,
+                RejectReason::BadVersion => status::STATUS_REVISION_MISMATCH,
+                // BadParameter; no other reason comes from a non-name protocol error.
+                _ => status::STATUS_INVALID_PARAMETER,
+            },
         }
     }
 
