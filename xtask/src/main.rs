@@ -13,6 +13,7 @@ mod paths;
 mod pe_lint;
 mod runner_check;
 mod setup;
+mod sign;
 mod steps;
 mod test_suite;
 mod wine;
@@ -98,6 +99,15 @@ enum Command {
     /// the driver and the wineserver.
     Demo,
 
+    /// Test-sign the driver for a Windows machine in test-signing mode: make a test
+    /// code-signing certificate once (openssl, under target/sign/), sign evshare.sys with
+    /// osslsigncode (SHA-256) into evshare-signed.sys, verify the signature, lint the signed
+    /// image, and print the steps for the Windows machine.
+    Sign {
+        /// The image to sign (default: target/evshare/evshare.sys).
+        image: Option<PathBuf>,
+    },
+
     /// Measure, on this host and in one run, what a driver → app notification costs by event
     /// and by inverted call, and what the ring moves, against the floors (an event round trip
     /// between two user threads, the same ring code in one process, rtrb).
@@ -156,6 +166,7 @@ fn run(command: Command) -> Result<()> {
             soak,
         }),
         Command::Demo => demo::demo(),
+        Command::Sign { image } => sign::run(image),
         Command::Bench { quick, report_only } => bench::run(bench::Options { quick, report_only }),
     }
 }

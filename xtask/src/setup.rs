@@ -113,8 +113,22 @@ fn host_packages(log: &mut Log) -> Result<()> {
     if !Path::new("/etc/debian_version").exists() {
         bail!("missing {missing_list}: install Wine 8 (64-bit) and the mingw-w64 cross compiler with your package manager");
     }
+    apt_install(&missing)?;
+    if wine::find_wine64().is_none() || find_on_path(MINGW_GCC).is_none() {
+        bail!("apt-get installed {missing_list}, yet wine64 or {MINGW_GCC} is still missing");
+    }
+    log.did(format!("installed {missing_list} with apt-get"));
+    Ok(())
+}
+
+/// Installs Debian packages with apt-get (update first), as root; otherwise says what to run.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    let list = packages.join(" ");
+    if !Path::new("/etc/debian_version").exists() {
+        bail!("missing {list}: install it with your package manager");
+    }
     if !is_root() {
-        bail!("missing {missing_list}: run `sudo apt-get install -y {missing_list}` (or run this as root)");
+        bail!("missing {list}: run `sudo apt-get install -y {list}` (or run this as root)");
     }
     let mut update = Command::new("apt-get");
     update
@@ -125,13 +139,8 @@ fn host_packages(log: &mut Log) -> Result<()> {
     install
         .env("DEBIAN_FRONTEND", "noninteractive")
         .args(["install", "-y"])
-        .args(&missing);
-    steps::run(&mut install)?;
-    if wine::find_wine64().is_none() || find_on_path(MINGW_GCC).is_none() {
-        bail!("apt-get installed {missing_list}, yet wine64 or {MINGW_GCC} is still missing");
-    }
-    log.did(format!("installed {missing_list} with apt-get"));
-    Ok(())
+        .args(packages);
+    steps::run(&mut install)
 }
 
 fn rust_targets(log: &mut Log) -> Result<()> {

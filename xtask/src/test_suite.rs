@@ -11,7 +11,7 @@ use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
 use crate::wine::{ServerGuard, Wine};
-use crate::{layout, pe_lint, runner_check, setup};
+use crate::{layout, pe_lint, runner_check, setup, sign};
 
 /// A step that needs nothing from the steps before it.
 type Step = fn() -> Result<()>;
@@ -54,6 +54,12 @@ pub fn run(options: Options) -> Result<()> {
     }
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    if static_checks {
+        // A signed image must still be one Windows loads: signature verified, image re-linted.
+        report.run("test-sign evshare.sys", || sign::run(None));
+    } else {
+        report.skip("test-sign evshare.sys");
+    }
     if static_checks {
         report.run("layout", layout::run);
     } else {
