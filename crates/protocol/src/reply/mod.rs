@@ -6,6 +6,52 @@
 //! starts with `version: u32 = 1` and a `u32` that the reply defines (`docs/protocol.md`,
 //! "Encoding").
 
+/// Defines a reply that is `version: u32`, `reserved: u32 = 0`, then `u64` counters in the
+/// order given: the struct, its encoded `LEN` (stated, and pinned by the byte-layout tests),
+/// `encode` and `parse`. `SignalReply`, `NotifyReply` and `ProduceReply` have this shape.
+macro_rules! counters_reply {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident, len $len:literal {
+            $( $(#[$field_meta:meta])* pub $field:ident: u64, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: u64, )+
+        }
+
+        impl $name {
+            /// The encoded size.
+            pub const LEN: usize = $len;
+
+            /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns
+            /// `LEN`.
+            pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
+                let mut fields = super::start_reply(out, Self::LEN)?;
+                let too_small = ProtocolError::OutputTooSmall {
+                    needed: Self::LEN,
+                    got: fields.written(),
+                };
+                fields.u32(0).ok_or(too_small)?;
+                $( fields.u64(self.$field).ok_or(too_small)?; )+
+                super::finish_reply(&fields, Self::LEN)
+            }
+
+            /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
+            pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
+                let mut fields = super::open_reply(bytes, Self::LEN)?;
+                let missing = super::missing(Self::LEN, bytes.len());
+                let reserved = fields.u32().ok_or(missing)?;
+                $( let $field = fields.u64().ok_or(missing)?; )+
+                super::check_reserved(reserved)?;
+                Ok($name { $( $field, )+ })
+            }
+        }
+    };
+}
+
 mod holders;
 mod notify;
 mod register;

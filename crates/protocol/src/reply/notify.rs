@@ -71,40 +71,12 @@ impl Notification {
     }
 }
 
-/// What `NOTIFY` returns: `version: u32`, `reserved: u32`, `completed: u64`, `owed: u64`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct NotifyReply {
-    /// Notifications that completed a pending IRP.
-    pub completed: u64,
-    /// Notifications that found no pending IRP: they complete the next ones to arrive.
-    pub owed: u64,
-}
-
-impl NotifyReply {
-    /// The encoded size.
-    pub const LEN: usize = 24;
-
-    /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
-        };
-        fields.u32(0).ok_or(too_small)?;
-        fields.u64(self.completed).ok_or(too_small)?;
-        fields.u64(self.owed).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
-    }
-
-    /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
-    pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let reserved = fields.u32().ok_or(missing)?;
-        let completed = fields.u64().ok_or(missing)?;
-        let owed = fields.u64().ok_or(missing)?;
-        check_reserved(reserved)?;
-        Ok(NotifyReply { completed, owed })
+counters_reply! {
+    /// What `NOTIFY` returns: `version: u32`, `reserved: u32`, `completed: u64`, `owed: u64`.
+    pub struct NotifyReply, len 24 {
+        /// Notifications that completed a pending IRP.
+        pub completed: u64,
+        /// Notifications that found no pending IRP: they complete the next ones to arrive.
+        pub owed: u64,
     }
 }

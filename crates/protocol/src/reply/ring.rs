@@ -59,50 +59,16 @@ impl RingReply {
     }
 }
 
-/// What `PRODUCE` returns: `version: u32`, `reserved: u32`, `written: u64`, `dropped: u64`,
-/// `wakeups: u64` — this call's figures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ProduceReply {
-    /// Records written into the ring.
-    pub written: u64,
-    /// Records dropped because the ring was full.
-    pub dropped: u64,
-    /// Data-ready signals sent.
-    pub wakeups: u64,
-}
-
-impl ProduceReply {
-    /// The encoded size.
-    pub const LEN: usize = 32;
-
-    /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
-        };
-        fields.u32(0).ok_or(too_small)?;
-        fields.u64(self.written).ok_or(too_small)?;
-        fields.u64(self.dropped).ok_or(too_small)?;
-        fields.u64(self.wakeups).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
-    }
-
-    /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
-    pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let reserved = fields.u32().ok_or(missing)?;
-        let written = fields.u64().ok_or(missing)?;
-        let dropped = fields.u64().ok_or(missing)?;
-        let wakeups = fields.u64().ok_or(missing)?;
-        check_reserved(reserved)?;
-        Ok(ProduceReply {
-            written,
-            dropped,
-            wakeups,
-        })
+counters_reply! {
+    /// What `PRODUCE` returns: `version: u32`, `reserved: u32`, `written: u64`,
+    /// `dropped: u64`, `wakeups: u64` — this call's figures.
+    pub struct ProduceReply, len 32 {
+        /// Records written into the ring.
+        pub written: u64,
+        /// Records dropped because the ring was full.
+        pub dropped: u64,
+        /// Data-ready signals sent.
+        pub wakeups: u64,
     }
 }
 
