@@ -13,6 +13,7 @@ use crate::stats::STATS;
 use core::sync::atomic::Ordering;
 use evshare_km::irp::{BufferedIoctl, FileId};
 use evshare_km::process::ProcessId;
+use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
@@ -220,7 +221,10 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             if registration.event().is_none() {
                 return Err(no_such_registration());
             }
-            let timestamp = registration.signal();
+            // Read just before the event is set, for latency measurements; the timer's DPC,
+            // which signals without answering anyone, does not pay for it.
+            let timestamp = performance_counter();
+            registration.signal();
             Ok(Reply::Signal(SignalReply { timestamp }))
         }
         Request::Unregister { id } => {

@@ -8,7 +8,6 @@ use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
-use evshare_km::time::performance_counter;
 use evshare_km::timer::{Timer, TimerCallback};
 use evshare_km::NtStatus;
 use evshare_protocol::method::Method;
@@ -114,14 +113,13 @@ impl Registration {
         SignalMode::from_wire((packed >> 32) as u32, packed as u32).unwrap_or(SignalMode::OnDemand)
     }
 
-    /// Signals the event once (`KeSetEvent`, `Wait = FALSE`) and counts it. Returns the
-    /// performance counter read just before, for latency measurements.
+    /// Signals the event once (`KeSetEvent`, `Wait = FALSE`) and counts it. Does nothing for a
+    /// ring (rings are fed with `PRODUCE`).
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn signal(&self) -> u64 {
-        let timestamp = performance_counter();
+    pub fn signal(&self) {
         let Some(event) = self.event() else {
-            return timestamp;
+            return;
         };
         // Count first: an app woken by this signal that then asks for the count must see it.
         // (Release pairs with the reader's load through the wake-up's own synchronisation.)
@@ -132,7 +130,6 @@ impl Registration {
             self.signals_sent.fetch_sub(1, Ordering::Relaxed);
             STATS.signals_sent.fetch_sub(1, Ordering::Relaxed);
         }
-        timestamp
     }
 
     /// Switches how the driver signals: periodic and one-shot modes (re)arm the timer,
@@ -168,9 +165,7 @@ impl Registration {
 impl TimerCallback for Registration {
     fn on_timer(&self) {
         match &self.target {
-            Target::Event(_) => {
-                let _ = self.signal();
-            }
+            Target::Event(_) => self.signal(),
             Target::Ring(ring) => {
                 let _ = ring.produce(1, false);
             }
