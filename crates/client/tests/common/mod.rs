@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod health;
 pub mod objects;
 
 use std::io::{BufRead, BufReader, Lines};
