@@ -11,7 +11,8 @@
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) build on the host; the rest
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` (the seam the
+//! loom models use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
@@ -40,7 +41,6 @@ pub mod process;
 pub mod section;
 #[cfg(target_os = "windows")]
 pub mod security;
-#[cfg(target_os = "windows")]
 pub mod sync;
 #[cfg(target_os = "windows")]
 pub mod time;

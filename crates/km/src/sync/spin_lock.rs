@@ -1,20 +1,94 @@
-//! A spin lock that owns the data it protects (`KeAcquireSpinLockRaiseToDpc`).
+//! A spin lock that owns the data it protects (`KeAcquireSpinLockRaiseToDpc` on Windows
+//! targets; a busy-wait lock over [`super::model`]'s atomics on the host, for the loom models).
 //!
 //! The guard restores the IRQL saved at acquisition when it is dropped, so a caller cannot
-//! forget to release or release with the wrong IRQL.
+//! forget to release or release with the wrong IRQL. It is `!Send`: a spin lock is released on
+//! the CPU (and at the IRQL) where it was taken, so the guard cannot move to another thread.
 
-use crate::sys::imports::{KeAcquireSpinLockRaiseToDpc, KeReleaseSpinLock};
-use crate::sys::{KIRQL, KSPIN_LOCK};
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
-/// A `KSPIN_LOCK` around a `T`.
+#[cfg(target_os = "windows")]
+mod raw {
+    use crate::sys::imports::{KeAcquireSpinLockRaiseToDpc, KeReleaseSpinLock};
+    use crate::sys::{KIRQL, KSPIN_LOCK};
+    use core::cell::UnsafeCell;
+
+    /// A `KSPIN_LOCK`. `KeInitializeSpinLock` only stores zero, so `new` can be `const`.
+    pub struct RawLock(UnsafeCell<KSPIN_LOCK>);
+
+    /// The IRQL to restore at release.
+    pub type Token = KIRQL;
+
+    impl RawLock {
+        pub const fn new() -> Self {
+            RawLock(UnsafeCell::new(0))
+        }
+
+        pub fn acquire(&self) -> Token {
+            // SAFETY: a valid, initialised KSPIN_LOCK that lives as long as self.
+            unsafe { KeAcquireSpinLockRaiseToDpc(self.0.get()) }
+        }
+
+        /// # Safety
+        /// The caller holds the lock and passes the token its acquisition returned.
+        pub unsafe fn release(&self, token: Token) {
+            // SAFETY: the caller's contract.
+            unsafe { KeReleaseSpinLock(self.0.get(), token) }
+        }
+    }
+}
+
+#[cfg(not(target_os = "windows"))]
+mod raw {
+    use crate::sync::model::{spin_hint, AtomicBool, Ordering};
+
+    /// A test-and-set lock over the model's atomics.
+    pub struct RawLock(AtomicBool);
+
+    /// Nothing to restore on the host.
+    #[derive(Clone, Copy)]
+    pub struct Token;
+
+    impl RawLock {
+        #[cfg(not(loom))]
+        pub const fn new() -> Self {
+            RawLock(AtomicBool::new(false))
+        }
+
+        // loom's atomics are not `const`-constructible.
+        #[cfg(loom)]
+        pub fn new() -> Self {
+            RawLock(AtomicBool::new(false))
+        }
+
+        pub fn acquire(&self) -> Token {
+            while self
+                .0
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                spin_hint();
+            }
+            Token
+        }
+
+        /// # Safety
+        /// The caller holds the lock.
+        pub unsafe fn release(&self, _token: Token) {
+            self.0.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// A spin lock around a `T`.
 ///
 /// IRQL: acquire at `<= DISPATCH_LEVEL`; the guard holds the CPU at `DISPATCH_LEVEL` (under Wine
 /// the IRQL is not emulated, but the lock is a real busy-wait lock). Do not wait, touch paged
 /// memory or call routines that require `PASSIVE_LEVEL` while holding it.
 pub struct SpinLock<T> {
-    lock: UnsafeCell<KSPIN_LOCK>,
+    lock: raw::RawLock,
     data: UnsafeCell<T>,
 }
 
@@ -24,30 +98,42 @@ unsafe impl<T: Send> Sync for SpinLock<T> {}
 unsafe impl<T: Send> Send for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
-    /// A new, released lock. `KeInitializeSpinLock` only stores zero, which is what this does,
-    /// so the lock can live in a `static`.
+    /// A new, released lock (it can live in a `static`).
+    #[cfg(not(loom))]
     pub const fn new(data: T) -> Self {
         SpinLock {
-            lock: UnsafeCell::new(0),
+            lock: raw::RawLock::new(),
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    /// A new, released lock.
+    #[cfg(loom)]
+    pub fn new(data: T) -> Self {
+        SpinLock {
+            lock: raw::RawLock::new(),
             data: UnsafeCell::new(data),
         }
     }
 
     /// Spins until the lock is ours.
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
-        // SAFETY: `lock` is a valid, initialised KSPIN_LOCK that lives as long as self.
-        let old_irql = unsafe { KeAcquireSpinLockRaiseToDpc(self.lock.get()) };
+        let token = self.lock.acquire();
         SpinLockGuard {
             owner: self,
-            old_irql,
+            token,
+            _not_send: PhantomData,
         }
     }
 }
 
-/// Proof that the lock is held; releases it on drop.
+/// Proof that the lock is held; releases it on drop. Neither `Send` nor `Sync`.
+#[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct SpinLockGuard<'a, T> {
     owner: &'a SpinLock<T>,
-    old_irql: KIRQL,
+    token: raw::Token,
+    /// A raw pointer makes the guard `!Send` and `!Sync`.
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {
@@ -67,7 +153,7 @@ impl<T> DerefMut for SpinLockGuard<'_, T> {
 
 impl<T> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: we hold this lock and restore the IRQL it saved.
-        unsafe { KeReleaseSpinLock(self.owner.lock.get(), self.old_irql) };
+        // SAFETY: we hold this lock and pass back the token its acquisition returned.
+        unsafe { self.owner.lock.release(self.token) };
     }
 }
