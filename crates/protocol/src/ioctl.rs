@@ -356,7 +356,7 @@ mod tests {
             (Ioctl::SetSignalMode, 0),
             (Ioctl::Signal, 16),
             (Ioctl::Unregister, 0),
-            (Ioctl::QueryStats, 292),
+            (Ioctl::QueryStats, 356),
             (Ioctl::QueryRegistration, 552),
             (Ioctl::RegisterByHandle, 544),
             (Ioctl::CreateEvent, 544),

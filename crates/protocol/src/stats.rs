@@ -4,11 +4,11 @@
 use crate::status;
 
 /// How many rejection counters there are (the length of `StatsReply::rejected`).
-pub const REJECT_REASONS: usize = 24;
+pub const REJECT_REASONS: usize = 32;
 
 /// How many of them have a reason ([`RejectReason::ALL`]); the counters from this index to
 /// [`REJECT_REASONS`] are reserved and always zero.
-pub const KNOWN_REJECT_REASONS: usize = 21;
+pub const KNOWN_REJECT_REASONS: usize = 27;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,8 +55,20 @@ pub enum RejectReason {
     /// The handle lacks `EVENT_MODIFY_STATE` (`REGISTER_BY_HANDLE`).
     HandleAccessDenied = 19,
     /// A ring's section is not what `REGISTER_RING` declared: its header (magic, version,
-    /// record size, capacity) or its size.
+    /// record size, capacity) or its size, or its memory is not committed.
     BadRing = 20,
+    /// The calling process holds as many registrations as one process may.
+    ProcessRegistrations = 21,
+    /// The calling process has as many IRPs pending as one process may.
+    ProcessPending = 22,
+    /// The driver holds as many pending IRPs as it may, from all processes.
+    PendingFull = 23,
+    /// The ring would take the calling process past its ring-bytes quota.
+    ProcessRingBytes = 24,
+    /// The period is below the driver's minimum, or the process's signal-rate budget is spent.
+    TimerBudget = 25,
+    /// The driver is being unloaded: new requests are refused.
+    DriverStopping = 26,
 }
 
 impl RejectReason {
@@ -83,6 +95,12 @@ impl RejectReason {
         RejectReason::NotAnEventHandle,
         RejectReason::HandleAccessDenied,
         RejectReason::BadRing,
+        RejectReason::ProcessRegistrations,
+        RejectReason::ProcessPending,
+        RejectReason::PendingFull,
+        RejectReason::ProcessRingBytes,
+        RejectReason::TimerBudget,
+        RejectReason::DriverStopping,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -119,6 +137,12 @@ impl RejectReason {
             RejectReason::NotAnEventHandle => "handle not an event",
             RejectReason::HandleAccessDenied => "handle access denied",
             RejectReason::BadRing => "bad ring",
+            RejectReason::ProcessRegistrations => "process registration quota",
+            RejectReason::ProcessPending => "process pending quota",
+            RejectReason::PendingFull => "pending irps full",
+            RejectReason::ProcessRingBytes => "process ring-bytes quota",
+            RejectReason::TimerBudget => "timer budget",
+            RejectReason::DriverStopping => "driver stopping",
         }
     }
 
@@ -159,7 +183,15 @@ impl RejectReason {
             status::STATUS_BUFFER_TOO_SMALL => RejectReason::OutputTooSmall,
             status::STATUS_OBJECT_NAME_COLLISION => RejectReason::NameCollision,
             status::STATUS_INVALID_HANDLE => RejectReason::InvalidHandle,
-            status::STATUS_INVALID_VIEW_SIZE => RejectReason::BadRing,
+            status::STATUS_INVALID_VIEW_SIZE | status::STATUS_EVSHARE_SECTION_NOT_COMMITTED => {
+                RejectReason::BadRing
+            }
+            status::STATUS_EVSHARE_PROCESS_REGISTRATIONS => RejectReason::ProcessRegistrations,
+            status::STATUS_EVSHARE_PROCESS_PENDING => RejectReason::ProcessPending,
+            status::STATUS_EVSHARE_PENDING_FULL => RejectReason::PendingFull,
+            status::STATUS_EVSHARE_PROCESS_RING_BYTES => RejectReason::ProcessRingBytes,
+            status::STATUS_EVSHARE_TIMER_BUDGET => RejectReason::TimerBudget,
+            status::STATUS_DELETE_PENDING => RejectReason::DriverStopping,
             _ => RejectReason::Other,
         }
     }
@@ -216,6 +248,13 @@ mod tests {
             (STATUS_OBJECT_NAME_COLLISION, NameCollision),
             (STATUS_INVALID_HANDLE, InvalidHandle),
             (STATUS_INVALID_VIEW_SIZE, BadRing),
+            (STATUS_EVSHARE_SECTION_NOT_COMMITTED, BadRing),
+            (STATUS_EVSHARE_PROCESS_REGISTRATIONS, ProcessRegistrations),
+            (STATUS_EVSHARE_PROCESS_PENDING, ProcessPending),
+            (STATUS_EVSHARE_PENDING_FULL, PendingFull),
+            (STATUS_EVSHARE_PROCESS_RING_BYTES, ProcessRingBytes),
+            (STATUS_EVSHARE_TIMER_BUDGET, TimerBudget),
+            (STATUS_DELETE_PENDING, DriverStopping),
             (STATUS_CANCELLED, Other),
             (STATUS_PENDING, Other),
             (STATUS_NOT_IMPLEMENTED, Other),

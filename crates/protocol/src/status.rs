@@ -83,6 +83,22 @@ statuses! {
     STATUS_INVALID_BUFFER_SIZE = 0xC000_0206;
     /// The registration id is unknown, or was registered through another handle.
     STATUS_NOT_FOUND = 0xC000_0225;
+    /// evshare's own (customer bit set, facility `0x0E5`): the calling process holds as many
+    /// registrations as one process may.
+    STATUS_EVSHARE_PROCESS_REGISTRATIONS = 0xE0E5_0001;
+    /// evshare's own: the calling process has as many `PEND_NOTIFICATION` IRPs pending as one
+    /// process may.
+    STATUS_EVSHARE_PROCESS_PENDING = 0xE0E5_0002;
+    /// evshare's own: the driver holds as many pending IRPs as it may, from all processes.
+    STATUS_EVSHARE_PENDING_FULL = 0xE0E5_0003;
+    /// evshare's own: the ring would take the calling process past its ring-bytes quota.
+    STATUS_EVSHARE_PROCESS_RING_BYTES = 0xE0E5_0004;
+    /// evshare's own: the period is shorter than the driver's minimum, or the calling process's
+    /// timers would signal more often per second than its budget allows.
+    STATUS_EVSHARE_TIMER_BUDGET = 0xE0E5_0005;
+    /// evshare's own: a ring's section is not committed memory the driver can lock (a
+    /// `SEC_RESERVE` section, or locking its pages failed).
+    STATUS_EVSHARE_SECTION_NOT_COMMITTED = 0xE0E5_0006;
 }
 
 /// `NT_SUCCESS(status)`: true for the success and informational severities (top bit clear).

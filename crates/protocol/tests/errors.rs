@@ -323,6 +323,20 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         (RejectReason::NotAnEventHandle, 18, "handle not an event"),
         (RejectReason::HandleAccessDenied, 19, "handle access denied"),
         (RejectReason::BadRing, 20, "bad ring"),
+        (
+            RejectReason::ProcessRegistrations,
+            21,
+            "process registration quota",
+        ),
+        (RejectReason::ProcessPending, 22, "process pending quota"),
+        (RejectReason::PendingFull, 23, "pending irps full"),
+        (
+            RejectReason::ProcessRingBytes,
+            24,
+            "process ring-bytes quota",
+        ),
+        (RejectReason::TimerBudget, 25, "timer budget"),
+        (RejectReason::DriverStopping, 26, "driver stopping"),
     ];
     for (reason, index, label) in cases {
         assert_eq!(reason.index(), index);
@@ -330,11 +344,11 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         assert_eq!(reason.label(), label);
         assert_eq!(reason.to_string(), label);
     }
-    assert_eq!(REJECT_REASONS, 24);
-    assert_eq!(KNOWN_REJECT_REASONS, 21);
+    assert_eq!(REJECT_REASONS, 32);
+    assert_eq!(KNOWN_REJECT_REASONS, 27);
     assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
-    // 21..=23 are reserved: no reason has them.
-    for index in 21..24 {
+    // 27..=31 are reserved: no reason has them.
+    for index in 27..32 {
         assert_eq!(RejectReason::from_index(index), None);
     }
 }

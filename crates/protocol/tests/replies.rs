@@ -157,7 +157,7 @@ fn sizes_are_the_documented_ones() {
     assert_eq!(VersionReply::LEN, 24);
     assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
-    assert_eq!(StatsReply::LEN, 292);
+    assert_eq!(StatsReply::LEN, 356);
     assert_eq!(HoldersReply::LEN, 776);
     assert_eq!(Holder::LEN, 24);
     assert_eq!(MAX_HOLDERS, 32);
@@ -340,20 +340,22 @@ fn stats_reply_layout_and_round_trip() {
     assert_eq!(u64_at(&bytes, 192), 20_000);
     assert_eq!(reply.rejected_for(RejectReason::BadRing), 21_000);
     assert_eq!(u64_at(&bytes, 200), 21_000);
-    // Counters 21..=23 are reserved.
-    assert!(bytes[208..232].iter().all(|&b| b == 0));
-    let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 232 + 4 * i)).collect();
+    assert_eq!(reply.rejected_for(RejectReason::DriverStopping), 27_000);
+    assert_eq!(u64_at(&bytes, 248), 27_000);
+    // Counters 27..=31 are reserved.
+    assert!(bytes[256..296].iter().all(|&b| b == 0));
+    let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 296 + 4 * i)).collect();
     assert_eq!(by_method, [7, 0, 1, 2, 3]);
     for method in Method::ALL {
         assert_eq!(reply.live_by(method), by_method[method.index()]);
     }
     assert_eq!(reply.live_by(Method::Ring), 3);
-    assert_eq!(u32_at(&bytes, 252), 3);
-    assert_eq!(u32_at(&bytes, 256), 0x0102_0304);
-    assert_eq!(u64_at(&bytes, 260), 1 << 33);
-    assert_eq!(u64_at(&bytes, 268), 17);
-    assert_eq!(u64_at(&bytes, 276), 1);
-    assert_eq!(u64_at(&bytes, 284), u64::MAX);
+    assert_eq!(u32_at(&bytes, 316), 3);
+    assert_eq!(u32_at(&bytes, 320), 0x0102_0304);
+    assert_eq!(u64_at(&bytes, 324), 1 << 33);
+    assert_eq!(u64_at(&bytes, 332), 17);
+    assert_eq!(u64_at(&bytes, 340), 1);
+    assert_eq!(u64_at(&bytes, 348), u64::MAX);
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }
 
@@ -535,7 +537,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..100].to_vec(),
             InputTooShort {
-                needed: 292,
+                needed: 356,
                 got: 100,
             },
         ),
@@ -637,7 +639,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..252].to_vec(),
             InputTooShort {
-                needed: 292,
+                needed: 356,
                 got: 252,
             },
         ),
@@ -646,20 +648,20 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             [stats.clone(), vec![0; 4]].concat(),
             LengthMismatch {
-                declared: 292,
-                got: 296,
+                declared: 356,
+                got: 360,
             },
         ),
         (
-            "stats reserved counter 21",
+            "stats reserved counter 27",
             stats_parse,
-            patched(stats.clone(), 40 + 8 * 21, &1u64.to_le_bytes()),
+            patched(stats.clone(), 40 + 8 * 27, &1u64.to_le_bytes()),
             ReservedNotZero,
         ),
         (
-            "stats reserved counter 23",
+            "stats reserved counter 31",
             stats_parse,
-            patched(stats.clone(), 40 + 8 * 23, &u64::MAX.to_le_bytes()),
+            patched(stats.clone(), 40 + 8 * 31, &u64::MAX.to_le_bytes()),
             ReservedNotZero,
         ),
         (
