@@ -11,6 +11,7 @@ mod driver_service;
 mod layout;
 mod paths;
 mod pe_lint;
+mod repro;
 mod runner_check;
 mod setup;
 mod sign;
@@ -75,6 +76,12 @@ enum Command {
 
     /// Stop the driver and shut the prefix's wineserver down.
     Stop,
+
+    /// Show Wine 8.0's late-cancel use-after-free on a minimal C driver
+    /// (tools/repro/cancel-uaf): build it with mingw-w64, install it next to whatever runs,
+    /// line requests up so a stale cancel lands on another IRP, and report. Needs a running
+    /// persistent wineserver (`cargo xtask install`); part of `cargo xtask test`.
+    ReproCancel,
 
     /// Run every check: fmt, host unit tests, clippy (host, driver, user side), build, lint,
     /// layout, then the Wine end-to-end tests against the installed driver.
@@ -156,6 +163,7 @@ fn run(command: Command) -> Result<()> {
         Command::Layout => layout::run(),
         Command::Install => demo::install(),
         Command::Stop => demo::stop(),
+        Command::ReproCancel => repro::run(&wine::Wine::locate()?),
         Command::Test {
             e2e_only,
             host_only,

@@ -11,7 +11,7 @@ use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
 use crate::wine::{ServerGuard, Wine};
-use crate::{layout, pe_lint, runner_check, setup, sign};
+use crate::{layout, pe_lint, repro, runner_check, setup, sign};
 
 /// A step that needs nothing from the steps before it.
 type Step = fn() -> Result<()>;
@@ -74,6 +74,7 @@ pub fn run(options: Options) -> Result<()> {
             "install + start driver",
             "e2e tests under Wine",
             "examples under Wine",
+            "Wine's late cancel (C repro)",
         ] {
             report.skip(name);
         }
@@ -118,6 +119,9 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     });
     report.run("examples under Wine", || {
         examples(wine.as_ref().context("Wine was not located")?)
+    });
+    report.run("Wine's late cancel (C repro)", || {
+        repro::run(wine.as_ref().context("Wine was not located")?)
     });
     if soak {
         report.run("soak tests under Wine", || {
