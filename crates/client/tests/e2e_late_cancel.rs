@@ -1,0 +1,281 @@
+//! Wine's late cancel (issue 8, item 1), lined up on purpose against evshare.sys.
+//!
+//! Under Wine every request to the driver goes through one queue, dispatched on one thread. A
+//! cancel is queued with the raw address of the IRP it is for, and nothing withdraws it when the
+//! driver completes that IRP first, which frees it. This test lines the queue up as
+//!
+//! ```text
+//! PRODUCE… (running, keeps the dispatch thread busy) | NOTIFY(1) | PEND(Y) | CANCEL(X)
+//! ```
+//!
+//! `NOTIFY` completes the pended X; `PEND` allocates Y, which lands in X's freed memory when
+//! nothing keeps it; the stale `CANCEL(X)` then runs `IoCancelIrp` on Y. A driver that frees X
+//! on completion sees Y cancelled though nobody asked (or winedevice.exe faults inside
+//! `IoCancelIrp`); evshare keeps a completed parked IRP alive until a fence request queued
+//! behind it has been dispatched, so the stale cancel finds X, with no cancel routine, and
+//! does nothing. `tools/repro/cancel-uaf` shows the same line-up hitting a minimal C driver.
+//!
+//! A round counts only if the line-up happened: `CancelIoEx` found X still pending at the
+//! server (so its cancel was queued) and X then completed with a notification (so `NOTIFY` got
+//! it first). The test fails if no round lined up, so it cannot pass by not racing.
+
+mod common;
+
+use std::ffi::c_void;
+use std::thread;
+use std::time::Duration;
+
+use common::{driver, serial};
+use evshare::RingOptions;
+use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
+use evshare_protocol::{Ioctl, Request};
+use windows_sys::Win32::Foundation::{
+    CloseHandle, GetLastError, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED, GENERIC_READ,
+    GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, WAIT_OBJECT_0,
+};
+use windows_sys::Win32::Storage::FileSystem::{
+    CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
+};
+use windows_sys::Win32::System::Threading::{CreateEventW, WaitForSingleObject};
+use windows_sys::Win32::System::IO::{
+    CancelIoEx, DeviceIoControl, GetOverlappedResult, OVERLAPPED,
+};
+
+/// Rounds tried; each takes about a quarter of a second.
+const ROUNDS: usize = 12;
+/// `PRODUCE` requests queued ahead, to keep the dispatch thread busy while the three requests
+/// that matter are queued behind them.
+const BUSY_REQUESTS: usize = 6;
+/// Gap between queueing two requests from two threads, so they enter the queue in order.
+const GAP: Duration = Duration::from_millis(15);
+
+/// A handle to the device opened for overlapped I/O, closed on drop.
+struct Device(HANDLE);
+
+// SAFETY: a file handle may be used from any thread.
+unsafe impl Send for Device {}
+// SAFETY: as above; every use is a kernel call that synchronises itself.
+unsafe impl Sync for Device {}
+
+impl Device {
+    fn open() -> Device {
+        let path: Vec<u16> = r"\\.\evshare".encode_utf16().chain([0]).collect();
+        // SAFETY: `path` is NUL-terminated and outlives the call.
+        let handle = unsafe {
+            CreateFileW(
+                path.as_ptr(),
+                GENERIC_READ | GENERIC_WRITE,
+                FILE_SHARE_READ | FILE_SHARE_WRITE,
+                std::ptr::null(),
+                OPEN_EXISTING,
+                FILE_FLAG_OVERLAPPED,
+                std::ptr::null_mut(),
+            )
+        };
+        assert!(
+            handle != INVALID_HANDLE_VALUE,
+            "open \\\\.\\evshare: {}",
+            // SAFETY: no arguments.
+            unsafe { GetLastError() }
+        );
+        Device(handle)
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle.
+        unsafe { CloseHandle(self.0) };
+    }
+}
+
+/// One overlapped request in flight: its OVERLAPPED, event and buffers stay put (boxed) until
+/// it has completed.
+struct InFlight {
+    overlapped: Box<OVERLAPPED>,
+    input: Box<[u8; MAX_REQUEST_LEN]>,
+    output: Box<[u8; 64]>,
+}
+
+// SAFETY: the boxed buffers are only touched by the kernel and, after completion, by the owner.
+unsafe impl Send for InFlight {}
+
+impl InFlight {
+    /// Sends `request` on `device`; returns once the driver's dispatch routine has returned
+    /// (under Wine an overlapped DeviceIoControl blocks until then), with whether it is still
+    /// pending.
+    fn send(device: &Device, request: &Request<'_>) -> (InFlight, bool) {
+        let mut input = Box::new([0u8; MAX_REQUEST_LEN]);
+        let (code, len) = encode(request, &mut input).expect("encode the request");
+        let mut flight = InFlight {
+            // SAFETY: OVERLAPPED is plain data; all zeroes is its initial state.
+            overlapped: Box::new(unsafe { std::mem::zeroed() }),
+            input,
+            output: Box::new([0u8; 64]),
+        };
+        // SAFETY: no security attributes, no name.
+        flight.overlapped.hEvent =
+            unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
+        assert!(!flight.overlapped.hEvent.is_null(), "CreateEventW");
+        let mut got = 0u32;
+        // SAFETY: the buffers and OVERLAPPED are boxed and outlive the request (`finish` waits
+        // for it, and `Drop` of the test's values happens after that).
+        let ok = unsafe {
+            DeviceIoControl(
+                device.0,
+                code,
+                flight.input.as_ptr().cast::<c_void>(),
+                len as u32,
+                flight.output.as_mut_ptr().cast::<c_void>(),
+                flight.output.len() as u32,
+                &mut got,
+                &mut *flight.overlapped,
+            )
+        };
+        // SAFETY: no arguments.
+        let pending = ok == 0 && unsafe { GetLastError() } == ERROR_IO_PENDING;
+        assert!(
+            ok != 0 || pending,
+            "DeviceIoControl({request:?}) failed at once"
+        );
+        (flight, pending)
+    }
+
+    /// Whether it completed within `patience`, and if so its Win32 error (0 = success).
+    fn outcome(&mut self, device: &Device, patience: Duration) -> Option<u32> {
+        // SAFETY: a valid event handle.
+        let waited =
+            unsafe { WaitForSingleObject(self.overlapped.hEvent, patience.as_millis() as u32) };
+        if waited != WAIT_OBJECT_0 {
+            return None;
+        }
+        let mut got = 0u32;
+        // SAFETY: the request completed; the OVERLAPPED is ours.
+        let ok = unsafe { GetOverlappedResult(device.0, &*self.overlapped, &mut got, 0) };
+        // SAFETY: no arguments.
+        Some(if ok != 0 {
+            0
+        } else {
+            unsafe { GetLastError() }
+        })
+    }
+
+    /// Asks for this request to be cancelled; whether the server still had it pending.
+    fn cancel(&self, device: &Device) -> bool {
+        // SAFETY: the OVERLAPPED identifies a request sent on this handle.
+        unsafe { CancelIoEx(device.0, &*self.overlapped) != 0 }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // SAFETY: the event is ours.
+        unsafe { CloseHandle(self.overlapped.hEvent) };
+    }
+}
+
+/// What one round saw.
+#[derive(Debug, PartialEq, Eq)]
+enum Round {
+    /// The line-up did not happen (X was not completed by NOTIFY after its cancel was queued).
+    NoRace,
+    /// X's stale cancel landed on Y.
+    StaleCancelHitY,
+    /// The stale cancel did nothing: Y stayed pending and was notified afterwards.
+    Harmless,
+}
+
+fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
+    let device = Device::open();
+    let (mut x, x_pending) = InFlight::send(&device, &Request::PendNotification);
+    assert!(x_pending, "PEND_NOTIFICATION X should be parked");
+    let outcome = thread::scope(|scope| {
+        // Keep the dispatch thread busy.
+        for _ in 0..BUSY_REQUESTS {
+            scope.spawn(|| {
+                let _ = ring_driver.raw_ioctl(
+                    Ioctl::Produce.code(),
+                    &encoded(&Request::Produce {
+                        id: ring_id,
+                        count: 1_000_000,
+                    }),
+                    &mut [0u8; 64],
+                );
+            });
+        }
+        thread::sleep(GAP);
+        let notify = scope.spawn(|| InFlight::send(&device, &Request::Notify { count: 1 }));
+        thread::sleep(GAP);
+        let pend_y = scope.spawn(|| InFlight::send(&device, &Request::PendNotification));
+        thread::sleep(GAP);
+        let cancel_queued = x.cancel(&device);
+        let (mut notify, _) = notify.join().expect("NOTIFY thread");
+        let (mut y, y_pending) = pend_y.join().expect("PEND Y thread");
+        let notified = notify.outcome(&device, common::PATIENCE);
+        assert_eq!(notified, Some(0), "NOTIFY failed");
+        let x_result = x.outcome(&device, common::PATIENCE);
+        if !(cancel_queued && x_result == Some(0) && y_pending) {
+            return (Round::NoRace, y);
+        }
+        match y.outcome(&device, Duration::from_millis(300)) {
+            Some(error) if error == ERROR_OPERATION_ABORTED => (Round::StaleCancelHitY, y),
+            Some(error) => panic!("Y completed with {error} before anyone notified it"),
+            None => (Round::Harmless, y),
+        }
+    });
+    let (seen, mut y) = outcome;
+    if seen != Round::StaleCancelHitY {
+        // Release Y the normal way: it must still be there to be notified.
+        let (mut notify, _) = InFlight::send(&device, &Request::Notify { count: 1 });
+        assert_eq!(notify.outcome(&device, common::PATIENCE), Some(0));
+        let y_result = y.outcome(&device, common::PATIENCE);
+        assert!(y_result.is_some(), "Y never completed");
+    }
+    seen
+}
+
+fn encoded(request: &Request<'_>) -> Vec<u8> {
+    let mut out = [0u8; MAX_REQUEST_LEN];
+    let (_, len) = encode(request, &mut out).expect("encode");
+    out[..len].to_vec()
+}
+
+#[test]
+fn a_cancel_queued_before_completion_never_lands_on_another_irp() {
+    let _serial = serial();
+    let ring_driver = driver();
+    let ring = ring_driver
+        .register_ring(&RingOptions::new(1024))
+        .expect("a ring to keep the dispatch thread busy");
+    let ring_id = ring.id();
+    let before = ring_driver.stats(None).expect("stats");
+    let mut seen = Vec::new();
+    for _ in 0..ROUNDS {
+        seen.push(round(&ring_driver, ring_id));
+    }
+    let lined_up = seen.iter().filter(|r| **r != Round::NoRace).count();
+    let hits = seen
+        .iter()
+        .filter(|r| **r == Round::StaleCancelHitY)
+        .count();
+    println!(
+        "late cancel: {ROUNDS} rounds, {lined_up} lined up (cancel of X queued, then X completed \
+         by NOTIFY), stale cancel landed on Y in {hits}"
+    );
+    assert!(
+        lined_up > 0,
+        "no round lined the requests up ({seen:?}): the test proved nothing"
+    );
+    assert_eq!(
+        hits, 0,
+        "a cancel meant for a completed IRP cancelled another one: {seen:?}"
+    );
+    drop(ring);
+    let after = ring_driver.stats(None).expect("stats");
+    assert_eq!(after.pending_irps, 0, "IRPs left pending");
+    assert_eq!(
+        after.live_registrations,
+        before.live_registrations - 1,
+        "the ring was released"
+    );
+}
