@@ -27,14 +27,9 @@ use std::time::Duration;
 
 use common::{driver, serial};
 use evshare::RingOptions;
-use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
-use evshare_protocol::{Ioctl, Request};
+use evshare_protocol::Request;
 use windows_sys::Win32::Foundation::{
-    CloseHandle, GetLastError, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED, GENERIC_READ,
-    GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, WAIT_OBJECT_0,
-};
-use windows_sys::Win32::Storage::FileSystem::{
-    CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
+    CloseHandle, GetLastError, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED, HANDLE, WAIT_OBJECT_0,
 };
 use windows_sys::Win32::System::Threading::{CreateEventW, WaitForSingleObject};
 use windows_sys::Win32::System::IO::{
@@ -59,26 +54,7 @@ unsafe impl Sync for Device {}
 
 impl Device {
     fn open() -> Device {
-        let path: Vec<u16> = r"\\.\evshare".encode_utf16().chain([0]).collect();
-        // SAFETY: `path` is NUL-terminated and outlives the call.
-        let handle = unsafe {
-            CreateFileW(
-                path.as_ptr(),
-                GENERIC_READ | GENERIC_WRITE,
-                FILE_SHARE_READ | FILE_SHARE_WRITE,
-                std::ptr::null(),
-                OPEN_EXISTING,
-                FILE_FLAG_OVERLAPPED,
-                std::ptr::null_mut(),
-            )
-        };
-        assert!(
-            handle != INVALID_HANDLE_VALUE,
-            "open \\\\.\\evshare: {}",
-            // SAFETY: no arguments.
-            unsafe { GetLastError() }
-        );
-        Device(handle)
+        Device(common::raw::open_device(true))
     }
 }
 
@@ -93,7 +69,7 @@ impl Drop for Device {
 /// it has completed.
 struct InFlight {
     overlapped: Box<OVERLAPPED>,
-    input: Box<[u8; MAX_REQUEST_LEN]>,
+    input: Box<[u8]>,
     output: Box<[u8; 64]>,
 }
 
@@ -105,12 +81,11 @@ impl InFlight {
     /// (under Wine an overlapped DeviceIoControl blocks until then), with whether it is still
     /// pending.
     fn send(device: &Device, request: &Request<'_>) -> (InFlight, bool) {
-        let mut input = Box::new([0u8; MAX_REQUEST_LEN]);
-        let (code, len) = encode(request, &mut input).expect("encode the request");
+        let (code, input) = common::raw::encoded(request);
         let mut flight = InFlight {
             // SAFETY: OVERLAPPED is plain data; all zeroes is its initial state.
             overlapped: Box::new(unsafe { std::mem::zeroed() }),
-            input,
+            input: input.into_boxed_slice(),
             output: Box::new([0u8; 64]),
         };
         // SAFETY: no security attributes, no name.
@@ -125,7 +100,7 @@ impl InFlight {
                 device.0,
                 code,
                 flight.input.as_ptr().cast::<c_void>(),
-                len as u32,
+                flight.input.len() as u32,
                 flight.output.as_mut_ptr().cast::<c_void>(),
                 flight.output.len() as u32,
                 &mut got,
@@ -152,12 +127,11 @@ impl InFlight {
         let mut got = 0u32;
         // SAFETY: the request completed; the OVERLAPPED is ours.
         let ok = unsafe { GetOverlappedResult(device.0, &*self.overlapped, &mut got, 0) };
+        if ok != 0 {
+            return Some(0);
+        }
         // SAFETY: no arguments.
-        Some(if ok != 0 {
-            0
-        } else {
-            unsafe { GetLastError() }
-        })
+        Some(unsafe { GetLastError() })
     }
 
     /// Asks for this request to be cancelled; whether the server still had it pending.
@@ -193,14 +167,11 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
         // Keep the dispatch thread busy.
         for _ in 0..BUSY_REQUESTS {
             scope.spawn(|| {
-                let _ = ring_driver.raw_ioctl(
-                    Ioctl::Produce.code(),
-                    &encoded(&Request::Produce {
-                        id: ring_id,
-                        count: 1_000_000,
-                    }),
-                    &mut [0u8; 64],
-                );
+                let (code, input) = common::raw::encoded(&Request::Produce {
+                    id: ring_id,
+                    count: 1_000_000,
+                });
+                let _ = ring_driver.raw_ioctl(code, &input, &mut [0u8; 64]);
             });
         }
         thread::sleep(GAP);
@@ -232,12 +203,6 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
         assert!(y_result.is_some(), "Y never completed");
     }
     seen
-}
-
-fn encoded(request: &Request<'_>) -> Vec<u8> {
-    let mut out = [0u8; MAX_REQUEST_LEN];
-    let (_, len) = encode(request, &mut out).expect("encode");
-    out[..len].to_vec()
 }
 
 #[test]

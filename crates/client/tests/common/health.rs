@@ -36,8 +36,13 @@ fn proc_root() -> PathBuf {
     PathBuf::from(r"Z:\proc")
 }
 
-/// The `winedevice.exe` processes that host kernel drivers (Wine may run one per driver group).
+/// The `winedevice.exe` processes of this test's Wine prefix that have evshare.sys mapped
+/// (Wine runs one winedevice per driver, and other prefixes may run their own at the same time).
 fn winedevice_pids() -> Vec<u32> {
+    let prefix = std::env::var("WINEPREFIX").unwrap_or_else(|_| {
+        panic!("WINEPREFIX is not set: the harness sets it, and it tells our winedevice apart")
+    });
+    let wanted_env = format!("WINEPREFIX={prefix}");
     let Ok(entries) = std::fs::read_dir(proc_root()) else {
         panic!("cannot list Z:\\proc: these checks need Wine's Z: drive mapped to /");
     };
@@ -45,11 +50,15 @@ fn winedevice_pids() -> Vec<u32> {
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            let cmdline = std::fs::read(proc_root().join(pid.to_string()).join("cmdline"))
-                .unwrap_or_default();
-            String::from_utf8_lossy(&cmdline)
-                .to_ascii_lowercase()
-                .contains("winedevice.exe")
+            let dir = proc_root().join(pid.to_string());
+            let read = |file: &str| std::fs::read(dir.join(file)).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&read("cmdline")).to_ascii_lowercase();
+            let environ = read("environ");
+            cmdline.contains("winedevice.exe")
+                && environ
+                    .split(|&b| b == 0)
+                    .any(|var| var == wanted_env.as_bytes())
+                && String::from_utf8_lossy(&read("maps")).contains("evshare.sys")
         })
         .collect();
     pids.sort_unstable();
@@ -80,15 +89,16 @@ fn count_entries(dir: &Path) -> Option<u64> {
     Some(std::fs::read_dir(dir).ok()?.count() as u64)
 }
 
-/// The reading of the `winedevice.exe` that hosts evshare: the one with the most threads when
-/// several run (the driver's timers and DPCs live there). Panics if none runs: the driver's
-/// host process is gone, which is exactly what the campaigns must never cause.
+/// The reading of the `winedevice.exe` that hosts evshare in this prefix. Panics if none
+/// runs: the driver's host process is gone, which is exactly what the campaigns must never
+/// cause.
 pub fn snapshot() -> Health {
     winedevice_pids()
         .into_iter()
-        .filter_map(read_one)
-        .max_by_key(|health| health.threads)
-        .unwrap_or_else(|| panic!("no winedevice.exe is running: the driver's host process died"))
+        .find_map(read_one)
+        .unwrap_or_else(|| {
+            panic!("no winedevice.exe hosts evshare.sys: the driver's host process died")
+        })
 }
 
 /// Whether `pid` is still a running `winedevice.exe`.

@@ -5,6 +5,7 @@
 
 pub mod health;
 pub mod objects;
+pub mod raw;
 
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Command, Stdio};

@@ -1,0 +1,76 @@
+//! Raw access to the device for the tests that must do what the client library never does:
+//! issue requests from many threads on a handle that another thread closes, or line up
+//! overlapped requests in a chosen order.
+
+use std::ffi::c_void;
+
+use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
+use evshare_protocol::Request;
+use windows_sys::Win32::Foundation::{
+    GetLastError, GENERIC_READ, GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE,
+};
+use windows_sys::Win32::Storage::FileSystem::{
+    CreateFileW, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
+};
+use windows_sys::Win32::System::IO::DeviceIoControl;
+
+/// Opens `\\.\evshare` (for overlapped I/O if asked); panics with the Win32 error otherwise.
+/// The caller owns the handle.
+pub fn open_device(overlapped: bool) -> HANDLE {
+    let path: Vec<u16> = r"\\.\evshare".encode_utf16().chain([0]).collect();
+    let flags = if overlapped { FILE_FLAG_OVERLAPPED } else { 0 };
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    let handle = unsafe {
+        CreateFileW(
+            path.as_ptr(),
+            GENERIC_READ | GENERIC_WRITE,
+            FILE_SHARE_READ | FILE_SHARE_WRITE,
+            std::ptr::null(),
+            OPEN_EXISTING,
+            flags,
+            std::ptr::null_mut(),
+        )
+    };
+    assert!(
+        handle != INVALID_HANDLE_VALUE,
+        "open \\\\.\\evshare: {}",
+        // SAFETY: no arguments.
+        unsafe { GetLastError() }
+    );
+    handle
+}
+
+/// The IOCTL code and input bytes of `request`.
+pub fn encoded(request: &Request<'_>) -> (u32, Vec<u8>) {
+    let mut out = [0u8; MAX_REQUEST_LEN];
+    let (code, len) = encode(request, &mut out).expect("encode the request");
+    (code, out[..len].to_vec())
+}
+
+/// A synchronous request on a non-overlapped `handle`: `Ok(bytes written)` or the Win32 error.
+/// The handle may be closed by another thread at any moment; that is an error, not UB (the
+/// value is just a number to the kernel).
+pub fn call(handle: HANDLE, request: &Request<'_>, output: &mut [u8]) -> Result<u32, u32> {
+    let (code, input) = encoded(request);
+    let mut got = 0u32;
+    // SAFETY: the buffers outlive the synchronous call; a stale handle value only makes the
+    // kernel fail the call.
+    let ok = unsafe {
+        DeviceIoControl(
+            handle,
+            code,
+            input.as_ptr().cast::<c_void>(),
+            input.len() as u32,
+            output.as_mut_ptr().cast::<c_void>(),
+            output.len() as u32,
+            &mut got,
+            std::ptr::null_mut(),
+        )
+    };
+    if ok != 0 {
+        Ok(got)
+    } else {
+        // SAFETY: no arguments.
+        Err(unsafe { GetLastError() })
+    }
+}
