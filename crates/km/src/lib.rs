@@ -6,6 +6,8 @@
 //! - [`event`], [`handle`], [`process`]: referenced and created events, kernel handles, the
 //!   requesting process, its session and handles duplicated out of or into it.
 //! - [`security`]: the requesting user's SID and descriptors that admit only that user.
+//! - [`seh`]: calls of routines that may raise, with the exception caught as an `NTSTATUS`
+//!   (which routines may raise, and where evshare calls them: `docs/raise-audit.md`).
 //! - [`section`]: a named section mapped where a DPC can write it (one documented host switch).
 //! - [`timer`], [`time`]: a timer and its DPC; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
@@ -41,6 +43,8 @@ pub mod process;
 pub mod section;
 #[cfg(target_os = "windows")]
 pub mod security;
+#[cfg(target_os = "windows")]
+pub mod seh;
 pub mod sync;
 #[cfg(target_os = "windows")]
 pub mod time;
