@@ -4,9 +4,9 @@
 //! - **Windows**: `ObReferenceObjectByHandle(MmSectionObjectType)` + `MmMapViewInSystemSpace`,
 //!   a system-space view valid in every process context, DPCs included, locked resident with an
 //!   MDL (`IoAllocateMdl` + `MmProbeAndLockPages`) because a view of a pagefile-backed section
-//!   is pageable and a DPC must not fault. Rust cannot catch the exception
-//!   `MmProbeAndLockPages` raises when it cannot lock (low resources): that would bugcheck, a
-//!   known limitation of SEH-less drivers. (`ZwMapViewOfSection`
+//!   is pageable and a DPC must not fault. `MmProbeAndLockPages` raises when it cannot lock
+//!   (uncommitted pages, low resources): it runs inside [`crate::seh::try_call`], so the raise
+//!   becomes [`SECTION_NOT_COMMITTED`] instead of a bugcheck. (`ZwMapViewOfSection`
 //!   with `NtCurrentProcess()` would map into the *caller's* user space, which a DPC running in
 //!   an arbitrary context cannot use.) Both routines are resolved with
 //!   `MmGetSystemRoutineAddress`, so the image never imports them: under Wine they are crashing
@@ -16,6 +16,7 @@
 
 use crate::driver::{host, routine_exists, Host};
 use crate::handle::KernelHandle;
+use crate::seh::try_call;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     IoAllocateMdl, IoFreeMdl, MmGetSystemRoutineAddress, MmProbeAndLockPages, MmUnlockPages,
@@ -31,6 +32,10 @@ use crate::sys::{
 use crate::unicode::UnicodeStr;
 use core::ffi::c_void;
 use core::ptr::NonNull;
+
+/// `STATUS_EVSHARE_SECTION_NOT_COMMITTED` (`evshare-protocol`'s status list): the section's
+/// pages are not all committed memory the driver can lock.
+pub const SECTION_NOT_COMMITTED: NtStatus = NtStatus::from_u32(0xE0E5_0006);
 
 /// How a view was made, so it is unmapped the same way.
 enum Mapping {
@@ -222,12 +227,27 @@ fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus>
 }
 
 /// Locks a system-space view resident so a DPC may touch it.
+///
+/// `MmProbeAndLockPages` raises when it cannot lock (pages that are not committed, a
+/// `SEC_RESERVE` section's reserved pages, or no memory to make them resident): it runs inside
+/// [`try_call`], and a raise becomes [`SECTION_NOT_COMMITTED`] with the MDL freed again.
 fn lock_resident(base: NonNull<u8>, len: usize) -> Result<NonNull<c_void>, NtStatus> {
     let length = u32::try_from(len).map_err(|_| NtStatus::INVALID_PARAMETER)?;
     // SAFETY: `base..base+len` is a mapped view; no IRP is associated.
     let mdl = unsafe { IoAllocateMdl(base.as_ptr().cast(), length, 0, 0, core::ptr::null_mut()) };
     let mdl = NonNull::new(mdl).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-    // SAFETY: the MDL describes a valid system-space view (see the module docs on exceptions).
-    unsafe { MmProbeAndLockPages(mdl.as_ptr(), KERNEL_MODE, IO_MODIFY_ACCESS) };
-    Ok(mdl)
+    let raw = mdl.as_ptr();
+    let locked = try_call(move || {
+        // SAFETY: the MDL describes a mapped system-space view; a raise is caught by try_call.
+        unsafe { MmProbeAndLockPages(raw, KERNEL_MODE, IO_MODIFY_ACCESS) };
+    });
+    match locked {
+        Ok(()) => Ok(mdl),
+        Err(_) => {
+            // SAFETY: the pages were not locked (the routine raised), so the MDL only needs
+            // freeing; we allocated it above and nothing else holds it.
+            unsafe { IoFreeMdl(raw) };
+            Err(SECTION_NOT_COMMITTED)
+        }
+    }
 }
