@@ -12,7 +12,13 @@
 //!   `MmGetSystemRoutineAddress`, so the image never imports them: under Wine they are crashing
 //!   stubs. **Untested here**: no Windows machine; covered by the image lint only.
 //! - **Wine**: `ZwMapViewOfSection(NtCurrentProcess())` maps into `winedevice.exe`, which is
-//!   where Wine runs the DPCs; verified to be truly shared with the app.
+//!   where Wine runs the DPCs; verified to be truly shared with the app. Wine maps a
+//!   `SEC_RESERVE` section's uncommitted pages too (and lets the DPC write them), and
+//!   `MmProbeAndLockPages` is a no-op there, so the view is checked page by page
+//!   (`ZwQueryVirtualMemory`, `MEM_COMMIT`) and refused with [`SECTION_NOT_COMMITTED`].
+//!
+//! On both, [`MappedView::len`] is the section's own size (`ZwQuerySection`), so a ring's
+//! "section too small" check is not fooled by the page rounding of the view.
 
 use crate::driver::{host, routine_exists, Host};
 use crate::handle::KernelHandle;
@@ -24,10 +30,12 @@ use crate::sys::imports::{
     ZwUnmapViewOfSection,
 };
 use crate::sys::{
-    HANDLE, IO_MODIFY_ACCESS, KERNEL_MODE, MM_MAP_VIEW_IN_SYSTEM_SPACE,
+    HANDLE, IO_MODIFY_ACCESS, KERNEL_MODE, MEMORY_BASIC_INFORMATION,
+    MEMORY_BASIC_INFORMATION_CLASS, MEM_COMMIT, MM_MAP_VIEW_IN_SYSTEM_SPACE,
     MM_UNMAP_VIEW_IN_SYSTEM_SPACE, NT_CURRENT_PROCESS, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE,
-    OBJ_FORCE_ACCESS_CHECK, OBJ_KERNEL_HANDLE, PAGE_READWRITE, POBJECT_TYPE, SECTION_MAP_READ,
-    SECTION_MAP_WRITE, VIEW_UNMAP,
+    OBJ_FORCE_ACCESS_CHECK, OBJ_KERNEL_HANDLE, PAGE_READWRITE, POBJECT_TYPE,
+    SECTION_BASIC_INFORMATION, SECTION_BASIC_INFORMATION_CLASS, SECTION_MAP_READ,
+    SECTION_MAP_WRITE, SECTION_QUERY, VIEW_UNMAP, ZW_QUERY_SECTION, ZW_QUERY_VIRTUAL_MEMORY,
 };
 use crate::unicode::UnicodeStr;
 use core::ffi::c_void;
@@ -53,6 +61,8 @@ enum Mapping {
 /// A read-write view of a section, unmapped on drop.
 pub struct MappedView {
     base: NonNull<u8>,
+    /// The section's own size (`ZwQuerySection`), at most the view's length; the view's length
+    /// where the size cannot be queried (see [`MappedView::len`]).
     len: usize,
     mapping: Mapping,
 }
@@ -79,10 +89,14 @@ impl MappedView {
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn map_named(name: &UnicodeStr<'_>) -> Result<MappedView, NtStatus> {
         let section = open_section(name)?;
-        match host() {
-            Host::Wine => map_into_this_process(&section),
-            Host::Windows => map_into_system_space(&section),
+        let mut view = match host() {
+            Host::Wine => map_into_this_process(&section)?,
+            Host::Windows => map_into_system_space(&section)?,
+        };
+        if let Some(size) = section_size(&section) {
+            view.len = view.len.min(size);
         }
+        Ok(view)
     }
 
     /// The view's first byte.
@@ -90,7 +104,12 @@ impl MappedView {
         self.base
     }
 
-    /// The view's length in bytes (the section size, rounded up to pages by the kernel).
+    /// The section's size in bytes (`ZwQuerySection`'s `MaximumSize`): what the app created,
+    /// not the page-rounded view, so a 1,279-byte section reports 1,279 though 4,096 bytes are
+    /// mapped. Where the kernel does not export `ZwQuerySection` by name (some Windows
+    /// versions), the view's length, rounded up to pages, is all there is: a section a few bytes
+    /// short of a page boundary then passes for the whole page (the bytes exist and are the
+    /// app's own, so that costs the app, not the driver).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -137,7 +156,8 @@ fn open_section(name: &UnicodeStr<'_>) -> Result<KernelHandle, NtStatus> {
         SecurityQualityOfService: core::ptr::null_mut(),
     };
     let mut raw: HANDLE = core::ptr::null_mut();
-    let access = SECTION_MAP_READ | SECTION_MAP_WRITE;
+    // SECTION_QUERY for `section_size`.
+    let access = SECTION_MAP_READ | SECTION_MAP_WRITE | SECTION_QUERY;
     // SAFETY: `oa` and `name` outlive the call; `raw` is a valid out pointer.
     NtStatus::from_raw(unsafe { ZwOpenSection(&mut raw, access, &oa) }).ok()?;
     // SAFETY: ZwOpenSection succeeded, so `raw` is a kernel handle we own.
@@ -164,11 +184,81 @@ fn map_into_this_process(section: &KernelHandle) -> Result<MappedView, NtStatus>
     };
     NtStatus::from_raw(status).ok()?;
     let base = NonNull::new(base.cast::<u8>()).ok_or(NtStatus::UNSUCCESSFUL)?;
-    Ok(MappedView {
+    // From here the view unmaps itself if we refuse it.
+    let view = MappedView {
         base,
         len: size,
         mapping: Mapping::ProcessView,
-    })
+    };
+    require_committed(base, size)?;
+    Ok(view)
+}
+
+/// Wine only: refuses a view any page of which is not committed (a `SEC_RESERVE` section whose
+/// pages the app never committed). Wine maps such a view and lets the DPC write into it; on
+/// Windows the MDL lock is what refuses it. `ZwQueryVirtualMemory` on our own process, over the
+/// whole view: every region must be `MEM_COMMIT`. Fails closed (refuses) if the routine is
+/// missing.
+fn require_committed(base: NonNull<u8>, len: usize) -> Result<(), NtStatus> {
+    const QUERY: &[u16] = crate::utf16!("ZwQueryVirtualMemory");
+    let query = resolve(QUERY).map_err(|_| SECTION_NOT_COMMITTED)?;
+    // SAFETY: the export has exactly this signature on x64.
+    let query: ZW_QUERY_VIRTUAL_MEMORY = unsafe { core::mem::transmute(query) };
+    let start = base.as_ptr() as usize;
+    let end = start.checked_add(len).ok_or(NtStatus::INVALID_PARAMETER)?;
+    let mut at = start;
+    while at < end {
+        let mut info = MEMORY_BASIC_INFORMATION::default();
+        let mut returned = 0usize;
+        // SAFETY: a query about our own address space into a live local of the right size.
+        let status = unsafe {
+            query(
+                NT_CURRENT_PROCESS,
+                at as *mut c_void,
+                MEMORY_BASIC_INFORMATION_CLASS,
+                (&mut info as *mut MEMORY_BASIC_INFORMATION).cast(),
+                core::mem::size_of::<MEMORY_BASIC_INFORMATION>(),
+                &mut returned,
+            )
+        };
+        NtStatus::from_raw(status)
+            .ok()
+            .map_err(|_| SECTION_NOT_COMMITTED)?;
+        if info.State != MEM_COMMIT {
+            return Err(SECTION_NOT_COMMITTED);
+        }
+        let next = info.BaseAddress.saturating_add(info.RegionSize);
+        if next <= at {
+            // A region that does not move us on: refuse rather than loop.
+            return Err(SECTION_NOT_COMMITTED);
+        }
+        at = next;
+    }
+    Ok(())
+}
+
+/// The section's own size (`ZwQuerySection(SectionBasicInformation)`), or `None` where the
+/// kernel does not export the routine (then [`MappedView::len`] is the view's length).
+fn section_size(section: &KernelHandle) -> Option<usize> {
+    const QUERY: &[u16] = crate::utf16!("ZwQuerySection");
+    let query = resolve(QUERY).ok()?;
+    // SAFETY: the export has exactly this signature on x64.
+    let query: ZW_QUERY_SECTION = unsafe { core::mem::transmute(query) };
+    let mut info = SECTION_BASIC_INFORMATION::default();
+    let mut returned = 0usize;
+    // SAFETY: a valid section handle opened with SECTION_QUERY; the buffer is a live local of
+    // the right size.
+    let status = unsafe {
+        query(
+            section.as_raw(),
+            SECTION_BASIC_INFORMATION_CLASS,
+            (&mut info as *mut SECTION_BASIC_INFORMATION).cast(),
+            core::mem::size_of::<SECTION_BASIC_INFORMATION>(),
+            &mut returned,
+        )
+    };
+    NtStatus::from_raw(status).ok().ok()?;
+    usize::try_from(info.MaximumSize).ok()
 }
 
 fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus> {
