@@ -16,6 +16,10 @@
 //!   `SEC_RESERVE` section's uncommitted pages too (and lets the DPC write them), and
 //!   `MmProbeAndLockPages` is a no-op there, so the view is checked page by page
 //!   (`ZwQueryVirtualMemory`, `MEM_COMMIT`) and refused with [`SECTION_NOT_COMMITTED`].
+//!   Wine 8.0 keeps a `SEC_RESERVE` section's commit state per view (measured: pages an app
+//!   committed with `VirtualAlloc` in its view are still reserved in a second view), so under
+//!   Wine such a ring is refused even when the app committed every page; on Windows commit is
+//!   the section's, and the lock accepts it.
 //!
 //! On both, [`MappedView::len`] is the section's own size (`ZwQuerySection`), so a ring's
 //! "section too small" check is not fooled by the page rounding of the view.
@@ -104,12 +108,14 @@ impl MappedView {
         self.base
     }
 
-    /// The section's size in bytes (`ZwQuerySection`'s `MaximumSize`): what the app created,
-    /// not the page-rounded view, so a 1,279-byte section reports 1,279 though 4,096 bytes are
-    /// mapped. Where the kernel does not export `ZwQuerySection` by name (some Windows
-    /// versions), the view's length, rounded up to pages, is all there is: a section a few bytes
-    /// short of a page boundary then passes for the whole page (the bytes exist and are the
-    /// app's own, so that costs the app, not the driver).
+    /// The section's size in bytes (`ZwQuerySection`'s `MaximumSize`), not the page-rounded
+    /// view: on Windows a 1,279-byte section reports 1,279 though 4,096 bytes are mapped.
+    /// Wine 8.0's server rounds an anonymous section's size up to pages when it creates it
+    /// (`server/mapping.c` `create_mapping`; measured: `NtQuerySection` says 4,096 for 1,279),
+    /// so there the size *is* the page-rounded one and the bytes up to it exist. Where the
+    /// kernel does not export `ZwQuerySection` by name (some Windows versions), the view's
+    /// length is all there is, with the same effect. Either way the extra bytes are mapped and
+    /// the app's own, so the rounding costs the app, not the driver.
     pub fn len(&self) -> usize {
         self.len
     }

@@ -42,7 +42,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every `utf16!("NAME")` in km's sources: the names km looks up at run time.
 fn resolved_names() -> BTreeSet<String> {
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let mut names = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -86,7 +89,10 @@ fn the_audit_lists_exactly_the_imports() {
 fn the_audit_lists_exactly_the_names_resolved_at_run_time() {
     let resolved = resolved_names();
     assert!(resolved.contains("ZwQuerySection"));
-    let audited = table_names(&repo_file("../../docs/raise-audit.md"), "Resolved at run time");
+    let audited = table_names(
+        &repo_file("../../docs/raise-audit.md"),
+        "Resolved at run time",
+    );
     let missing: Vec<_> = resolved.difference(&audited).collect();
     let stale: Vec<_> = audited.difference(&resolved).collect();
     assert!(
