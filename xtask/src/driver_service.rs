@@ -37,7 +37,8 @@ impl DriverService {
         let sys = wine::windows_path(&paths::dist_driver());
         steps::run(self.cli().args(["install", "--sys", &sys]))?;
         steps::run(self.cli().arg("start"))?;
-        self.require_running()
+        self.require_running()?;
+        require_seh_self_test()
     }
 
     /// Stops the driver (its `DriverUnload` runs).
@@ -62,5 +63,32 @@ impl DriverService {
         }
         steps::print_output(&output);
         bail!("the driver is not running after start (WINEDEBUG=+ntoskrnl,+seh,+module shows why a load fails)")
+    }
+}
+
+/// Fails unless the driver's log shows its SEH self-test passed (`km::seh::self_test`: a raise
+/// through `RtlRaiseStatus` caught by the driver's own SEH frame with the right code). The
+/// driver refuses to load when it fails, so this check proves the frame ran, not merely that
+/// the load succeeded. Skipped, with a warning, when the caller's `WINEDEBUG` may hide the line.
+fn require_seh_self_test() -> Result<()> {
+    let path = wine::session_log();
+    let log = std::fs::read(&path).unwrap_or_default();
+    match wine::seh_self_test(&String::from_utf8_lossy(&log)) {
+        wine::SehSelfTest::Passed(line) => {
+            steps::note(&format!("driver log: {line}"));
+            Ok(())
+        }
+        wine::SehSelfTest::Failed(line) => bail!("the driver's SEH self-test failed: {line}"),
+        wine::SehSelfTest::NotLogged if wine::session_debug_overridden() => {
+            steps::warn(&format!(
+                "no SEH self-test line in {} (WINEDEBUG is set: add warn+debugstr to see it)",
+                path.display()
+            ));
+            Ok(())
+        }
+        wine::SehSelfTest::NotLogged => bail!(
+            "no SEH self-test line in {}: the driver did not log its self-test",
+            path.display()
+        ),
     }
 }

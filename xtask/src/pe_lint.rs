@@ -9,9 +9,12 @@
 //!   installed, nothing the installed Wine's `ntoskrnl.exe`/`hal.dll` does not export;
 //! - no section both writable and executable, none without characteristics (lld-link can leave
 //!   one such, and Windows then refuses the image with error 998);
-//! - the PE checksum is set and right.
+//! - the PE checksum is set and right;
+//! - for the driver image ([`run`]): an SEH frame whose handler is `ntoskrnl.exe`'s
+//!   `__C_specific_handler`, and no other exception handler ([`seh`]).
 
 mod checksum;
+pub mod seh;
 #[cfg(test)]
 mod test_image;
 #[cfg(test)]
@@ -98,6 +101,17 @@ pub enum Violation {
     },
     /// The PE checksum is zero.
     ChecksumZero,
+    /// No function's unwind information names `ntoskrnl.exe!__C_specific_handler`: the SEH
+    /// shim that catches raises is missing.
+    NoSehFrame,
+    /// A function's unwind information names an exception handler other than
+    /// `__C_specific_handler`.
+    UnknownExceptionHandler {
+        /// The function's RVA.
+        function: u32,
+        /// What the handler is.
+        handler: String,
+    },
     /// The PE checksum is not the checksum of the file.
     ChecksumMismatch {
         /// The value in the header.
@@ -152,6 +166,14 @@ impl fmt::Display for Violation {
                 "section {section} has no characteristics (Windows refuses the image, error 998): fix it with /MERGE: or /SECTION:"
             ),
             Violation::ChecksumZero => write!(f, "PE checksum is 0: link with /RELEASE"),
+            Violation::NoSehFrame => write!(
+                f,
+                "no unwind information names ntoskrnl.exe!__C_specific_handler: km::seh's shim is missing, so a raise would escape"
+            ),
+            Violation::UnknownExceptionHandler { function, handler } => write!(
+                f,
+                "the function at rva {function:#x} names the exception handler {handler}, not __C_specific_handler"
+            ),
             Violation::ChecksumMismatch { stored, computed } => write!(
                 f,
                 "PE checksum is {stored:#010x} but the file's checksum is {computed:#010x}"
@@ -418,7 +440,12 @@ pub fn run(path: &Path) -> Result<()> {
             "Wine is not installed ({WINE_PE_DIR}/ntoskrnl.exe missing): skipped the check that every import is exported by Wine"
         ));
     }
-    let findings = lint(&data, &known).with_context(|| format!("linting {}", path.display()))?;
+    let mut findings =
+        lint(&data, &known).with_context(|| format!("linting {}", path.display()))?;
+    let file = PeFile64::parse(data.as_slice()).context("not a PE32+ (64-bit PE) image")?;
+    let handlers = seh::handlers(&file, &data)
+        .with_context(|| format!("reading the unwind information of {}", path.display()))?;
+    findings.violations.extend(seh::check(&handlers));
     if !findings.violations.is_empty() {
         for violation in &findings.violations {
             eprintln!("    violation: {violation}");
@@ -430,6 +457,12 @@ pub fn run(path: &Path) -> Result<()> {
         );
     }
     print_summary(&findings, known.wine.is_some());
+    for used in &handlers {
+        steps::note(&format!(
+            "SEH frame: the function at rva {:#x} is handled by {}",
+            used.function, used.handler
+        ));
+    }
     Ok(())
 }
 

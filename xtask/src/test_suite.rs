@@ -39,7 +39,7 @@ pub fn run(options: Options) -> Result<()> {
     let host_steps: [(&str, Step); 7] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
-        ("loom: ring handshakes", loom),
+        ("loom: ring handshakes, timer DPC", loom),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -145,7 +145,7 @@ fn host_tests() -> Result<()> {
     steps::run(cargo().arg("test"))
 }
 
-/// The ring's loom models: the sleep/wake and space-free handshakes and the index arithmetic
+/// The loom models: the ring's sleep/wake and space-free handshakes and the index arithmetic
 /// on the real producer and consumer, plus deliberately weakened variants the model must
 /// reject (so the model can fail). Built with `--cfg loom` in its own target directory, so
 /// it does not invalidate the normal build.
@@ -154,7 +154,25 @@ fn loom() -> Result<()> {
     cmd.args(["test", "-p", "evshare-ring", "--release", "--test", "loom"])
         .env("RUSTFLAGS", "--cfg loom")
         .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
-    steps::run(&mut cmd)
+    steps::run(&mut cmd)?;
+    // km's timer bookkeeping: timer DPC vs unregister (and a SET_MODE racing it) over a mock
+    // kernel timer with Windows' semantics, plus a kernel without the flush the model must
+    // reject. Unbounded, its spin loops make the search run for many minutes: four
+    // preemptions per execution covers every interleaving of the races in ~10 s.
+    let mut timer = cargo();
+    timer
+        .args([
+            "test",
+            "-p",
+            "evshare-km",
+            "--release",
+            "--test",
+            "loom_timer",
+        ])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "4")
+        .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
+    steps::run(&mut timer)
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring` with a panic

@@ -156,8 +156,15 @@ impl Wine {
 
     /// Runs a first, trivial program in the new server session, its output going to `log`, so
     /// that the system processes it starts inherit `log` (see [`Wine::start_persistent_server`]).
+    ///
+    /// Unless the caller chose its own `WINEDEBUG`, the session shows `warn+debugstr` (and
+    /// nothing else), so the driver's `DbgPrint`s reach the log: the install step checks the
+    /// driver's SEH self-test line there ([`seh_self_test`]).
     fn start_session(&self, log: &File) -> Result<()> {
         let mut cmd = self.run_command("cmd.exe");
+        if std::env::var_os("WINEDEBUG").is_none() {
+            cmd.env("WINEDEBUG", SESSION_WINEDEBUG);
+        }
         cmd.args(["/c", "exit", "0"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -246,6 +253,64 @@ impl Drop for ServerGuard {
 /// Where the output of the session's system processes (`winedevice.exe`: the driver) goes.
 pub fn session_log() -> PathBuf {
     paths::target_dir().join("xtask/wine-session.log")
+}
+
+/// The `WINEDEBUG` of the session's system processes: the driver's messages only.
+const SESSION_WINEDEBUG: &str = "-all,warn+debugstr";
+
+/// What the driver's last SEH self-test line in the session log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SehSelfTest {
+    /// `SEH self-test passed: …` (the line).
+    Passed(String),
+    /// `SEH self-test FAILED: …` or no raise routine (the line).
+    Failed(String),
+    /// No self-test line: the session does not show `debugstr` (a caller's own `WINEDEBUG`).
+    NotLogged,
+}
+
+/// Finds the last SEH self-test line in `log` (the session log's text).
+pub fn seh_self_test(log: &str) -> SehSelfTest {
+    match log
+        .lines()
+        .rev()
+        .find(|line| line.contains("evshare: SEH self-test"))
+    {
+        Some(line) if line.contains("SEH self-test passed") => {
+            SehSelfTest::Passed(line.trim().to_string())
+        }
+        Some(line) => SehSelfTest::Failed(line.trim().to_string()),
+        None => SehSelfTest::NotLogged,
+    }
+}
+
+/// Whether the session was started with the caller's own `WINEDEBUG` (so the driver's messages
+/// may not be in the log).
+pub fn session_debug_overridden() -> bool {
+    std::env::var_os("WINEDEBUG").is_some()
+}
+
+#[cfg(test)]
+mod seh_log_tests {
+    use super::*;
+
+    #[test]
+    fn the_last_self_test_line_decides() {
+        let passed = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000008: evshare: SEH self-test passed: RtlRaiseStatus(0x80000002) caught as 0x80000002";
+        let failed = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000000: evshare: SEH self-test FAILED: plain call Ok(24256), raise Ok(0)";
+        assert_eq!(
+            seh_self_test(&format!("{failed}\nnoise\n{passed}\n")),
+            SehSelfTest::Passed(passed.to_string())
+        );
+        assert_eq!(
+            seh_self_test(&format!("{passed}\n{failed}\n")),
+            SehSelfTest::Failed(failed.to_string())
+        );
+        assert_eq!(
+            seh_self_test("evshare: loaded on Wine\n"),
+            SehSelfTest::NotLogged
+        );
+    }
 }
 
 /// The prefix: `$WINEPREFIX` (made absolute) when set, else `<repo>/target/wine/prefix`.

@@ -53,6 +53,7 @@ impl Dispatch for Evshare {
             Host::Windows => HostKind::Windows,
         };
         HOST.store(kind as u32, Ordering::Relaxed);
+        evshare_km::seh::self_test()?;
         if !evshare_km::time::init() {
             log!(
                 Error,

@@ -8,7 +8,7 @@ use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
-use evshare_km::timer::{Timer, TimerCallback};
+use evshare_km::timer::{Timer, TimerOwner};
 use evshare_km::NtStatus;
 use evshare_protocol::method::Method;
 use evshare_protocol::mode::SignalMode;
@@ -37,12 +37,14 @@ pub enum Target {
 }
 
 /// A live registration. Shared between the registry and in-flight requests through
-/// [`PoolArc`]; the timer's DPC borrows it, which is why dropping it first shuts the timer down.
+/// [`PoolArc`]; its timer lives inside it and, while armed, holds a reference of its own, so
+/// the DPC never outlives it. [`Registration::retire`] shuts the timer down and gives that
+/// reference back.
 pub struct Registration {
     id: u64,
     origin: Origin,
     target: Target,
-    timer: Timer,
+    timer: Timer<Registration>,
     /// The current [`SignalMode`], packed as `kind << 32 | millis` so a DPC-free reader sees one
     /// consistent value.
     mode: AtomicU64,
@@ -59,19 +61,14 @@ impl Registration {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn new(id: u64, origin: Origin, target: Target) -> Result<PoolArc<Self>, NtStatus> {
-        let registration = PoolArc::new(Registration {
+        Timer::new_owner(|timer| Registration {
             id,
             origin,
             target,
-            timer: Timer::new(),
+            timer,
             mode: AtomicU64::new(pack(SignalMode::OnDemand)),
             signals_sent: AtomicU64::new(0),
-        })?;
-        let this: &Registration = &registration;
-        // SAFETY: the registration lives in a pool allocation that never moves, and its `Drop`
-        // shuts the timer down before the memory is freed, so the DPC never outlives `this`.
-        unsafe { this.timer.init(this) };
-        Ok(registration)
+        })
     }
 
     /// The id the app uses to name this registration.
@@ -143,15 +140,16 @@ impl Registration {
                 self.timer.cancel();
             }
             SignalMode::Periodic { period_ms } => {
-                self.timer.arm(period_ms, period_ms);
+                self.timer.arm(self, period_ms, period_ms);
             }
             SignalMode::OneShot { delay_ms } => {
-                self.timer.arm(delay_ms, 0);
+                self.timer.arm(self, delay_ms, 0);
             }
         }
     }
 
-    /// Stops signalling for good: the timer is disarmed and any running DPC waited out. Called
+    /// Stops signalling for good: the timer is disarmed, any running DPC waited out, and the
+    /// timer's reference given back; a `SET_MODE` racing with this cannot re-arm it. Called
     /// when the registration leaves the registry; the memory goes when the last reference does.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
@@ -162,7 +160,11 @@ impl Registration {
     }
 }
 
-impl TimerCallback for Registration {
+impl TimerOwner for Registration {
+    fn timer(&self) -> &Timer<Self> {
+        &self.timer
+    }
+
     fn on_timer(&self) {
         match &self.target {
             Target::Event(_) => self.signal(),
@@ -175,8 +177,8 @@ impl TimerCallback for Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // The DPC borrows `self`: wait it out before the fields (and the event reference) go.
-        self.timer.shutdown();
+        // No DPC can be running: an armed timer holds a reference, so the last one goes only
+        // after `retire` shut it down (or it was never armed).
         if let Some(ring) = self.ring() {
             ring.poison();
         }

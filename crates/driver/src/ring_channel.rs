@@ -21,6 +21,13 @@ const _: () = assert!(
         && evshare_protocol::ring::MAX_CAPACITY == evshare_ring::layout::MAX_CAPACITY
 );
 
+// km cannot depend on the protocol crate: its copy of the "section not committed" status must
+// be the protocol's, or the client would name the wrong cause.
+const _: () = assert!(
+    evshare_km::section::SECTION_NOT_COMMITTED.as_u32()
+        == evshare_protocol::status::STATUS_EVSHARE_SECTION_NOT_COMMITTED
+);
+
 /// Records produced under one hold of the spin lock: bounds how long a DPC or another
 /// producer may spin while a large `PRODUCE` runs.
 const CHUNK: u32 = 4096;

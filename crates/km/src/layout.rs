@@ -110,6 +110,11 @@ pub const CHECKS: &[LayoutCheck] = &[
         what: "DUPLICATE_SAME_ACCESS",
     },
     LayoutCheck {
+        c_expr: "MEM_COMMIT",
+        value: MEM_COMMIT as usize,
+        what: "MEM_COMMIT",
+    },
+    LayoutCheck {
         c_expr: "ObjectBasicInformation",
         value: OBJECT_BASIC_INFORMATION_CLASS as usize,
         what: "ObjectBasicInformation",

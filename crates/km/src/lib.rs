@@ -6,13 +6,16 @@
 //! - [`event`], [`handle`], [`process`]: referenced and created events, kernel handles, the
 //!   requesting process, its session and handles duplicated out of or into it.
 //! - [`security`]: the requesting user's SID and descriptors that admit only that user.
+//! - [`seh`]: calls of routines that may raise, with the exception caught as an `NTSTATUS`
+//!   (which routines may raise, and where evshare calls them: `docs/raise-audit.md`).
 //! - [`section`]: a named section mapped where a DPC can write it (one documented host switch).
-//! - [`timer`], [`time`]: a timer and its DPC; the performance counter.
+//! - [`timer`], [`timer_state`], [`time`]: a timer that lives in its owner and keeps it alive
+//!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` (the seam the
-//! loom models use) build on the host; the rest
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` and
+//! `timer_state` (the seams the loom models use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
@@ -41,10 +44,13 @@ pub mod process;
 pub mod section;
 #[cfg(target_os = "windows")]
 pub mod security;
+#[cfg(target_os = "windows")]
+pub mod seh;
 pub mod sync;
 #[cfg(target_os = "windows")]
 pub mod time;
 #[cfg(target_os = "windows")]
 pub mod timer;
+pub mod timer_state;
 
 pub use status::NtStatus;

@@ -97,6 +97,8 @@ impl<T> Drop for PoolBox<T> {
     }
 }
 
+// `repr(C)`: `clone_from_value` finds the header from the value's address.
+#[repr(C)]
 struct ArcInner<T> {
     refs: AtomicUsize,
     value: T,
@@ -126,6 +128,27 @@ impl<T> PoolArc<T> {
     fn inner(&self) -> &ArcInner<T> {
         // SAFETY: INVARIANT: while a PoolArc exists, refs >= 1 and the allocation is live.
         unsafe { self.ptr.as_ref() }
+    }
+
+    /// A new reference to the allocation `value` lives in.
+    ///
+    /// # Safety
+    /// `value` is the `T` inside a live `PoolArc<T>` allocation (borrowed through a reference
+    /// that keeps it alive for the call).
+    pub(crate) unsafe fn clone_from_value(value: &T) -> Self {
+        let offset = core::mem::offset_of!(ArcInner<T>, value);
+        let inner = (value as *const T)
+            .cast::<u8>()
+            .wrapping_sub(offset)
+            .cast::<ArcInner<T>>()
+            .cast_mut();
+        // SAFETY: the caller's contract: `value` is the `value` field of a live ArcInner, so
+        // `inner` is its (non-null) header.
+        let ptr = unsafe { NonNull::new_unchecked(inner) };
+        let this = PoolArc { ptr };
+        let clone = this.clone();
+        core::mem::forget(this);
+        clone
     }
 
     /// Whether two handles share one allocation.

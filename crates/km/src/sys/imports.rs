@@ -219,4 +219,13 @@ extern "C" {
     pub fn memmove(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
     pub fn memset(dest: *mut c_void, c: i32, n: usize) -> *mut c_void;
     pub fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> i32;
+
+    /// The language handler of C `__try`/`__except` frames. Never called from Rust: the unwind
+    /// information of `crate::seh`'s shim names it, and the kernel's exception dispatch calls it.
+    pub fn __C_specific_handler(
+        ExceptionRecord: *mut c_void,
+        EstablisherFrame: *mut c_void,
+        ContextRecord: *mut c_void,
+        DispatcherContext: *mut c_void,
+    ) -> i32;
 }

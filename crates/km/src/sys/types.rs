@@ -338,5 +338,70 @@ pub const STATUS_PENDING: NTSTATUS = 0x0000_0103;
 /// `STATUS_CANCELLED`.
 pub const STATUS_CANCELLED: NTSTATUS = 0xC000_0120_u32 as NTSTATUS;
 
+/// `MEM_COMMIT`: a `MEMORY_BASIC_INFORMATION::State`.
+pub const MEM_COMMIT: u32 = 0x1000;
+/// `MEMORY_INFORMATION_CLASS::MemoryBasicInformation`.
+pub const MEMORY_BASIC_INFORMATION_CLASS: u32 = 0;
+/// `SECTION_INFORMATION_CLASS::SectionBasicInformation`.
+pub const SECTION_BASIC_INFORMATION_CLASS: u32 = 0;
+
+/// `MEMORY_BASIC_INFORMATION` (x64). Not in the mingw-w64 DDK headers (it is a `winnt.h`
+/// type), so its layout is pinned by the assertions below, from Microsoft's documentation.
+#[repr(C)]
+#[derive(Default)]
+pub struct MEMORY_BASIC_INFORMATION {
+    pub BaseAddress: usize,
+    pub AllocationBase: usize,
+    pub AllocationProtect: u32,
+    pub PartitionId: u16,
+    pub RegionSize: usize,
+    pub State: u32,
+    pub Protect: u32,
+    pub Type: u32,
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<MEMORY_BASIC_INFORMATION>() == 48);
+    assert!(core::mem::offset_of!(MEMORY_BASIC_INFORMATION, RegionSize) == 24);
+    assert!(core::mem::offset_of!(MEMORY_BASIC_INFORMATION, State) == 32);
+};
+
+/// `SECTION_BASIC_INFORMATION` (x64; `ntddk`-internal, not in the mingw-w64 headers: pinned by
+/// the assertions below, from Microsoft's and Wine's `winternl.h`).
+#[repr(C)]
+#[derive(Default)]
+pub struct SECTION_BASIC_INFORMATION {
+    pub BaseAddress: usize,
+    pub AllocationAttributes: u32,
+    /// `LARGE_INTEGER`.
+    pub MaximumSize: i64,
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<SECTION_BASIC_INFORMATION>() == 24);
+    assert!(core::mem::offset_of!(SECTION_BASIC_INFORMATION, MaximumSize) == 16);
+};
+
+/// `ZwQueryVirtualMemory`, resolved at run time (exported `-private` by Wine, so not through an
+/// import; exported by Windows from 8 on).
+pub type ZW_QUERY_VIRTUAL_MEMORY = unsafe extern "system" fn(
+    ProcessHandle: HANDLE,
+    BaseAddress: *mut c_void,
+    MemoryInformationClass: u32,
+    MemoryInformation: *mut c_void,
+    MemoryInformationLength: usize,
+    ReturnLength: *mut usize,
+) -> NTSTATUS;
+
+/// `ZwQuerySection`, resolved at run time (exported `-private` by Wine; Windows may not export
+/// it by name).
+pub type ZW_QUERY_SECTION = unsafe extern "system" fn(
+    SectionHandle: HANDLE,
+    SectionInformationClass: u32,
+    SectionInformation: *mut c_void,
+    SectionInformationLength: usize,
+    ReturnLength: *mut usize,
+) -> NTSTATUS;
+
 /// `LOCK_OPERATION::IoModifyAccess`.
 pub const IO_MODIFY_ACCESS: u32 = 2;
