@@ -119,15 +119,15 @@ impl Dispatch for Evshare {
             state: file_state::of(&irp),
         };
         let Some(mut ioctl) = irp.buffered_ioctl() else {
-            STATS.reject(RejectReason::UnknownIoctl);
-            return irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0);
+            let unknown = Rejection {
+                status: NtStatus::INVALID_DEVICE_REQUEST,
+                reason: RejectReason::UnknownIoctl,
+            };
+            return unknown.refuse(irp);
         };
         match handlers::handle(&caller, &mut ioctl) {
             Ok(written) => irp.complete(NtStatus::SUCCESS, written),
-            Err(rejection) => {
-                STATS.reject(rejection.reason);
-                irp.complete(rejection.status, 0)
-            }
+            Err(rejection) => rejection.refuse(irp),
         }
     }
 
@@ -156,14 +156,10 @@ fn park_if_pending_request(mut irp: Irp) -> Result<Completed, Irp> {
         .map_err(Rejection::from)
         .and_then(|()| handlers::check_output(Ioctl::PendNotification, ioctl.output_len()));
     if let Err(rejection) = checked {
-        STATS.reject(rejection.reason);
-        return Ok(irp.complete(rejection.status, 0));
+        return Ok(rejection.refuse(irp));
     }
     match inverted::pend(irp) {
         Ok(completed) => Ok(completed),
-        Err((irp, rejection)) => {
-            STATS.reject(rejection.reason);
-            Ok(irp.complete(rejection.status, 0))
-        }
+        Err((irp, rejection)) => Ok(rejection.refuse(irp)),
     }
 }

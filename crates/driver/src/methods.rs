@@ -218,8 +218,11 @@ pub fn driver_handle(
             Ok(reply)
         }
         Err(status) => {
+            // A refusal leaves the state as it was: the registration goes, and so does its
+            // count in `registrations_total` (the caller counts the refusal itself, once).
             if let Some(registration) = REGISTRY.remove(caller.file, reply.id) {
                 registration.retire();
+                STATS.registrations_total.fetch_sub(1, Ordering::Relaxed);
             }
             Err(status.into())
         }
