@@ -218,10 +218,8 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             }))
         }
         Request::SetSignalMode { id, mode } => {
-            let registration = REGISTRY
-                .find(caller.file, id)
-                .ok_or_else(no_such_registration)?;
-            registration.set_mode(mode);
+            // Checked against the process's timer budget and applied in one registry lock hold.
+            REGISTRY.set_mode(caller.file, id, mode)?;
             Ok(Reply::None)
         }
         Request::Signal { id } => {
