@@ -36,7 +36,23 @@ fn proc_root() -> PathBuf {
     PathBuf::from(r"Z:\proc")
 }
 
-/// The `winedevice.exe` processes that host kernel drivers (Wine may run one per driver group).
+/// Whether process `pid` runs in this test's Wine prefix (its environment names the same
+/// `WINEPREFIX`): other prefixes on the machine (other worktrees' suites) run their own
+/// `winedevice.exe`, which says nothing about ours.
+fn in_our_prefix(pid: u32) -> bool {
+    let Ok(prefix) = std::env::var("WINEPREFIX") else {
+        return true;
+    };
+    let wanted = format!("WINEPREFIX={prefix}");
+    let environ =
+        std::fs::read(proc_root().join(pid.to_string()).join("environ")).unwrap_or_default();
+    environ
+        .split(|byte| *byte == 0)
+        .any(|entry| entry == wanted.as_bytes())
+}
+
+/// The `winedevice.exe` processes that host kernel drivers (Wine may run one per driver group)
+/// in this prefix.
 fn winedevice_pids() -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir(proc_root()) else {
         panic!("cannot list Z:\\proc: these checks need Wine's Z: drive mapped to /");
@@ -50,6 +66,7 @@ fn winedevice_pids() -> Vec<u32> {
             String::from_utf8_lossy(&cmdline)
                 .to_ascii_lowercase()
                 .contains("winedevice.exe")
+                && in_our_prefix(*pid)
         })
         .collect();
     pids.sort_unstable();
