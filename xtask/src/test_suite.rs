@@ -36,10 +36,11 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 7] = [
+    let host_steps: [(&str, Step); 8] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
+        ("loom: unload vs dispatch", loom_rundown),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -150,6 +151,24 @@ fn loom() -> Result<()> {
     cmd.args(["test", "-p", "evshare-ring", "--release", "--test", "loom"])
         .env("RUSTFLAGS", "--cfg loom")
         .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
+    steps::run(&mut cmd)
+}
+
+/// The unload rundown's loom models (`crates/km/tests/loom_rundown.rs`): requests, closes and
+/// unload in every interleaving over a model of Wine's `IO_REMOVE_LOCK`, and the kernel lock
+/// alone, which the model must reject. Same flags and target directory as the ring's models.
+fn loom_rundown() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "evshare-km",
+        "--release",
+        "--test",
+        "loom_rundown",
+    ])
+    .env("RUSTFLAGS", "--cfg loom")
+    .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
     steps::run(&mut cmd)
 }
 
