@@ -80,7 +80,7 @@ pub use interrupt::interrupt_event;
 #[cfg(windows)]
 pub use notifications::{CancelOutcome, Notifications, Notifier, Settled};
 #[cfg(windows)]
-pub use registration::Registration;
+pub use registration::{Registration, STOP_CHECK_SLICE};
 #[cfg(windows)]
 pub use ring::{Received, Ring, RingControl, RingOptions};
 #[cfg(windows)]

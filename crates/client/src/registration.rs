@@ -1,7 +1,7 @@
 //! [`Registration`]: one event the driver signals for this process, alive until unregistered
 //! or dropped, made by any of the four [`Share`](crate::Share) methods and used the same way.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use evshare_protocol::names::ResolvedName;
 use evshare_protocol::{Ioctl, Method, RegisterReply, RegistrationInfo, Request, SignalMode};
@@ -9,6 +9,10 @@ use evshare_protocol::{Ioctl, Method, RegisterReply, RegistrationInfo, Request, 
 use crate::device::Driver;
 use crate::error::{Error, Result};
 use crate::event::{Event, WaitOutcome};
+
+/// How long [`Registration::wait`] sleeps before it checks that the driver is still there:
+/// the bound on how late a waiter learns that the driver stopped.
+pub const STOP_CHECK_SLICE: Duration = Duration::from_millis(250);
 
 /// An event registered with the driver through a [`Driver`] handle. Dropping it unregisters
 /// it (best effort); [`unregister`](Self::unregister) does the same and reports errors.
@@ -112,8 +116,44 @@ impl<'d> Registration<'d> {
 
     /// Waits for the driver's next signal, or until `timeout` passes. The same for every
     /// method.
+    ///
+    /// If the driver stops meanwhile, nothing will ever signal the event: the wait notices
+    /// within [`STOP_CHECK_SLICE`] and fails with [`Error::DriverStopped`]. It sleeps in slices
+    /// and, only when a slice passes without a signal, asks the driver whether this
+    /// registration still exists (`QUERY_REGISTRATION`); a wait that is signalled costs no
+    /// request.
     pub fn wait(&self, timeout: Duration) -> Result<WaitOutcome> {
-        self.event.wait(timeout)
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            let left = deadline.map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
+            let slice = left.min(STOP_CHECK_SLICE);
+            if self.event.wait(slice)? == WaitOutcome::Signaled {
+                return Ok(WaitOutcome::Signaled);
+            }
+            self.check_still_registered()?;
+            if slice >= left {
+                return Ok(WaitOutcome::TimedOut);
+            }
+        }
+    }
+
+    /// Fails with [`Error::DriverStopped`] if the driver refuses because it is stopping, its
+    /// device is gone, or it no longer knows this registration (only a driver that unloaded
+    /// and came back forgets one this handle still owns).
+    fn check_still_registered(&self) -> Result<()> {
+        match self.driver.query_registration(self.id) {
+            Ok(_) => Ok(()),
+            Err(Error::UnknownRegistration { status, .. }) => Err(Error::DriverStopped {
+                what: format!(
+                    "registration {} is gone while this process waited on its event",
+                    self.id
+                ),
+                status: Some(status),
+            }),
+            Err(error) => Err(error),
+        }
     }
 
     /// How the driver signals the event now.
