@@ -1,6 +1,8 @@
 //! [`Registration`]: one event the driver signals for this process, alive until unregistered
 //! or dropped, made by any of the four [`Share`](crate::Share) methods and used the same way.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use evshare_protocol::names::ResolvedName;
@@ -13,6 +15,13 @@ use crate::event::{Event, WaitOutcome};
 /// How long [`Registration::wait`] sleeps before it checks that the driver is still there:
 /// the bound on how late a waiter learns that the driver stopped.
 pub const STOP_CHECK_SLICE: Duration = Duration::from_millis(250);
+
+/// Milliseconds since the first call in this process: a clock for [`Registration::wait`]'s
+/// checks that fits an atomic.
+fn millis_since_epoch() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
 
 /// An event registered with the driver through a [`Driver`] handle. Dropping it unregisters
 /// it (best effort); [`unregister`](Self::unregister) does the same and reports errors.
@@ -29,6 +38,10 @@ pub struct Registration<'d> {
     event: Event,
     mode: SignalMode,
     live: bool,
+    /// When the driver was last asked whether this registration still exists, in
+    /// milliseconds since [`epoch`]: waits that time out ask at most once per
+    /// [`STOP_CHECK_SLICE`], however short and frequent they are.
+    last_check_ms: AtomicU64,
 }
 
 /// What [`Registration::new`] needs besides the driver and the reply.
@@ -56,6 +69,7 @@ impl<'d> Registration<'d> {
             event: parts.event,
             mode: parts.mode,
             live: true,
+            last_check_ms: AtomicU64::new(millis_since_epoch()),
         }
     }
 
@@ -120,8 +134,8 @@ impl<'d> Registration<'d> {
     /// If the driver stops meanwhile, nothing will ever signal the event: the wait notices
     /// within [`STOP_CHECK_SLICE`] and fails with [`Error::DriverStopped`]. It sleeps in slices
     /// and, only when a slice passes without a signal, asks the driver whether this
-    /// registration still exists (`QUERY_REGISTRATION`); a wait that is signalled costs no
-    /// request.
+    /// registration still exists (`QUERY_REGISTRATION`), at most once per slice whatever the
+    /// timeouts; a wait that is signalled costs no request.
     pub fn wait(&self, timeout: Duration) -> Result<WaitOutcome> {
         let deadline = Instant::now().checked_add(timeout);
         loop {
@@ -132,7 +146,16 @@ impl<'d> Registration<'d> {
             if self.event.wait(slice)? == WaitOutcome::Signaled {
                 return Ok(WaitOutcome::Signaled);
             }
-            self.check_still_registered()?;
+            let now = millis_since_epoch();
+            let last = self.last_check_ms.load(Ordering::Relaxed);
+            // A whole slice without a signal is always worth a check; shorter waits (polls,
+            // short timeouts in a loop) check once a slice's time has passed since the last.
+            if slice == STOP_CHECK_SLICE
+                || now.saturating_sub(last) >= STOP_CHECK_SLICE.as_millis() as u64
+            {
+                self.last_check_ms.store(now, Ordering::Relaxed);
+                self.check_still_registered()?;
+            }
             if slice >= left {
                 return Ok(WaitOutcome::TimedOut);
             }
