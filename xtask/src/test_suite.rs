@@ -36,10 +36,12 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 7] = [
+    let host_steps: [(&str, Step); 9] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
-        ("loom: ring handshakes, timer DPC", loom),
+        ("loom: ring handshakes", loom),
+        ("loom: timer DPC vs unregister", loom_timer),
+        ("loom: unload vs dispatch", loom_rundown),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -154,25 +156,35 @@ fn loom() -> Result<()> {
     cmd.args(["test", "-p", "evshare-ring", "--release", "--test", "loom"])
         .env("RUSTFLAGS", "--cfg loom")
         .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
-    steps::run(&mut cmd)?;
-    // km's timer bookkeeping: timer DPC vs unregister (and a SET_MODE racing it) over a mock
-    // kernel timer with Windows' semantics, plus a kernel without the flush the model must
-    // reject. Unbounded, its spin loops make the search run for many minutes: four
-    // preemptions per execution covers every interleaving of the races in ~10 s.
-    let mut timer = cargo();
-    timer
-        .args([
-            "test",
-            "-p",
-            "evshare-km",
-            "--release",
-            "--test",
-            "loom_timer",
-        ])
+    steps::run(&mut cmd)
+}
+
+/// One of km's loom models (`crates/km/tests/NAME.rs`), with the ring's flags and target
+/// directory, and a preemption bound when the model needs one to finish in seconds.
+fn loom_km(test: &str, max_preemptions: Option<&str>) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "evshare-km", "--release", "--test", test])
         .env("RUSTFLAGS", "--cfg loom")
-        .env("LOOM_MAX_PREEMPTIONS", "4")
         .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
-    steps::run(&mut timer)
+    if let Some(bound) = max_preemptions {
+        cmd.env("LOOM_MAX_PREEMPTIONS", bound);
+    }
+    steps::run(&mut cmd)
+}
+
+/// Timer DPC vs unregister (and a SET_MODE racing it) over a mock kernel timer with Windows'
+/// semantics, plus a kernel without the flush that the model must reject. Unbounded, its spin
+/// loops make the search run for many minutes; four preemptions per execution cover every
+/// interleaving of the races in about 10 s.
+fn loom_timer() -> Result<()> {
+    loom_km("loom_timer", Some("4"))
+}
+
+/// The unload rundown (`crates/km/tests/loom_rundown.rs`): requests, closes and unload in every
+/// interleaving over a model of Wine's `IO_REMOVE_LOCK`, and the kernel lock alone, which the
+/// model must reject.
+fn loom_rundown() -> Result<()> {
+    loom_km("loom_rundown", None)
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring` with a panic

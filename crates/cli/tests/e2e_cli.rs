@@ -56,6 +56,14 @@ fn doctor_reports_the_driver_and_the_holders() {
         "{text}"
     );
     assert!(text.contains("1 driver-created named"), "{text}");
+    assert!(
+        text.contains(
+            "quotas:   per process 128 registrations (per handle 64, 256 in all), 128 MiB of \
+             rings, 2000 timer signals/s"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("at its quota"), "{text}");
     assert!(text.contains("No problem found."), "{text}");
 
     // The same leaf without `Global\`: nothing there, and the doctor says where it is.

@@ -360,6 +360,73 @@ pub enum Error {
         status: NtStatus,
     },
 
+    /// The calling process holds as many registrations as one process may.
+    #[error(
+        "the driver refused {operation}: this process already holds {limit} live \
+         registrations, the most one process may hold over all its `Driver` handles (so that \
+         no app can take every registration from the others); unregister events you no longer \
+         need, or have one registration wake several threads"
+    )]
+    ProcessRegistrationQuota {
+        /// The request.
+        operation: Ioctl,
+        /// [`evshare_protocol::quota::MAX_PER_PROCESS`].
+        limit: u32,
+        /// `STATUS_EVSHARE_PROCESS_REGISTRATIONS`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The ring would take the process past its ring-bytes quota.
+    #[error(
+        "the driver refused {operation}: this ring would take this process's rings past {} MiB \
+         of sections, the most one process may have the driver map and lock; use a smaller \
+         capacity, or unregister rings you no longer need",
+        .limit_bytes >> 20
+    )]
+    ProcessRingBytesQuota {
+        /// The request.
+        operation: Ioctl,
+        /// [`evshare_protocol::quota::MAX_RING_BYTES_PER_PROCESS`].
+        limit_bytes: u64,
+        /// `STATUS_EVSHARE_PROCESS_RING_BYTES`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The process's periodic timers would signal more often than its budget allows.
+    #[error(
+        "the driver refused {operation}: this process's periodic registrations would ask for \
+         more than {budget} signals per second in all (a period of P ms costs 1000/P per \
+         second); use longer periods or fewer periodic registrations, or signal on demand \
+         (`SignalMode::OnDemand` and `signal()`)"
+    )]
+    TimerBudget {
+        /// The request.
+        operation: Ioctl,
+        /// [`evshare_protocol::quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS`].
+        budget: u32,
+        /// `STATUS_EVSHARE_TIMER_BUDGET`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The driver is stopping or has stopped: it refuses new requests, and registrations made
+    /// through this handle are gone.
+    #[error(
+        "the evshare driver stopped ({what}); every registration made through this `Driver` \
+         handle is gone: once it runs again (`evshare start`), open a new `Driver` and register \
+         again"
+    )]
+    DriverStopped {
+        /// What showed it ("SIGNAL was refused", "registration 7 is gone while waiting").
+        what: String,
+        /// `STATUS_DELETE_PENDING` (the driver refused), `STATUS_FILE_DELETED` (the device is
+        /// gone), or none (the registration vanished).
+        #[source]
+        status: Option<NtStatus>,
+    },
+
     /// The registration id is not one this handle owns.
     #[error(
         "registration {id} is unknown to the driver ({operation}): it was unregistered \
@@ -546,9 +613,13 @@ impl Error {
             | Error::NameTooLong { status, .. }
             | Error::AccessDenied { status, .. }
             | Error::QuotaExceeded { status, .. }
+            | Error::ProcessRegistrationQuota { status, .. }
+            | Error::ProcessRingBytesQuota { status, .. }
+            | Error::TimerBudget { status, .. }
             | Error::UnknownRegistration { status, .. }
             | Error::OutOfResources { status, .. }
             | Error::DriverRejected { status, .. } => Some(*status),
+            Error::DriverStopped { status, .. } => *status,
             Error::VersionMismatch { .. } => {
                 Some(NtStatus(evshare_protocol::status::STATUS_REVISION_MISMATCH))
             }
@@ -557,13 +628,14 @@ impl Error {
     }
 
     /// True for the errors that mean "the driver is not there": not installed, not running,
-    /// or its device cannot be opened.
+    /// its device cannot be opened, or it stopped under an open handle.
     pub fn is_driver_unavailable(&self) -> bool {
         matches!(
             self,
             Error::DriverNotInstalled { .. }
                 | Error::DriverNotRunning { .. }
                 | Error::DeviceUnavailable { .. }
+                | Error::DriverStopped { .. }
         )
     }
 

@@ -80,12 +80,14 @@ pub use interrupt::interrupt_event;
 #[cfg(windows)]
 pub use notifications::{CancelOutcome, Notifications, Notifier, Settled};
 #[cfg(windows)]
-pub use registration::Registration;
+pub use registration::{Registration, STOP_CHECK_SLICE};
 #[cfg(windows)]
 pub use ring::{Received, Ring, RingControl, RingOptions};
 #[cfg(windows)]
 pub use share::Share;
 
+/// The per-process quotas and the timer budget the driver enforces.
+pub use evshare_protocol::quota;
 /// Why the driver rejected requests, as counted in [`StatsReply::rejected`].
 pub use evshare_protocol::RejectReason;
 /// The protocol types the API uses, re-exported so callers need not depend on

@@ -213,6 +213,11 @@ impl Notifications {
                 }
                 Ok(Some(notification))
             }
+            // A request the driver cancelled as it stopped, and that it now refuses to take
+            // back: say so, rather than "cancelled".
+            Harvest::Failed { .. } if matches!(reissued, Err(Error::DriverStopped { .. })) => {
+                reissued.map(|()| None)
+            }
             Harvest::Failed {
                 status,
                 win32_error,

@@ -1,7 +1,9 @@
 //! [`Registration`]: one event the driver signals for this process, alive until unregistered
 //! or dropped, made by any of the four [`Share`](crate::Share) methods and used the same way.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use evshare_protocol::names::ResolvedName;
 use evshare_protocol::{Ioctl, Method, RegisterReply, RegistrationInfo, Request, SignalMode};
@@ -9,6 +11,17 @@ use evshare_protocol::{Ioctl, Method, RegisterReply, RegistrationInfo, Request, 
 use crate::device::Driver;
 use crate::error::{Error, Result};
 use crate::event::{Event, WaitOutcome};
+
+/// How long [`Registration::wait`] sleeps before it checks that the driver is still there:
+/// the bound on how late a waiter learns that the driver stopped.
+pub const STOP_CHECK_SLICE: Duration = Duration::from_millis(250);
+
+/// Milliseconds since the first call in this process: a clock for [`Registration::wait`]'s
+/// checks that fits an atomic.
+fn millis_since_epoch() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
 
 /// An event registered with the driver through a [`Driver`] handle. Dropping it unregisters
 /// it (best effort); [`unregister`](Self::unregister) does the same and reports errors.
@@ -25,6 +38,10 @@ pub struct Registration<'d> {
     event: Event,
     mode: SignalMode,
     live: bool,
+    /// When the driver was last asked whether this registration still exists, in
+    /// milliseconds since [`epoch`]: waits that time out ask at most once per
+    /// [`STOP_CHECK_SLICE`], however short and frequent they are.
+    last_check_ms: AtomicU64,
 }
 
 /// What [`Registration::new`] needs besides the driver and the reply.
@@ -52,6 +69,7 @@ impl<'d> Registration<'d> {
             event: parts.event,
             mode: parts.mode,
             live: true,
+            last_check_ms: AtomicU64::new(millis_since_epoch()),
         }
     }
 
@@ -112,8 +130,53 @@ impl<'d> Registration<'d> {
 
     /// Waits for the driver's next signal, or until `timeout` passes. The same for every
     /// method.
+    ///
+    /// If the driver stops meanwhile, nothing will ever signal the event: the wait notices
+    /// within [`STOP_CHECK_SLICE`] and fails with [`Error::DriverStopped`]. It sleeps in slices
+    /// and, only when a slice passes without a signal, asks the driver whether this
+    /// registration still exists (`QUERY_REGISTRATION`), at most once per slice whatever the
+    /// timeouts; a wait that is signalled costs no request.
     pub fn wait(&self, timeout: Duration) -> Result<WaitOutcome> {
-        self.event.wait(timeout)
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            let left = deadline.map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
+            let slice = left.min(STOP_CHECK_SLICE);
+            if self.event.wait(slice)? == WaitOutcome::Signaled {
+                return Ok(WaitOutcome::Signaled);
+            }
+            let now = millis_since_epoch();
+            let last = self.last_check_ms.load(Ordering::Relaxed);
+            // A whole slice without a signal is always worth a check; shorter waits (polls,
+            // short timeouts in a loop) check once a slice's time has passed since the last.
+            if slice == STOP_CHECK_SLICE
+                || now.saturating_sub(last) >= STOP_CHECK_SLICE.as_millis() as u64
+            {
+                self.last_check_ms.store(now, Ordering::Relaxed);
+                self.check_still_registered()?;
+            }
+            if slice >= left {
+                return Ok(WaitOutcome::TimedOut);
+            }
+        }
+    }
+
+    /// Fails with [`Error::DriverStopped`] if the driver refuses because it is stopping, its
+    /// device is gone, or it no longer knows this registration (only a driver that unloaded
+    /// and came back forgets one this handle still owns).
+    fn check_still_registered(&self) -> Result<()> {
+        match self.driver.query_registration(self.id) {
+            Ok(_) => Ok(()),
+            Err(Error::UnknownRegistration { status, .. }) => Err(Error::DriverStopped {
+                what: format!(
+                    "registration {} is gone while this process waited on its event",
+                    self.id
+                ),
+                status: Some(status),
+            }),
+            Err(error) => Err(error),
+        }
     }
 
     /// How the driver signals the event now.

@@ -214,6 +214,29 @@ pub(crate) fn request_error(status: u32, operation: Ioctl, id: Option<u64>) -> E
             operation,
             status: nt,
         },
+        STATUS_EVSHARE_PROCESS_REGISTRATIONS => Error::ProcessRegistrationQuota {
+            operation,
+            limit: evshare_protocol::quota::MAX_PER_PROCESS,
+            status: nt,
+        },
+        STATUS_EVSHARE_PROCESS_RING_BYTES => Error::ProcessRingBytesQuota {
+            operation,
+            limit_bytes: evshare_protocol::quota::MAX_RING_BYTES_PER_PROCESS,
+            status: nt,
+        },
+        STATUS_EVSHARE_TIMER_BUDGET => Error::TimerBudget {
+            operation,
+            budget: evshare_protocol::quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS,
+            status: nt,
+        },
+        STATUS_DELETE_PENDING | STATUS_FILE_DELETED => Error::DriverStopped {
+            what: if status == STATUS_DELETE_PENDING {
+                format!("it refused {operation} because it is being unloaded")
+            } else {
+                format!("its device was deleted under this handle ({operation})")
+            },
+            status: Some(nt),
+        },
         _ => Error::DriverRejected {
             operation,
             status: nt,
@@ -434,6 +457,99 @@ mod tests {
         let error = map(STATUS_OBJECT_NAME_INVALID, "Global\\..", &never);
         assert!(matches!(error, Error::InvalidName { .. }), "{error:?}");
         assert!(error.to_string().contains("not `.` or `..`"), "{error}");
+    }
+
+    #[test]
+    fn quota_statuses_name_the_quota_and_the_fix() {
+        let error = request_error(
+            STATUS_EVSHARE_PROCESS_REGISTRATIONS,
+            Ioctl::RegisterByName,
+            None,
+        );
+        assert!(
+            matches!(error, Error::ProcessRegistrationQuota { limit: 128, .. }),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("the driver refused REGISTER_BY_NAME: this process already holds 128"),
+            "{text}"
+        );
+        assert!(
+            text.contains("unregister events you no longer need"),
+            "{text}"
+        );
+
+        let error = request_error(STATUS_EVSHARE_PROCESS_RING_BYTES, Ioctl::RegisterRing, None);
+        assert!(
+            matches!(error, Error::ProcessRingBytesQuota { .. }),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains("past 128 MiB"), "{text}");
+        assert!(text.contains("use a smaller capacity"), "{text}");
+
+        let error = request_error(STATUS_EVSHARE_TIMER_BUDGET, Ioctl::SetSignalMode, Some(3));
+        assert!(
+            matches!(error, Error::TimerBudget { budget: 2000, .. }),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("the driver refused SET_SIGNAL_MODE"),
+            "{text}"
+        );
+        assert!(text.contains("more than 2000 signals per second"), "{text}");
+        assert!(text.contains("use longer periods"), "{text}");
+        assert_eq!(error.status(), Some(NtStatus(STATUS_EVSHARE_TIMER_BUDGET)));
+
+        // A registration by name or by handle maps them the same way.
+        let error = map(STATUS_EVSHARE_TIMER_BUDGET, "X", &|_| Probed::Missing);
+        assert!(matches!(error, Error::TimerBudget { .. }), "{error:?}");
+        let error = handle_error(
+            STATUS_EVSHARE_PROCESS_REGISTRATIONS,
+            8,
+            &HandleFacts::default,
+        );
+        assert!(
+            matches!(error, Error::ProcessRegistrationQuota { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_stopping_or_vanished_driver_is_driver_stopped() {
+        let error = request_error(STATUS_DELETE_PENDING, Ioctl::QueryVersion, None);
+        assert!(
+            matches!(
+                &error,
+                Error::DriverStopped {
+                    status: Some(NtStatus(STATUS_DELETE_PENDING)),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "the evshare driver stopped (it refused QUERY_VERSION because it is being unloaded)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("open a new `Driver` and register again"),
+            "{text}"
+        );
+        assert!(error.is_driver_unavailable());
+        let error = request_error(STATUS_FILE_DELETED, Ioctl::Signal, Some(1));
+        assert!(
+            error
+                .to_string()
+                .contains("its device was deleted under this handle (SIGNAL)"),
+            "{error}"
+        );
+        assert_eq!(error.status(), Some(NtStatus(STATUS_FILE_DELETED)));
     }
 
     #[test]

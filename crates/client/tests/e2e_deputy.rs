@@ -292,34 +292,7 @@ fn registrations_past_the_per_handle_cap_are_refused() {
     assert_eq!(observer.stats(Some(pid)).unwrap().live_for_pid, 0);
 }
 
-#[test]
-fn registrations_past_the_drivers_total_cap_are_refused() {
-    let _serial = serial();
-    let observer = driver();
-    let name = unique("total");
-    let _event = Event::create_auto_reset(&name).unwrap();
-    let limit = observer.version().unwrap().max_registrations;
-    let stats = observer.stats(None).unwrap();
-    let mut room = limit - stats.live_registrations;
-    let mut handles = Vec::new();
-    while room > 0 {
-        let handle = driver();
-        let take = room.min(64);
-        fill(&handle, &name, take);
-        room -= take;
-        handles.push(handle);
-    }
-    assert_eq!(observer.stats(None).unwrap().live_registrations, limit);
-    // A fresh handle, far from its own cap, is refused: the driver is full.
-    let fresh = driver();
-    every_method_over_quota(&fresh, &observer, &name, "a full driver");
-    drop(handles);
-    assert_eq!(
-        observer.stats(None).unwrap().live_registrations,
-        stats.live_registrations
-    );
-    fresh.register_by_name(&name, ON_DEMAND).unwrap();
-}
+// The driver's total cap is tested in `e2e_quotas`: no single process may fill it any more.
 
 /// Sends a well-formed `request` raw, with room for its reply.
 fn send(driver: &Driver, request: &Request<'_>) -> Result<usize, NtStatus> {

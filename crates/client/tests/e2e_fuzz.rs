@@ -32,7 +32,7 @@ const DEFAULT_SEED: u64 = 0x00E5_5A4E_F022_2026;
 
 /// The statuses the protocol defines for the requests fuzzed here (`docs/protocol.md`,
 /// "Statuses"), success included. Anything else is a finding.
-const DEFINED: [u32; 18] = [
+const DEFINED: [u32; 20] = [
     STATUS_SUCCESS,
     STATUS_INVALID_DEVICE_REQUEST,
     STATUS_INVALID_BUFFER_SIZE,
@@ -51,6 +51,10 @@ const DEFINED: [u32; 18] = [
     STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_HANDLE,
     STATUS_OBJECT_NAME_COLLISION,
+    // Random periodic modes on up to 64 live registrations may pass the process's timer
+    // budget.
+    STATUS_EVSHARE_TIMER_BUDGET,
+    STATUS_EVSHARE_PROCESS_REGISTRATIONS,
 ];
 
 /// The IOCTLs of issues 2 and 4 (functions 0x800..=0x80A). Functions 0x80B..=0x80F belong to

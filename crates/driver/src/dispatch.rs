@@ -4,6 +4,12 @@
 //! `IRP_MJ_CLEANUP` (Windows: last handle closed) **and** at `IRP_MJ_CLOSE` (Wine never sends
 //! cleanup; on Windows, close also catches a registration that raced in after cleanup). Both
 //! are idempotent.
+//!
+//! Unload races dispatch under Wine (`DriverUnload` runs on the service thread while the
+//! dispatch thread goes on): every request runs inside the [`RUNDOWN`]. Once unload begins, new
+//! requests are refused with `STATUS_DELETE_PENDING` (counted as `DriverStopping`) and unload
+//! waits for the ones in flight before it cancels pended IRPs and retires registrations, so
+//! nothing admitted survives it. Cleanup and close are never refused.
 
 use crate::file_state;
 use crate::handlers::{self, Caller, Rejection};
@@ -13,6 +19,7 @@ use crate::stats::STATS;
 use core::sync::atomic::{AtomicU32, Ordering};
 use evshare_km::driver::{detect_host, Device, Dispatch, DriverObject, Host, SymbolicLink};
 use evshare_km::irp::{Completed, Irp};
+use evshare_km::remove_lock::{KernelRemoveLock, Rundown};
 use evshare_km::sync::SpinLock;
 use evshare_km::unicode::UnicodeStr;
 use evshare_km::{log, utf16, NtStatus};
@@ -20,6 +27,7 @@ use evshare_protocol::ioctl::{Ioctl, DEVICE_NAME, DOS_DEVICE_NAME, FILE_DEVICE_E
 use evshare_protocol::reply::HostKind;
 use evshare_protocol::request;
 use evshare_protocol::stats::RejectReason;
+use evshare_protocol::status::STATUS_DELETE_PENDING;
 
 /// The driver, as the kernel sees it.
 pub struct Evshare;
@@ -31,6 +39,18 @@ struct ControlDevice {
 }
 
 static CONTROL: SpinLock<Option<ControlDevice>> = SpinLock::new(None);
+
+/// Admits requests until unload begins, and lets unload wait for those in flight.
+static RUNDOWN: Rundown<KernelRemoveLock> =
+    Rundown::new(KernelRemoveLock::new(), KernelRemoveLock::new());
+
+/// What a request gets once unload has begun.
+fn stopping() -> Rejection {
+    Rejection {
+        status: NtStatus::from_u32(STATUS_DELETE_PENDING),
+        reason: RejectReason::DriverStopping,
+    }
+}
 static HOST: AtomicU32 = AtomicU32::new(HostKind::Windows as u32);
 
 /// The kernel we run on, decided once in `DriverEntry`.
@@ -60,6 +80,8 @@ impl Dispatch for Evshare {
         if host == Host::Wine {
             evshare_km::seh::self_test()?;
         }
+        // Before the device exists, so before any request can arrive.
+        RUNDOWN.init();
         if !evshare_km::time::init() {
             log!(
                 Error,
@@ -79,6 +101,11 @@ impl Dispatch for Evshare {
     }
 
     fn create(irp: Irp) -> Completed {
+        // Under Wine the open succeeds anyway; the handle then gets no state, and every
+        // request through it is refused like any other during the stop.
+        let Ok(_admitted) = RUNDOWN.enter() else {
+            return stopping().refuse(irp);
+        };
         STATS.open_handles.fetch_add(1, Ordering::Relaxed);
         if !file_state::attach(&irp) {
             log!(
@@ -90,6 +117,7 @@ impl Dispatch for Evshare {
     }
 
     fn cleanup(irp: Irp) -> Completed {
+        let _closing = RUNDOWN.enter_close();
         // Windows sends CLOSE only once every IRP of the file object is done: finish them here.
         inverted::cancel_all(Some(irp.file()));
         retire_all(Some(irp.file()));
@@ -97,6 +125,8 @@ impl Dispatch for Evshare {
     }
 
     fn close(irp: Irp) -> Completed {
+        // Never refused: the handle's state must go even while the driver stops.
+        let _closing = RUNDOWN.enter_close();
         // Wine sends CLOSE even with IRPs still pending on the file object.
         inverted::cancel_all(Some(irp.file()));
         file_state::detach(&irp);
@@ -116,6 +146,9 @@ impl Dispatch for Evshare {
     }
 
     fn device_control(irp: Irp) -> Completed {
+        let Ok(_admitted) = RUNDOWN.enter() else {
+            return stopping().refuse(irp);
+        };
         let mut irp = match park_if_pending_request(irp) {
             Ok(done) => return done,
             Err(irp) => irp,
@@ -126,25 +159,36 @@ impl Dispatch for Evshare {
             state: file_state::of(&irp),
         };
         let Some(mut ioctl) = irp.buffered_ioctl() else {
-            STATS.reject(RejectReason::UnknownIoctl);
-            return irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0);
+            let unknown = Rejection {
+                status: NtStatus::INVALID_DEVICE_REQUEST,
+                reason: RejectReason::UnknownIoctl,
+            };
+            return unknown.refuse(irp);
         };
         match handlers::handle(&caller, &mut ioctl) {
             Ok(written) => irp.complete(NtStatus::SUCCESS, written),
-            Err(rejection) => {
-                STATS.reject(rejection.reason);
-                irp.complete(rejection.status, 0)
-            }
+            Err(rejection) => rejection.refuse(irp),
         }
     }
 
     fn unload() {
-        inverted::cancel_all(None);
+        // Refuse new requests and wait for those in flight: after this, no registration or
+        // pended IRP can arrive, so the teardown below gets every one.
+        RUNDOWN.stop_requests();
+        let cancelled = inverted::cancel_all(None);
         let retired = retire_all(None);
         // Take the device out first: deleting it needs PASSIVE_LEVEL, not the spin lock.
         let control = CONTROL.lock().take();
         drop(control);
-        log!(Info, "unloaded; released {} registration(s)", retired);
+        // Closes still running (they were admitted while stopping) finish before the image
+        // can go.
+        RUNDOWN.stop_closes();
+        log!(
+            Info,
+            "unloaded; released {} registration(s), cancelled {} pending request(s)",
+            retired,
+            cancelled
+        );
     }
 }
 
@@ -163,14 +207,10 @@ fn park_if_pending_request(mut irp: Irp) -> Result<Completed, Irp> {
         .map_err(Rejection::from)
         .and_then(|()| handlers::check_output(Ioctl::PendNotification, ioctl.output_len()));
     if let Err(rejection) = checked {
-        STATS.reject(rejection.reason);
-        return Ok(irp.complete(rejection.status, 0));
+        return Ok(rejection.refuse(irp));
     }
     match inverted::pend(irp) {
         Ok(completed) => Ok(completed),
-        Err((irp, rejection)) => {
-            STATS.reject(rejection.reason);
-            Ok(irp.complete(rejection.status, 0))
-        }
+        Err((irp, rejection)) => Ok(rejection.refuse(irp)),
     }
 }

@@ -11,7 +11,7 @@ use crate::methods;
 use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
-use evshare_km::irp::{BufferedIoctl, FileId};
+use evshare_km::irp::{BufferedIoctl, Completed, FileId, Irp};
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
@@ -67,6 +67,17 @@ impl From<NtStatus> for Rejection {
             status,
             reason: RejectReason::from_status(status.as_u32()),
         }
+    }
+}
+
+impl Rejection {
+    /// Completes `irp` with this refusal's status and counts it under its reason: the one way
+    /// a request is refused, so every refusal moves exactly one counter.
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn refuse(self, irp: Irp) -> Completed {
+        STATS.reject(self.reason);
+        irp.complete(self.status, 0)
     }
 }
 
@@ -207,10 +218,8 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
             }))
         }
         Request::SetSignalMode { id, mode } => {
-            let registration = REGISTRY
-                .find(caller.file, id)
-                .ok_or_else(no_such_registration)?;
-            registration.set_mode(mode);
+            // Checked against the process's timer budget and applied in one registry lock hold.
+            REGISTRY.set_mode(caller.file, id, mode)?;
             Ok(Reply::None)
         }
         Request::Signal { id } => {

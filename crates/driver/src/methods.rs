@@ -1,7 +1,8 @@
 //! The four ways to share an event, each made safe (`docs/protocol.md`, SPEC "What evshare is").
 //!
-//! All of them end in [`register`], so a registration made any way is owned, capped, signalled,
-//! counted and torn down the same way.
+//! All of them end in [`register`], so a registration made any way is owned, capped (per handle,
+//! per process, in all; ring bytes and timer budget per process), signalled, counted and torn
+//! down the same way.
 //!
 //! Each method is `#[inline(never)]`: their name buffers and descriptors would otherwise be
 //! merged into one dispatch frame of several kilobytes, on a kernel stack of a few pages.
@@ -50,6 +51,9 @@ struct NewRegistration {
     resolved: Option<ResolvedName>,
     target: Target,
     session_id: u32,
+    /// Bytes charged against the process's ring-bytes quota (the ring's section view; 0 for
+    /// an event).
+    ring_bytes: u64,
 }
 
 /// What the caller's user may do with an event the driver creates for them: wait on it, and
@@ -71,11 +75,11 @@ fn register(
         resolved: new.resolved,
     };
     let registration = Registration::new(id, origin, new.target)?;
-    // The registry's copy keeps it alive; ours goes when we return (outside the lock).
+    // The registry's copy keeps it alive; ours goes when we return (outside the lock). The
+    // registry checks every quota, inserts and arms in one lock hold.
     REGISTRY
-        .insert(registration.clone())
-        .map_err(|(status, _rejected)| Rejection::from(status))?;
-    registration.set_mode(mode);
+        .insert(registration.clone(), new.ring_bytes, mode)
+        .map_err(|(refusal, _rejected)| Rejection::from(refusal))?;
     STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
     let reply = RegisterReply {
         session_id: new.session_id,
@@ -115,6 +119,7 @@ pub fn by_name(
         resolved: Some(resolved),
         target: Target::Event(event),
         session_id,
+        ring_bytes: 0,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
 }
@@ -168,6 +173,7 @@ pub fn by_handle(
         resolved: None,
         target: Target::Event(event),
         session_id,
+        ring_bytes: 0,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
 }
@@ -204,6 +210,7 @@ pub fn driver_handle(
         resolved: None,
         target: Target::Event(event),
         session_id,
+        ring_bytes: 0,
     };
     let (mut reply, registration) = register(caller, new, mode)?;
     // Only now give the app its handle: every failure before this point leaves nothing behind
@@ -218,8 +225,11 @@ pub fn driver_handle(
             Ok(reply)
         }
         Err(status) => {
+            // A refusal leaves the state as it was: the registration goes, and so does its
+            // count in `registrations_total` (the caller counts the refusal itself, once).
             if let Some(registration) = REGISTRY.remove(caller.file, reply.id) {
                 registration.retire();
+                STATS.registrations_total.fetch_sub(1, Ordering::Relaxed);
             }
             Err(status.into())
         }
@@ -255,6 +265,7 @@ pub fn driver_named(
         resolved: Some(resolved),
         target: Target::Event(event),
         session_id,
+        ring_bytes: 0,
     };
     register(caller, new, mode).map(|(reply, _)| reply)
 }
@@ -304,6 +315,11 @@ pub struct RingRequest<'a> {
 #[inline(never)]
 pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Rejection> {
     let session_id = caller.process.session_id()?;
+    let needed =
+        required_len(request.capacity).map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
+    // A ring the quota could never admit is refused before its section is mapped and locked;
+    // the admission itself is the registry's, against the view's real size.
+    REGISTRY.ring_bytes_fit(caller.process, needed as u64)?;
     let data_ready = open_named_event(request.data_ready, session_id)?;
     let space_free = open_named_event(request.space_free, session_id)?;
     let mut units = [0u16; MAX_INPUT_UNITS];
@@ -312,8 +328,6 @@ pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Reje
     let path = UnicodeStr::new(resolved.as_units())?;
     let view = MappedView::map_named(&path)?;
     let view_size = NtStatus::from_u32(STATUS_INVALID_VIEW_SIZE);
-    let needed =
-        required_len(request.capacity).map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
     if view.len() < needed {
         return Err(bad_ring(view_size));
     }
@@ -326,12 +340,14 @@ pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Reje
     let policy = WakePolicy::deferred(request.watermark, MAX_WAKE_DELAY_TICKS);
     let producer = Producer::attach(region, request.capacity, policy)
         .map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
+    let ring_bytes = view.len() as u64;
     let channel = RingChannel::new(producer, view, data_ready, space_free);
     let new = NewRegistration {
         method: Method::Ring,
         resolved: None,
         target: Target::Ring(channel),
         session_id,
+        ring_bytes,
     };
     let (reply, _) = register(caller, new, request.mode)?;
     Ok(RingReply {

@@ -130,9 +130,11 @@ impl Registration {
     }
 
     /// Switches how the driver signals: periodic and one-shot modes (re)arm the timer,
-    /// on-demand disarms it.
+    /// on-demand disarms it. The registry calls it under its spin lock, so that the timer
+    /// budget is checked and charged in one hold and a registration that left the table is
+    /// never re-armed.
     ///
-    /// IRQL: `PASSIVE_LEVEL` (dispatch code only: never from the DPC).
+    /// IRQL: `<= DISPATCH_LEVEL` (dispatch code only: never from this timer's own DPC).
     pub fn set_mode(&self, mode: SignalMode) {
         self.mode.store(pack(mode), Ordering::Relaxed);
         match mode {

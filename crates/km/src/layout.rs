@@ -99,6 +99,9 @@ pub const CHECKS: &[LayoutCheck] = &[
     offset!(SECURITY_DESCRIPTOR, Owner => "SECURITY_DESCRIPTOR, Owner"),
     offset!(SECURITY_DESCRIPTOR, Dacl => "SECURITY_DESCRIPTOR, Dacl"),
     size!(ACL => "ACL"),
+    size!(IO_REMOVE_LOCK => "IO_REMOVE_LOCK"),
+    offset!(IO_REMOVE_LOCK, IoCount => "IO_REMOVE_LOCK, Common.IoCount"),
+    offset!(IO_REMOVE_LOCK, RemoveEvent => "IO_REMOVE_LOCK, Common.RemoveEvent"),
     LayoutCheck {
         c_expr: "PROCESS_DUP_HANDLE",
         value: PROCESS_DUP_HANDLE as usize,

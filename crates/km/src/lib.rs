@@ -13,9 +13,12 @@
 //!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
+//! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
+//!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
 //! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` and
-//! `timer_state` (the seams the loom models use) build on the host; the rest
+//! `timer_state` and `remove_lock`'s protocol (the seams the loom models use) build on the
+//! host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
@@ -40,6 +43,7 @@ pub mod pending;
 pub mod pool;
 #[cfg(target_os = "windows")]
 pub mod process;
+pub mod remove_lock;
 #[cfg(target_os = "windows")]
 pub mod section;
 #[cfg(target_os = "windows")]

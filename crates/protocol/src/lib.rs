@@ -11,6 +11,7 @@
 //! - [`created`]: the kind and scope of an event the driver creates.
 //! - [`method`]: how a registration was made (by name, by handle, driver-created).
 //! - [`mode`]: how the driver signals a registered event.
+//! - [`quota`]: the per-process quotas and the timer budget the driver enforces.
 //! - [`ring`]: the limits of the ring channel's requests (capacity, watermark, batch counts).
 //! - [`error`], [`status`], [`stats`]: what is wrong with a request, the NTSTATUS it gets, and
 //!   the rejection counter it bumps.
@@ -44,6 +45,7 @@ pub mod ioctl;
 pub mod method;
 pub mod mode;
 pub mod names;
+pub mod quota;
 pub mod reply;
 pub mod request;
 pub mod ring;

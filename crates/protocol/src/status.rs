@@ -76,6 +76,8 @@ statuses! {
     /// The request was cancelled: a pending `PEND_NOTIFICATION` whose caller cancelled it,
     /// closed its handle or exited, or that was still queued when the driver unloaded.
     STATUS_CANCELLED = 0xC000_0120;
+    /// The file's device was deleted: what Wine answers on a handle whose driver unloaded.
+    STATUS_FILE_DELETED = 0xC000_0123;
     /// The device is not in a state to accept the request (for example, being unloaded).
     STATUS_INVALID_DEVICE_STATE = 0xC000_0184;
     /// The input buffer is shorter than the request's fixed part, or its length fields disagree

@@ -9,7 +9,7 @@
 
 use evshare::diagnose::{self, Found, NameReport};
 use evshare::service::{self, ServiceState};
-use evshare::{current_session_id, current_user_sid, Driver, Method, RejectReason};
+use evshare::{current_session_id, current_user_sid, quota, Driver, Method, RejectReason};
 
 use super::output::{self, plural};
 use super::Outcome;
@@ -123,6 +123,15 @@ fn driver_section(findings: &mut Findings) -> Outcome {
             plural(rejected, "request", "requests")
         );
     }
+    println!(
+        "  quotas:   per process {} registrations (per handle {}, {} in all), {} MiB of rings, \
+         {} timer signals/s",
+        quota::MAX_PER_PROCESS,
+        quota::MAX_PER_HANDLE,
+        quota::MAX_REGISTRATIONS,
+        quota::MAX_RING_BYTES_PER_PROCESS >> 20,
+        quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS
+    );
     let holders = driver.holders()?;
     if holders.count == 0 {
         println!("  holders:  no process holds a registration");
@@ -133,11 +142,20 @@ fn driver_section(findings: &mut Findings) -> Outcome {
             .filter(|method| holder.live_by(*method) > 0)
             .map(|method| format!("{} {}", holder.live_by(method), method.label()))
             .collect();
+        let held: u32 = Method::ALL
+            .into_iter()
+            .map(|method| holder.live_by(method))
+            .sum();
         println!(
-            "  holder:   pid {} ({}): {}",
+            "  holder:   pid {} ({}): {}{}",
             holder.pid,
             diagnose::process_image(holder.pid).unwrap_or_else(|| "exited or not visible".into()),
-            methods.join(", ")
+            methods.join(", "),
+            if held >= quota::MAX_PER_PROCESS {
+                " (at its quota: it cannot register more until it unregisters some)"
+            } else {
+                ""
+            }
         );
     }
     Ok(())

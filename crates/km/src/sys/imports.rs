@@ -40,6 +40,32 @@ extern "system" {
     pub fn IoGetRequestorProcess(Irp: *mut IRP) -> PEPROCESS;
     pub fn IoReleaseCancelSpinLock(Irql: KIRQL);
 
+    // Remove locks (the unload rundown).
+    pub fn IoInitializeRemoveLockEx(
+        Lock: *mut IO_REMOVE_LOCK,
+        AllocateTag: u32,
+        MaxLockedMinutes: u32,
+        HighWatermark: u32,
+        RemlockSize: u32,
+    );
+    pub fn IoAcquireRemoveLockEx(
+        RemoveLock: *mut IO_REMOVE_LOCK,
+        Tag: *mut c_void,
+        File: *const u8,
+        Line: u32,
+        RemlockSize: u32,
+    ) -> NTSTATUS;
+    pub fn IoReleaseRemoveLockEx(
+        RemoveLock: *mut IO_REMOVE_LOCK,
+        Tag: *mut c_void,
+        RemlockSize: u32,
+    );
+    pub fn IoReleaseRemoveLockAndWaitEx(
+        RemoveLock: *mut IO_REMOVE_LOCK,
+        Tag: *mut c_void,
+        RemlockSize: u32,
+    );
+
     // Processes.
     pub fn PsGetProcessId(Process: PEPROCESS) -> HANDLE;
     pub fn PsGetCurrentProcessId() -> HANDLE;

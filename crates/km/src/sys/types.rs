@@ -405,3 +405,16 @@ pub type ZW_QUERY_SECTION = unsafe extern "system" fn(
 
 /// `LOCK_OPERATION::IoModifyAccess`.
 pub const IO_MODIFY_ACCESS: u32 = 2;
+
+/// `STATUS_SUCCESS`.
+pub const STATUS_SUCCESS: NTSTATUS = 0;
+
+/// `IO_REMOVE_LOCK` of a free build: its `Common` block only (a checked build's `Dbg` block
+/// follows it when `DBG` is defined; we pass the free size, which the routines check).
+#[repr(C)]
+pub struct IO_REMOVE_LOCK {
+    pub Removed: u8,
+    pub Reserved: [u8; 3],
+    pub IoCount: i32,
+    pub RemoveEvent: KEVENT,
+}
