@@ -9,10 +9,11 @@
 //! - [`section`]: a named section mapped where a DPC can write it (one documented host switch).
 //! - [`timer`], [`time`]: a timer and its DPC; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
-//! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
+//! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
+//!   per-process quotas; generic over the IRP seam so the loom models run its code.
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` (the seam the
-//! loom models use) build on the host; the rest
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`), `sync` and `pending`
+//! (what the loom models use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
@@ -31,7 +32,6 @@ pub mod handle;
 pub mod irp;
 #[cfg(target_os = "windows")]
 pub mod log;
-#[cfg(target_os = "windows")]
 pub mod pending;
 #[cfg(target_os = "windows")]
 pub mod pool;
