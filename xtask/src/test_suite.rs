@@ -39,7 +39,7 @@ pub fn run(options: Options) -> Result<()> {
     let host_steps: [(&str, Step); 7] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
-        ("loom: ring handshakes", loom),
+        ("loom: ring handshakes, pending queue", loom),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -141,16 +141,20 @@ fn host_tests() -> Result<()> {
     steps::run(cargo().arg("test"))
 }
 
-/// The ring's loom models: the sleep/wake and space-free handshakes and the index arithmetic
-/// on the real producer and consumer, plus deliberately weakened variants the model must
+/// The loom models: the ring's sleep/wake and space-free handshakes and the index arithmetic
+/// on the real producer and consumer; km's pending-IRP queue (parks at the limits, cancel vs
+/// take vs close) on mock IRPs; each with deliberately weakened variants the model must
 /// reject (so the model can fail). Built with `--cfg loom` in its own target directory, so
 /// it does not invalidate the normal build.
 fn loom() -> Result<()> {
-    let mut cmd = cargo();
-    cmd.args(["test", "-p", "evshare-ring", "--release", "--test", "loom"])
-        .env("RUSTFLAGS", "--cfg loom")
-        .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
-    steps::run(&mut cmd)
+    for (krate, test) in [("evshare-ring", "loom"), ("evshare-km", "loom_pending")] {
+        let mut cmd = cargo();
+        cmd.args(["test", "-p", krate, "--release", "--test", test])
+            .env("RUSTFLAGS", "--cfg loom")
+            .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
+        steps::run(&mut cmd)?;
+    }
+    Ok(())
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring` with a panic
