@@ -5,7 +5,7 @@
 //! cleanup; on Windows, close also catches a registration that raced in after cleanup). Both
 //! are idempotent.
 
-use crate::file_state;
+use crate::file_state::{self, FileState};
 use crate::handlers::{self, Caller, Rejection};
 use crate::inverted;
 use crate::registry::retire_all;
@@ -46,6 +46,8 @@ const DEVICE: &[u16] = utf16!(DEVICE_NAME);
 const DOS_DEVICE: &[u16] = utf16!(DOS_DEVICE_NAME);
 
 impl Dispatch for Evshare {
+    type FileState = FileState;
+
     fn entry(driver: &mut DriverObject) -> Result<(), NtStatus> {
         let host = detect_host();
         let kind = match host {
@@ -71,14 +73,12 @@ impl Dispatch for Evshare {
         Ok(())
     }
 
+    fn new_file_state() -> FileState {
+        FileState::new()
+    }
+
     fn create(irp: Irp) -> Completed {
         STATS.open_handles.fetch_add(1, Ordering::Relaxed);
-        if !file_state::attach(&irp) {
-            log!(
-                Error,
-                "no memory for a handle's state; the inverted call will refuse it"
-            );
-        }
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
@@ -89,10 +89,9 @@ impl Dispatch for Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn close(irp: Irp) -> Completed {
+    fn close(irp: Irp, _state: Option<&FileState>) -> Completed {
         // Wine sends CLOSE even with IRPs still pending on the file object.
         inverted::cancel_all(Some(irp.file()));
-        file_state::detach(&irp);
         let retired = retire_all(Some(irp.file()));
         if retired > 0 {
             log!(

@@ -96,57 +96,29 @@ impl Irp {
         FileId(self.stack().FileObject as usize)
     }
 
-    /// The per-handle state the driver attached at `IRP_MJ_CREATE` (`FileObject->FsContext`).
-    ///
-    /// The reference is not tied to the IRP: the state belongs to the file object and lives
-    /// until the driver takes it back at `IRP_MJ_CLOSE`.
-    ///
-    /// # Safety
-    /// The driver stores only `PoolBox<T>` contexts, of this one `T`, through
-    /// [`Irp::attach_file_context`], and uses the reference only while handling requests on
-    /// this file object (which never overlap with its `IRP_MJ_CLOSE`).
-    pub unsafe fn file_context<'file, T>(&self) -> Option<&'file T> {
+    /// `FileObject->FsContext` (null without a file object or context). What it holds is
+    /// `crate::driver`'s business: it attaches the per-handle state there.
+    pub(crate) fn file_context_raw(&self) -> *mut c_void {
         let file = self.stack().FileObject;
         if file.is_null() {
-            return None;
+            return core::ptr::null_mut();
         }
         // SAFETY: the file object outlives every IRP sent through it.
-        let context = unsafe { (*file).FsContext };
-        // SAFETY: the caller guarantees the context is a live `T` (attached at create, freed
-        // at close, after which no IRP arrives for this file object).
-        unsafe { context.cast::<T>().as_ref() }
+        unsafe { (*file).FsContext }
     }
 
-    /// Attaches per-handle state (`IRP_MJ_CREATE`). Returns `false` if there is no file object
-    /// (the state is then dropped).
+    /// Sets `FileObject->FsContext`; `false` if there is no file object.
     ///
     /// # Safety
-    /// As for [`Irp::file_context`]; called once per file object.
-    pub unsafe fn attach_file_context<T>(&self, context: crate::pool::PoolBox<T>) -> bool {
+    /// `context` is what `crate::driver` attaches (and frees at close).
+    pub(crate) unsafe fn set_file_context(&self, context: *mut c_void) -> bool {
         let file = self.stack().FileObject;
         if file.is_null() {
             return false;
         }
-        let raw = crate::pool::PoolBox::into_raw(context);
         // SAFETY: the file object is alive; FsContext belongs to the driver that owns it.
-        unsafe { (*file).FsContext = raw.as_ptr().cast() };
+        unsafe { (*file).FsContext = context };
         true
-    }
-
-    /// Detaches the per-handle state (`IRP_MJ_CLOSE`).
-    ///
-    /// # Safety
-    /// As for [`Irp::file_context`]; no reference from `file_context` may outlive this call.
-    pub unsafe fn take_file_context<T>(&self) -> Option<crate::pool::PoolBox<T>> {
-        let file = self.stack().FileObject;
-        if file.is_null() {
-            return None;
-        }
-        // SAFETY: the file object is alive.
-        let context = unsafe { core::mem::replace(&mut (*file).FsContext, core::ptr::null_mut()) };
-        let context = NonNull::new(context.cast::<T>())?;
-        // SAFETY: it came from `attach_file_context` and nobody else owns it now.
-        Some(unsafe { crate::pool::PoolBox::from_raw(context) })
     }
 
     /// The process that sent the request (`PsGetProcessId(IoGetRequestorProcess(irp))`), which is
