@@ -7,6 +7,9 @@
 //! `km` also owns the per-handle state: it makes a [`Dispatch::FileState`] at `IRP_MJ_CREATE`,
 //! attaches it to the file object, and hands it to [`Dispatch::close`] before freeing it. Its
 //! type is fixed by the trait, so no caller can read it as anything else ([`file_state`]).
+//!
+//! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
+//! them itself ([`crate::wine_fence`]); the driver never sees them.
 
 use crate::irp::{Completed, Irp};
 use crate::pool::PoolBox;
@@ -57,6 +60,11 @@ pub struct DriverObject {
 }
 
 impl DriverObject {
+    /// The driver object's address (to name things after it).
+    pub(crate) fn address(&self) -> usize {
+        self.raw.as_ptr() as usize
+    }
+
     /// Creates a named device of `device_type` with `FILE_DEVICE_SECURE_OPEN` (opens of
     /// `\Device\name\anything` are checked like opens of the device itself).
     ///
@@ -89,6 +97,13 @@ impl DriverObject {
 /// A device object of ours, deleted on drop.
 pub struct Device {
     raw: NonNull<crate::sys::DEVICE_OBJECT>,
+}
+
+impl Device {
+    /// The device object (to recognise the requests sent to it).
+    pub(crate) fn as_ptr(&self) -> PDEVICE_OBJECT {
+        self.raw.as_ptr()
+    }
 }
 
 // SAFETY: a device object pointer may be used from any thread.
@@ -239,7 +254,7 @@ fn detach_state<D: Dispatch>(irp: &Irp) -> Option<PoolBox<Attached<D::FileState>
 }
 
 unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
-    _device: PDEVICE_OBJECT,
+    device: PDEVICE_OBJECT,
     irp: *mut IRP,
 ) -> NTSTATUS {
     let Some(raw) = NonNull::new(irp) else {
@@ -247,6 +262,9 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     };
     // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
     let irp = unsafe { Irp::from_raw(raw) };
+    if crate::wine_fence::is_fence_device(device) {
+        return crate::wine_fence::dispatch(irp).status().raw();
+    }
     let completed = match irp.major_function() {
         IRP_MJ_CREATE => {
             attach_state::<D>(&irp);
@@ -262,11 +280,14 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
         IRP_MJ_DEVICE_CONTROL => D::device_control(irp),
         _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
     };
+    // Under Wine: one fence for the parked IRPs this request completed, if any.
+    crate::wine_fence::after_dispatch();
     completed.status().raw()
 }
 
 unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
     D::unload();
+    crate::wine_fence::stop();
 }
 
 /// The body of `DriverEntry`; called by the function [`crate::driver_entry!`] writes.
@@ -289,9 +310,15 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     }
     object.DriverUnload = Some(unload_trampoline::<D>);
     let mut driver = DriverObject { raw };
+    if detect_host() == Host::Wine {
+        crate::wine_fence::start(&mut driver);
+    }
     match D::entry(&mut driver) {
         Ok(()) => NtStatus::SUCCESS.raw(),
-        Err(status) => status.raw(),
+        Err(status) => {
+            crate::wine_fence::stop();
+            status.raw()
+        }
     }
 }
 

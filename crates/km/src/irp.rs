@@ -55,7 +55,8 @@ impl FileId {
 /// the app: `Drop` logs it and completes the IRP `STATUS_INTERNAL_ERROR`.
 pub struct Irp {
     raw: NonNull<IRP>,
-    /// Taken out of a queue of pending IRPs (by someone other than its cancel routine).
+    /// Taken out of a queue of pending IRPs (by someone other than its cancel routine): under
+    /// Wine its completion must not free it (see [`crate::wine_fence`]).
     was_parked: bool,
 }
 
@@ -168,6 +169,9 @@ impl Irp {
 
     /// Completes the IRP with `status` and `information` (bytes returned).
     ///
+    /// Under Wine, an IRP taken out of a queue of pending IRPs is completed without being
+    /// freed, and freed once no cancel can still be queued for it ([`crate::wine_fence`]).
+    ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn complete(self, status: NtStatus, information: usize) -> Completed {
         let this = ManuallyDrop::new(self);
@@ -205,9 +209,13 @@ unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, 
     unsafe {
         (*irp).IoStatus.Information = information;
     }
-    let _ = parked;
-    // SAFETY: we own the IRP and give it back exactly once.
-    unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
+    if parked && crate::driver::host() == crate::driver::Host::Wine {
+        // SAFETY: we own the IRP, it was parked, and we run under Wine.
+        unsafe { crate::wine_fence::complete_parked(raw) };
+    } else {
+        // SAFETY: we own the IRP and give it back exactly once.
+        unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
+    }
 }
 
 /// The routine `IoCancelIrp` calls (`PDRIVER_CANCEL`).

@@ -11,6 +11,8 @@
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
 //!   per-process quotas; generic over the IRP seam so the loom models run its code.
+//! - [`wine_fence`]: under Wine, completed parked IRPs are freed only once no late cancel can
+//!   reach them (Wine 8.0's `IoCancelIrp` use-after-free).
 //!
 //! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`), `sync` and `pending`
 //! (what the loom models use) build on the host; the rest
@@ -46,5 +48,7 @@ pub mod sync;
 pub mod time;
 #[cfg(target_os = "windows")]
 pub mod timer;
+#[cfg(target_os = "windows")]
+pub mod wine_fence;
 
 pub use status::NtStatus;

@@ -20,12 +20,13 @@
 //! The logic is generic over [`Request`], the seam to the kernel: [`crate::irp::ParkedIrp`] in
 //! the driver, mock IRPs with the same atomic cancel-routine slot and cancel flag in the loom
 //! models (`tests/loom_pending.rs`), which run this very code on the host under every
-//! interleaving loom explores. The old park logic is kept, for them only, as
-//! [`Fault::CheckThenInsert`].
+//! interleaving loom explores. The models found the old park logic wrong; it is kept, for them
+//! only, as [`Fault::CheckThenInsert`].
 //!
 //! Under Wine the cancel request carries a raw IRP pointer and is processed on the dispatch
 //! thread, so parked IRPs should be completed from dispatch code, not from a DPC
-//! (`shared/WINE-NTOSKRNL.md`, Q2).
+//! (`shared/WINE-NTOSKRNL.md`, Q2); and an IRP taken out of the queue is completed without
+//! being freed at once (see `crate::wine_fence`).
 
 use crate::sync::SpinLock;
 
