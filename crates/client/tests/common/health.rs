@@ -80,11 +80,26 @@ fn count_entries(dir: &Path) -> Option<u64> {
     Some(std::fs::read_dir(dir).ok()?.count() as u64)
 }
 
-/// The reading of the `winedevice.exe` that hosts evshare: the one with the most threads when
-/// several run (the driver's timers and DPCs live there). Panics if none runs: the driver's
-/// host process is gone, which is exactly what the campaigns must never cause.
+/// Whether `evshare.sys` is mapped into process `pid` (`/proc/PID/maps`).
+fn hosts_evshare(pid: u32) -> bool {
+    std::fs::read(proc_root().join(pid.to_string()).join("maps"))
+        .map(|maps| String::from_utf8_lossy(&maps).contains("evshare.sys"))
+        .unwrap_or(false)
+}
+
+/// The reading of the `winedevice.exe` that hosts evshare: the one `evshare.sys` is mapped
+/// into (Wine runs one winedevice per driver group, and another one's threads say nothing of
+/// ours), else the one with the most threads. Panics if none runs: the driver's host process
+/// is gone, which is exactly what the campaigns must never cause.
 pub fn snapshot() -> Health {
-    winedevice_pids()
+    let pids = winedevice_pids();
+    let ours: Vec<u32> = pids
+        .iter()
+        .copied()
+        .filter(|&pid| hosts_evshare(pid))
+        .collect();
+    let candidates = if ours.is_empty() { pids } else { ours };
+    candidates
         .into_iter()
         .filter_map(read_one)
         .max_by_key(|health| health.threads)
