@@ -36,10 +36,11 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 9] = [
+    let host_steps: [(&str, Step); 10] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
+        ("loom: pending queue", loom_pending),
         ("loom: timer DPC vs unregister", loom_timer),
         ("loom: unload vs dispatch", loom_rundown),
         ("no-panic checks", no_panic_checks),
@@ -157,6 +158,13 @@ fn loom() -> Result<()> {
         .env("RUSTFLAGS", "--cfg loom")
         .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
     steps::run(&mut cmd)
+}
+
+/// km's pending-IRP queue on mock IRPs (`crates/km/tests/loom_pending.rs`): two parks at the
+/// limits, cancel vs take vs close; the old check-then-insert park is a weakened variant the
+/// model must reject.
+fn loom_pending() -> Result<()> {
+    loom_km("loom_pending", None)
 }
 
 /// One of km's loom models (`crates/km/tests/NAME.rs`), with the ring's flags and target

@@ -11,7 +11,7 @@
 //! waits for the ones in flight before it cancels pended IRPs and retires registrations, so
 //! nothing admitted survives it. Cleanup and close are never refused.
 
-use crate::file_state;
+use crate::file_state::{self, FileState};
 use crate::handlers::{self, Caller, Rejection};
 use crate::inverted;
 use crate::registry::retire_all;
@@ -66,6 +66,8 @@ const DEVICE: &[u16] = utf16!(DEVICE_NAME);
 const DOS_DEVICE: &[u16] = utf16!(DOS_DEVICE_NAME);
 
 impl Dispatch for Evshare {
+    type FileState = FileState;
+
     fn entry(driver: &mut DriverObject) -> Result<(), NtStatus> {
         let host = detect_host();
         let kind = match host {
@@ -100,6 +102,10 @@ impl Dispatch for Evshare {
         Ok(())
     }
 
+    fn new_file_state() -> FileState {
+        FileState::new()
+    }
+
     fn create(irp: Irp) -> Completed {
         // Under Wine the open succeeds anyway; the handle then gets no state, and every
         // request through it is refused like any other during the stop.
@@ -107,12 +113,6 @@ impl Dispatch for Evshare {
             return stopping().refuse(irp);
         };
         STATS.open_handles.fetch_add(1, Ordering::Relaxed);
-        if !file_state::attach(&irp) {
-            log!(
-                Error,
-                "no memory for a handle's state; the inverted call will refuse it"
-            );
-        }
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
@@ -124,12 +124,11 @@ impl Dispatch for Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn close(irp: Irp) -> Completed {
+    fn close(irp: Irp, _state: Option<&FileState>) -> Completed {
         // Never refused: the handle's state must go even while the driver stops.
         let _closing = RUNDOWN.enter_close();
         // Wine sends CLOSE even with IRPs still pending on the file object.
         inverted::cancel_all(Some(irp.file()));
-        file_state::detach(&irp);
         let retired = retire_all(Some(irp.file()));
         if retired > 0 {
             log!(

@@ -1,8 +1,8 @@
-//! Per-handle state, attached to the file object at `IRP_MJ_CREATE` and freed at
-//! `IRP_MJ_CLOSE` (`FileObject->FsContext`): the inverted call's inbox.
+//! Per-handle state (the driver's `Dispatch::FileState`): `km` makes it at `IRP_MJ_CREATE`,
+//! attaches it to the file object and frees it after `IRP_MJ_CLOSE`. The inverted call's inbox.
 
+use crate::dispatch::Evshare;
 use evshare_km::irp::Irp;
-use evshare_km::pool::PoolBox;
 use evshare_km::sync::SpinLock;
 
 /// Notifications made for one handle that no pending IRP has taken yet, and the sequence
@@ -21,33 +21,20 @@ pub struct FileState {
     pub inbox: SpinLock<Inbox>,
 }
 
-/// Attaches a fresh state to the handle being opened. Returns `false` when out of memory; the
-/// handle then works for everything but the inverted call (under Wine an open cannot be
-/// refused, so there is no better answer).
-///
-/// IRQL: `PASSIVE_LEVEL`.
-pub fn attach(irp: &Irp) -> bool {
-    let Ok(state) = PoolBox::new(FileState {
-        inbox: SpinLock::new(Inbox::default()),
-    }) else {
-        return false;
-    };
-    // SAFETY: FileState is the only type this driver stores in FsContext.
-    unsafe { irp.attach_file_context(state) }
+impl FileState {
+    /// A fresh handle's state: nothing owed, sequence numbers from 0.
+    pub fn new() -> FileState {
+        FileState {
+            inbox: SpinLock::new(Inbox::default()),
+        }
+    }
 }
 
-/// The state of the handle `irp` came through, valid while that request is handled.
+/// The state of the handle `irp` came through, valid while that request is handled. `None`
+/// when the pool had no memory for it at create (under Wine an open cannot be refused, so the
+/// handle then works for everything but the inverted call).
 pub fn of<'file>(irp: &Irp) -> Option<&'file FileState> {
-    // SAFETY: FileState is the only type this driver stores in FsContext, and callers use the
-    // reference only while handling a request on that handle, which never overlaps its close.
-    unsafe { irp.file_context::<FileState>() }
-}
-
-/// Frees the handle's state (`IRP_MJ_CLOSE`, after its pending IRPs were completed).
-///
-/// IRQL: `<= DISPATCH_LEVEL`.
-pub fn detach(irp: &Irp) {
-    // SAFETY: FileState is the only type stored; no reference from `of` outlives this call
-    // (dispatch routines of one file object do not overlap with its close).
-    drop(unsafe { irp.take_file_context::<FileState>() });
+    // SAFETY: callers use the reference only while handling a request on that handle, which
+    // never overlaps its close (when km frees the state). The type is fixed by `Dispatch`.
+    unsafe { evshare_km::driver::file_state::<Evshare>(irp) }
 }

@@ -10,18 +10,24 @@ use crate::file_state;
 use crate::handlers::{Caller, Rejection};
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
-use evshare_km::irp::{Completed, FileId, Irp};
-use evshare_km::pending::PendingQueue;
+use evshare_km::irp::{Completed, FileId, Irp, ParkedIrp};
+use evshare_km::pending::{park_irp, PendingQueue, Refusal};
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
 use evshare_protocol::reply::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
 use evshare_protocol::stats::RejectReason;
-use evshare_protocol::status::STATUS_CANCELLED;
+use evshare_protocol::status::{
+    STATUS_CANCELLED, STATUS_EVSHARE_PENDING_FULL, STATUS_EVSHARE_PROCESS_PENDING,
+};
 
-/// Pending IRPs the driver holds in all.
+/// Pending IRPs the driver holds in all, from every process.
 pub const MAX_PENDING: usize = 256;
 
-static PENDING: PendingQueue<MAX_PENDING> = PendingQueue::new();
+/// Pending IRPs one process may hold (all its handles together): a quarter of the pool, so
+/// one app cannot take every slot and starve the others (issue 8, item 5).
+pub const MAX_PENDING_PER_PROCESS: usize = 64;
+
+static PENDING: PendingQueue<ParkedIrp, MAX_PENDING> = PendingQueue::new();
 
 /// How many IRPs are parked.
 pub fn pending_count() -> usize {
@@ -65,8 +71,24 @@ fn deliver(mut irp: Irp, seq: u64) -> Completed {
     irp.complete(NtStatus::SUCCESS, written)
 }
 
-/// `PEND_NOTIFICATION`: completes at once if a notification is owed, else parks the IRP.
-/// The caller checked the output buffer.
+/// The refusal of a park, as the status and the one counter it moves.
+fn refused(refusal: Refusal) -> Rejection {
+    match refusal {
+        Refusal::PoolFull => Rejection {
+            status: NtStatus::from_u32(STATUS_EVSHARE_PENDING_FULL),
+            reason: RejectReason::PendingFull,
+        },
+        Refusal::ProcessQuota => Rejection {
+            status: NtStatus::from_u32(STATUS_EVSHARE_PROCESS_PENDING),
+            reason: RejectReason::ProcessPending,
+        },
+    }
+}
+
+/// `PEND_NOTIFICATION`: completes at once if a notification is owed, else parks the IRP,
+/// within the driver's and the requesting process's limits. A refusal comes back as `Err`,
+/// the IRP untouched, for the caller to count and complete. The caller checked the output
+/// buffer.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn pend(irp: Irp) -> Result<Completed, (Irp, Rejection)> {
@@ -83,9 +105,10 @@ pub fn pend(irp: Irp) -> Result<Completed, (Irp, Rejection)> {
     }
     // Parked under the inbox lock, so a concurrent NOTIFY either sees this IRP or leaves the
     // notification owed for the next one: never both missed.
-    let completed = PENDING.park(irp, NtStatus::INSUFFICIENT_RESOURCES);
+    let process = irp.requestor();
+    let parked = park_irp(&PENDING, irp, process, MAX_PENDING_PER_PROCESS);
     drop(inbox);
-    Ok(completed)
+    parked.map_err(|(irp, refusal)| (irp, refused(refusal)))
 }
 
 /// `NOTIFY { count }` from the caller's handle: completes up to `count` parked IRPs of that handle

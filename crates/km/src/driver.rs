@@ -3,8 +3,16 @@
 //! A driver implements [`Dispatch`] and names it in [`crate::driver_entry!`]; `km` writes the
 //! `extern "system"` entry points, so the driver crate never touches a raw IRP or
 //! `DRIVER_OBJECT`.
+//!
+//! `km` also owns the per-handle state: it makes a [`Dispatch::FileState`] at `IRP_MJ_CREATE`,
+//! attaches it to the file object, and hands it to [`Dispatch::close`] before freeing it. Its
+//! type is fixed by the trait, so no caller can read it as anything else ([`file_state`]).
+//!
+//! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
+//! them itself ([`crate::wine_fence`]); the driver never sees them.
 
 use crate::irp::{Completed, Irp};
+use crate::pool::PoolBox;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink,
@@ -15,6 +23,7 @@ use crate::sys::{
     IRP_MJ_DEVICE_CONTROL, NTSTATUS, PDEVICE_OBJECT,
 };
 use crate::unicode::UnicodeStr;
+use core::any::TypeId;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -22,15 +31,23 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// context of the requesting thread on Windows; under Wine, in `winedevice.exe`'s single
 /// dispatch thread (so a dispatch routine must never block waiting for another request).
 pub trait Dispatch: 'static {
+    /// What the driver keeps per open handle (file object): made by
+    /// [`new_file_state`](Self::new_file_state) at `IRP_MJ_CREATE`, read with [`file_state`],
+    /// handed to [`close`](Self::close) and freed after it.
+    type FileState: Sync + 'static;
     /// `DriverEntry`: create devices, initialise state. An error fails the load.
     fn entry(driver: &mut DriverObject) -> Result<(), NtStatus>;
+    /// A fresh per-handle state, attached before [`create`](Self::create) runs. (If the pool
+    /// has no memory for it, the handle has none: [`file_state`] returns `None`.)
+    fn new_file_state() -> Self::FileState;
     /// `IRP_MJ_CREATE`. Under Wine its status is ignored: an open cannot be refused.
     fn create(irp: Irp) -> Completed;
     /// `IRP_MJ_CLEANUP`: the last handle to a file object closed (Windows only; Wine never
     /// sends it).
     fn cleanup(irp: Irp) -> Completed;
     /// `IRP_MJ_CLOSE`: the file object goes away (under Wine, possibly with IRPs still pending).
-    fn close(irp: Irp) -> Completed;
+    /// `state` was detached from the file object first and is freed after this returns.
+    fn close(irp: Irp, state: Option<&Self::FileState>) -> Completed;
     /// `IRP_MJ_DEVICE_CONTROL`.
     fn device_control(irp: Irp) -> Completed;
     /// `DriverUnload`: release everything.
@@ -43,6 +60,11 @@ pub struct DriverObject {
 }
 
 impl DriverObject {
+    /// The driver object's address (to name things after it).
+    pub(crate) fn address(&self) -> usize {
+        self.raw.as_ptr() as usize
+    }
+
     /// Creates a named device of `device_type` with `FILE_DEVICE_SECURE_OPEN` (opens of
     /// `\Device\name\anything` are checked like opens of the device itself).
     ///
@@ -75,6 +97,13 @@ impl DriverObject {
 /// A device object of ours, deleted on drop.
 pub struct Device {
     raw: NonNull<crate::sys::DEVICE_OBJECT>,
+}
+
+impl Device {
+    /// The device object (to recognise the requests sent to it).
+    pub(crate) fn as_ptr(&self) -> PDEVICE_OBJECT {
+        self.raw.as_ptr()
+    }
 }
 
 // SAFETY: a device object pointer may be used from any thread.
@@ -166,8 +195,66 @@ pub fn host() -> Host {
     }
 }
 
+/// The per-handle state of the handle `irp` came through, or `None` (no file object, or no
+/// memory for the state at create). Its type is the one `D` declares, and `km` checks that the
+/// state was made as that type: no caller can read it as anything else.
+///
+/// # Safety
+/// The reference is used only while handling a request on that handle, which never overlaps
+/// with its `IRP_MJ_CLOSE` (when the state is detached and freed).
+pub unsafe fn file_state<'file, D: Dispatch>(irp: &Irp) -> Option<&'file D::FileState> {
+    let attached = attached::<D::FileState>(irp)?;
+    // SAFETY: `attached` checked the type; the state lives until close (the caller's contract).
+    Some(unsafe { &(*attached.as_ptr()).state })
+}
+
+/// What km stores in `FileObject->FsContext`: the state and the type it was made as. The
+/// layout puts `owner` first whatever `T` is, so it can be checked before `T` is trusted.
+#[repr(C)]
+struct Attached<T> {
+    owner: TypeId,
+    state: T,
+}
+
+/// The file object's context, if it is an `Attached<T>`.
+fn attached<T: 'static>(irp: &Irp) -> Option<NonNull<Attached<T>>> {
+    let context = NonNull::new(irp.file_context_raw())?;
+    // SAFETY: km stores only `Attached<_>` boxes in FsContext, and every one starts with its
+    // TypeId (`repr(C)`), alive until the close that frees it.
+    let owner = unsafe { context.cast::<TypeId>().read() };
+    (owner == TypeId::of::<T>()).then(|| context.cast())
+}
+
+fn attach_state<D: Dispatch>(irp: &Irp) {
+    let attached = Attached {
+        owner: TypeId::of::<D::FileState>(),
+        state: D::new_file_state(),
+    };
+    let Ok(state) = PoolBox::new(attached) else {
+        crate::log!(
+            Error,
+            "no memory for a handle's state; requests that need it will be refused"
+        );
+        return;
+    };
+    let raw = PoolBox::into_raw(state);
+    // SAFETY: an `Attached<_>` box, freed by `detach_state` at close.
+    if !unsafe { irp.set_file_context(raw.as_ptr().cast()) } {
+        // SAFETY: it was not attached after all: ours again.
+        drop(unsafe { PoolBox::from_raw(raw) });
+    }
+}
+
+fn detach_state<D: Dispatch>(irp: &Irp) -> Option<PoolBox<Attached<D::FileState>>> {
+    let attached = attached::<D::FileState>(irp)?;
+    // SAFETY: clearing the context of the file object being closed.
+    let _ = unsafe { irp.set_file_context(core::ptr::null_mut()) };
+    // SAFETY: it came from `attach_state` as this type (checked), and is no longer attached.
+    Some(unsafe { PoolBox::from_raw(attached) })
+}
+
 unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
-    _device: PDEVICE_OBJECT,
+    device: PDEVICE_OBJECT,
     irp: *mut IRP,
 ) -> NTSTATUS {
     let Some(raw) = NonNull::new(irp) else {
@@ -175,18 +262,32 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     };
     // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
     let irp = unsafe { Irp::from_raw(raw) };
+    if crate::wine_fence::is_fence_device(device) {
+        return crate::wine_fence::dispatch(irp).status().raw();
+    }
     let completed = match irp.major_function() {
-        IRP_MJ_CREATE => D::create(irp),
+        IRP_MJ_CREATE => {
+            attach_state::<D>(&irp);
+            D::create(irp)
+        }
         IRP_MJ_CLEANUP => D::cleanup(irp),
-        IRP_MJ_CLOSE => D::close(irp),
+        IRP_MJ_CLOSE => {
+            let state = detach_state::<D>(&irp);
+            let completed = D::close(irp, state.as_ref().map(|attached| &attached.state));
+            drop(state);
+            completed
+        }
         IRP_MJ_DEVICE_CONTROL => D::device_control(irp),
         _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
     };
+    // Under Wine: one fence for the parked IRPs this request completed, if any.
+    crate::wine_fence::after_dispatch();
     completed.status().raw()
 }
 
 unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
     D::unload();
+    crate::wine_fence::stop();
 }
 
 /// The body of `DriverEntry`; called by the function [`crate::driver_entry!`] writes.
@@ -209,9 +310,15 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     }
     object.DriverUnload = Some(unload_trampoline::<D>);
     let mut driver = DriverObject { raw };
+    if detect_host() == Host::Wine {
+        crate::wine_fence::start(&mut driver);
+    }
     match D::entry(&mut driver) {
         Ok(()) => NtStatus::SUCCESS.raw(),
-        Err(status) => status.raw(),
+        Err(status) => {
+            crate::wine_fence::stop();
+            status.raw()
+        }
     }
 }
 

@@ -1,17 +1,26 @@
 //! I/O request packets, seen through safe views.
 //!
 //! An [`Irp`] is moved, never copied: completing it consumes it and yields the [`Completed`]
-//! token a dispatch routine must return, so completing twice or forgetting to complete does not
-//! compile.
+//! token a dispatch routine must return, so completing twice does not compile. Dropping one
+//! without completing it does not go unnoticed: its `Drop` logs an error and completes it
+//! `STATUS_INTERNAL_ERROR`, so the app that sent it is never left hanging.
+//!
+//! This module is the only one that touches an IRP's internals. What a queue of pending IRPs
+//! needs of them (the pending mark, the cancel routine, `DriverContext`, the `Cancel` flag) is
+//! the small typed API of [`ParkedIrp`].
 
 use crate::process::ProcessId;
 use crate::status::NtStatus;
 use crate::sys::imports::{
-    IoGetRequestorProcess, IofCompleteRequest, PsGetCurrentProcessId, PsGetProcessId,
+    IoGetRequestorProcess, IoReleaseCancelSpinLock, IofCompleteRequest, PsGetCurrentProcessId,
+    PsGetProcessId,
 };
-use crate::sys::{IO_NO_INCREMENT, IO_STACK_LOCATION, IRP};
+use crate::sys::{IO_NO_INCREMENT, IO_STACK_LOCATION, IRP, PDEVICE_OBJECT, SL_PENDING_RETURNED};
+use core::ffi::c_void;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Proof that an IRP was completed; what a dispatch routine returns.
 #[must_use = "return it from the dispatch routine"]
@@ -41,22 +50,33 @@ impl FileId {
 }
 
 /// An IRP the driver owns until it completes it.
+///
+/// Dropping it without [`complete`](Irp::complete) is a bug of the driver, but not a hang of
+/// the app: `Drop` logs it and completes the IRP `STATUS_INTERNAL_ERROR`.
 pub struct Irp {
     raw: NonNull<IRP>,
+    /// Taken out of a queue of pending IRPs (by someone other than its cancel routine): under
+    /// Wine its completion must not free it (see [`crate::wine_fence`]).
+    was_parked: bool,
 }
 
 impl Irp {
-    /// Gives up the IRP as a raw pointer (to park it in a queue); see [`Irp::from_raw`].
-    pub(crate) fn into_raw(self) -> NonNull<IRP> {
-        self.raw
-    }
-
     /// Takes ownership of an IRP handed to a dispatch routine.
     ///
     /// # Safety
     /// `raw` is a valid IRP that the I/O manager gave to this driver and nobody else completes.
     pub unsafe fn from_raw(raw: NonNull<IRP>) -> Self {
-        Irp { raw }
+        Irp {
+            raw,
+            was_parked: false,
+        }
+    }
+
+    /// Gives the IRP up to a queue of pending IRPs, as the [`ParkedIrp`] the queue and the
+    /// cancel routine share. Nothing is changed in the IRP yet.
+    pub(crate) fn park(self) -> ParkedIrp {
+        let this = ManuallyDrop::new(self);
+        ParkedIrp(this.raw)
     }
 
     fn stack(&self) -> &IO_STACK_LOCATION {
@@ -77,57 +97,29 @@ impl Irp {
         FileId(self.stack().FileObject as usize)
     }
 
-    /// The per-handle state the driver attached at `IRP_MJ_CREATE` (`FileObject->FsContext`).
-    ///
-    /// The reference is not tied to the IRP: the state belongs to the file object and lives
-    /// until the driver takes it back at `IRP_MJ_CLOSE`.
-    ///
-    /// # Safety
-    /// The driver stores only `PoolBox<T>` contexts, of this one `T`, through
-    /// [`Irp::attach_file_context`], and uses the reference only while handling requests on
-    /// this file object (which never overlap with its `IRP_MJ_CLOSE`).
-    pub unsafe fn file_context<'file, T>(&self) -> Option<&'file T> {
+    /// `FileObject->FsContext` (null without a file object or context). What it holds is
+    /// `crate::driver`'s business: it attaches the per-handle state there.
+    pub(crate) fn file_context_raw(&self) -> *mut c_void {
         let file = self.stack().FileObject;
         if file.is_null() {
-            return None;
+            return core::ptr::null_mut();
         }
         // SAFETY: the file object outlives every IRP sent through it.
-        let context = unsafe { (*file).FsContext };
-        // SAFETY: the caller guarantees the context is a live `T` (attached at create, freed
-        // at close, after which no IRP arrives for this file object).
-        unsafe { context.cast::<T>().as_ref() }
+        unsafe { (*file).FsContext }
     }
 
-    /// Attaches per-handle state (`IRP_MJ_CREATE`). Returns `false` if there is no file object
-    /// (the state is then dropped).
+    /// Sets `FileObject->FsContext`; `false` if there is no file object.
     ///
     /// # Safety
-    /// As for [`Irp::file_context`]; called once per file object.
-    pub unsafe fn attach_file_context<T>(&self, context: crate::pool::PoolBox<T>) -> bool {
+    /// `context` is what `crate::driver` attaches (and frees at close).
+    pub(crate) unsafe fn set_file_context(&self, context: *mut c_void) -> bool {
         let file = self.stack().FileObject;
         if file.is_null() {
             return false;
         }
-        let raw = crate::pool::PoolBox::into_raw(context);
         // SAFETY: the file object is alive; FsContext belongs to the driver that owns it.
-        unsafe { (*file).FsContext = raw.as_ptr().cast() };
+        unsafe { (*file).FsContext = context };
         true
-    }
-
-    /// Detaches the per-handle state (`IRP_MJ_CLOSE`).
-    ///
-    /// # Safety
-    /// As for [`Irp::file_context`]; no reference from `file_context` may outlive this call.
-    pub unsafe fn take_file_context<T>(&self) -> Option<crate::pool::PoolBox<T>> {
-        let file = self.stack().FileObject;
-        if file.is_null() {
-            return None;
-        }
-        // SAFETY: the file object is alive.
-        let context = unsafe { core::mem::replace(&mut (*file).FsContext, core::ptr::null_mut()) };
-        let context = NonNull::new(context.cast::<T>())?;
-        // SAFETY: it came from `attach_file_context` and nobody else owns it now.
-        Some(unsafe { crate::pool::PoolBox::from_raw(context) })
     }
 
     /// The process that sent the request (`PsGetProcessId(IoGetRequestorProcess(irp))`), which is
@@ -177,20 +169,167 @@ impl Irp {
 
     /// Completes the IRP with `status` and `information` (bytes returned).
     ///
+    /// Under Wine, an IRP taken out of a queue of pending IRPs is completed without being
+    /// freed, and freed once no cancel can still be queued for it ([`crate::wine_fence`]).
+    ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn complete(self, status: NtStatus, information: usize) -> Completed {
-        let raw = self.raw.as_ptr();
-        // SAFETY: we own the IRP; writing its status block before completing it is the protocol.
-        unsafe {
-            (*raw).IoStatus.Status = status.raw() as isize;
-        }
-        // SAFETY: as above.
-        unsafe {
-            (*raw).IoStatus.Information = information;
-        }
-        // SAFETY: we own the IRP and give it back exactly once; `self` is consumed.
-        unsafe { IofCompleteRequest(raw, IO_NO_INCREMENT) };
+        let this = ManuallyDrop::new(self);
+        // SAFETY: we own the IRP and give it back exactly once: `self` is consumed and its Drop
+        // does not run.
+        unsafe { complete_raw(this.raw, status, information, this.was_parked) };
         Completed(status)
+    }
+}
+
+impl Drop for Irp {
+    fn drop(&mut self) {
+        crate::log!(
+            Error,
+            "BUG: an IRP (major function {}) was dropped without completion; completing it \
+             STATUS_INTERNAL_ERROR",
+            self.major_function()
+        );
+        // SAFETY: we own the IRP, and Drop runs only when `complete` and `park` did not.
+        unsafe { complete_raw(self.raw, NtStatus::INTERNAL_ERROR, 0, self.was_parked) };
+    }
+}
+
+/// Writes the status block and hands the IRP back to the I/O manager.
+///
+/// # Safety
+/// The caller owns `raw` and never touches it again.
+unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, parked: bool) {
+    let irp = raw.as_ptr();
+    // SAFETY: we own the IRP; writing its status block before completing it is the protocol.
+    unsafe {
+        (*irp).IoStatus.Status = status.raw() as isize;
+    }
+    // SAFETY: as above.
+    unsafe {
+        (*irp).IoStatus.Information = information;
+    }
+    if parked && crate::driver::host() == crate::driver::Host::Wine {
+        // SAFETY: we own the IRP, it was parked, and we run under Wine.
+        unsafe { crate::wine_fence::complete_parked(raw) };
+    } else {
+        // SAFETY: we own the IRP and give it back exactly once.
+        unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
+    }
+}
+
+/// The routine `IoCancelIrp` calls (`PDRIVER_CANCEL`).
+pub(crate) type CancelRoutine = unsafe extern "system" fn(PDEVICE_OBJECT, *mut IRP);
+
+/// An IRP parked in a queue of pending IRPs: a copyable pointer that the queue and the cancel
+/// routine share. It offers exactly what the classic cancel-safe queue needs, and it is the
+/// queue's job (see `crate::pending`) to decide who owns the IRP: whoever swaps the cancel
+/// routine out ([`ParkedIrp::disarm`] returning `true`, or `IoCancelIrp`).
+///
+/// Outside `km` it can only be named (as the item type of a `PendingQueue`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParkedIrp(NonNull<IRP>);
+
+// SAFETY: an IRP pointer may be used from any thread; the queue serialises its uses.
+unsafe impl Send for ParkedIrp {}
+
+impl ParkedIrp {
+    fn cancel_slot(self) -> &'static AtomicPtr<c_void> {
+        // SAFETY: projecting to a field of a live IRP (no read happens).
+        let field = unsafe { core::ptr::addr_of_mut!((*self.0.as_ptr()).CancelRoutine) };
+        // SAFETY: `CancelRoutine` is a pointer-sized, pointer-aligned field of a live IRP that
+        // the kernel itself only ever updates with interlocked operations; viewing it as an
+        // AtomicPtr is what `IoSetCancelRoutine` does. The IRP outlives every use made here
+        // (the callers hold it parked).
+        unsafe { AtomicPtr::from_ptr(field) }
+    }
+
+    fn stack(self) -> *mut IO_STACK_LOCATION {
+        // SAFETY: a parked IRP is alive; reading its current stack location pointer is fine.
+        unsafe { (*self.0.as_ptr()).Tail.CurrentStackLocation }
+    }
+
+    /// The file object the IRP came through.
+    pub(crate) fn file(self) -> FileId {
+        // SAFETY: a parked IRP's current stack location is valid while it is parked.
+        FileId(unsafe { (*self.stack()).FileObject } as usize)
+    }
+
+    /// `IoMarkIrpPending`: the dispatch routine will return `STATUS_PENDING`.
+    pub(crate) fn mark_pending(self) {
+        // SAFETY: the current stack location of an IRP the caller owns (it is not armed yet).
+        unsafe { (*self.stack()).Control |= SL_PENDING_RETURNED };
+    }
+
+    /// Stores `context` in `DriverContext[0]` and sets `routine` as the cancel routine (the
+    /// `IoSetCancelRoutine` swap). From here on `IoCancelIrp` may take the IRP.
+    pub(crate) fn arm(self, routine: CancelRoutine, context: *const c_void) {
+        // SAFETY: DriverContext belongs to the driver that owns the IRP; the cancel routine is
+        // not set yet, so nobody else reads it.
+        unsafe { (*self.0.as_ptr()).Tail.DriverContext[0] = context.cast_mut() };
+        self.cancel_slot()
+            .swap(routine as *mut c_void, Ordering::SeqCst);
+    }
+
+    /// Swaps the cancel routine out; `true` if it was still set, i.e. the caller now owns the
+    /// IRP and `IoCancelIrp` will not call the routine. `false`: `IoCancelIrp` got there first
+    /// and the routine completes the IRP.
+    pub(crate) fn disarm(self) -> bool {
+        !self
+            .cancel_slot()
+            .swap(core::ptr::null_mut(), Ordering::SeqCst)
+            .is_null()
+    }
+
+    /// Whether `IoCancelIrp` ran on the IRP (its `Cancel` flag).
+    pub(crate) fn is_cancelled(self) -> bool {
+        // SAFETY: projecting to a field of a parked IRP (no read happens).
+        let flag = unsafe { core::ptr::addr_of!((*self.0.as_ptr()).Cancel) };
+        // SAFETY: IoCancelIrp may set the flag concurrently, hence the volatile read of a byte.
+        unsafe { core::ptr::read_volatile(flag) != 0 }
+    }
+
+    /// Takes the IRP back out of the queue, after winning the cancel-routine swap.
+    ///
+    /// # Safety
+    /// [`disarm`](Self::disarm) returned `true` for it (or it was never armed), and it is no
+    /// longer in any queue.
+    pub(crate) unsafe fn unpark(self) -> Irp {
+        Irp {
+            raw: self.0,
+            was_parked: true,
+        }
+    }
+
+    /// The cancel routine's entry: releases the cancel spin lock `IoCancelIrp` holds and
+    /// returns the IRP and the context [`arm`](Self::arm) stored.
+    ///
+    /// # Safety
+    /// Called once, first thing, in a cancel routine set by [`arm`](Self::arm), with the IRP
+    /// the I/O manager passed.
+    pub(crate) unsafe fn enter_cancel_routine(irp: *mut IRP) -> Option<(ParkedIrp, *const c_void)> {
+        let irp = NonNull::new(irp)?;
+        // SAFETY: the I/O manager calls us with the cancel spin lock held and the IRP alive.
+        let cancel_irql = unsafe { (*irp.as_ptr()).CancelIrql };
+        // SAFETY: we hold the cancel spin lock (the I/O manager acquired it) and release it first.
+        unsafe { IoReleaseCancelSpinLock(cancel_irql) };
+        // SAFETY: the IRP is alive; `arm` stored the context in DriverContext[0].
+        let context = unsafe { (*irp.as_ptr()).Tail.DriverContext[0] };
+        Some((ParkedIrp(irp), context.cast_const()))
+    }
+
+    /// In the cancel routine, once the IRP is out of its queue: the IRP, ours to complete
+    /// (`IoCancelIrp` swapped the routine out). Its completion frees it, as usual: the cancel
+    /// being handled was the only one the host could have queued for it.
+    ///
+    /// # Safety
+    /// Called by the cancel routine that [`enter_cancel_routine`](Self::enter_cancel_routine)
+    /// returned this IRP to, after unlinking it.
+    pub(crate) unsafe fn cancelled(self) -> Irp {
+        Irp {
+            raw: self.0,
+            was_parked: false,
+        }
     }
 }
 

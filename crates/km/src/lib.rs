@@ -12,11 +12,14 @@
 //! - [`timer`], [`timer_state`], [`time`]: a timer that lives in its owner and keeps it alive
 //!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
-//! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine).
+//! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
+//!   per-process quotas; generic over the IRP seam so the loom models run its code.
+//! - [`wine_fence`]: under Wine, completed parked IRPs are freed only once no late cancel can
+//!   reach them (Wine 8.0's `IoCancelIrp` use-after-free).
 //! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
 //!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`) and `sync` and
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`), and `sync`, `pending`,
 //! `timer_state` and `remove_lock`'s protocol (the seams the loom models use) build on the
 //! host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
@@ -37,7 +40,6 @@ pub mod handle;
 pub mod irp;
 #[cfg(target_os = "windows")]
 pub mod log;
-#[cfg(target_os = "windows")]
 pub mod pending;
 #[cfg(target_os = "windows")]
 pub mod pool;
@@ -56,5 +58,7 @@ pub mod time;
 #[cfg(target_os = "windows")]
 pub mod timer;
 pub mod timer_state;
+#[cfg(target_os = "windows")]
+pub mod wine_fence;
 
 pub use status::NtStatus;

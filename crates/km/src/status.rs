@@ -23,6 +23,8 @@ impl NtStatus {
     pub const INSUFFICIENT_RESOURCES: NtStatus = NtStatus::from_u32(0xC000_009A);
     /// `STATUS_NAME_TOO_LONG`.
     pub const NAME_TOO_LONG: NtStatus = NtStatus::from_u32(0xC000_0106);
+    /// `STATUS_INTERNAL_ERROR`: what an IRP dropped without completion is completed with.
+    pub const INTERNAL_ERROR: NtStatus = NtStatus::from_u32(0xC000_00E5);
 
     /// Wraps a raw status.
     pub const fn from_raw(raw: i32) -> Self {

@@ -85,6 +85,20 @@ extern "system" {
 
     // Handles and objects.
     pub fn ZwClose(Handle: HANDLE) -> NTSTATUS;
+    /// Wine only, for its fence device (`crate::wine_fence`); Wine forwards it to NtCreateFile.
+    pub fn ZwCreateFile(
+        FileHandle: *mut HANDLE,
+        DesiredAccess: ACCESS_MASK,
+        ObjectAttributes: *const OBJECT_ATTRIBUTES,
+        IoStatusBlock: *mut IO_STATUS_BLOCK,
+        AllocationSize: *mut i64,
+        FileAttributes: u32,
+        ShareAccess: u32,
+        CreateDisposition: u32,
+        CreateOptions: u32,
+        EaBuffer: *mut c_void,
+        EaLength: u32,
+    ) -> NTSTATUS;
     pub fn ObReferenceObjectByHandle(
         Handle: HANDLE,
         DesiredAccess: ACCESS_MASK,

@@ -333,6 +333,30 @@ pub type MM_UNMAP_VIEW_IN_SYSTEM_SPACE =
 
 /// `SL_PENDING_RETURNED`, in `IO_STACK_LOCATION::Control`.
 pub const SL_PENDING_RETURNED: u8 = 0x01;
+/// `SL_INVOKE_ON_CANCEL`, in `IO_STACK_LOCATION::Control`.
+pub const SL_INVOKE_ON_CANCEL: u8 = 0x20;
+/// `SL_INVOKE_ON_SUCCESS`, in `IO_STACK_LOCATION::Control`.
+pub const SL_INVOKE_ON_SUCCESS: u8 = 0x40;
+/// `SL_INVOKE_ON_ERROR`, in `IO_STACK_LOCATION::Control`.
+pub const SL_INVOKE_ON_ERROR: u8 = 0x80;
+/// `PIO_COMPLETION_ROUTINE`.
+pub type IO_COMPLETION_ROUTINE = unsafe extern "system" fn(
+    device: PDEVICE_OBJECT,
+    irp: *mut IRP,
+    context: *mut c_void,
+) -> NTSTATUS;
+/// `STATUS_MORE_PROCESSING_REQUIRED`: a completion routine keeps the IRP.
+pub const STATUS_MORE_PROCESSING_REQUIRED: NTSTATUS = 0xC000_0016_u32 as NTSTATUS;
+/// `FILE_DEVICE_UNKNOWN`.
+pub const FILE_DEVICE_UNKNOWN: u32 = 0x22;
+/// `FILE_READ_ATTRIBUTES`.
+pub const FILE_READ_ATTRIBUTES: ACCESS_MASK = 0x0080;
+/// `FILE_SHARE_READ`.
+pub const FILE_SHARE_READ: u32 = 0x1;
+/// `FILE_SHARE_WRITE`.
+pub const FILE_SHARE_WRITE: u32 = 0x2;
+/// `FILE_OPEN` (`CreateDisposition`).
+pub const FILE_OPEN: u32 = 0x1;
 /// `STATUS_PENDING`.
 pub const STATUS_PENDING: NTSTATUS = 0x0000_0103;
 /// `STATUS_CANCELLED`.
