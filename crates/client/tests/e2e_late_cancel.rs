@@ -22,6 +22,7 @@
 mod common;
 
 use std::ffi::c_void;
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -163,7 +164,12 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
     let device = Device::open();
     let (mut x, x_pending) = InFlight::send(&device, &Request::PendNotification);
     assert!(x_pending, "PEND_NOTIFICATION X should be parked");
-    let outcome = thread::scope(|scope| {
+    // Threads that issued I/O stay alive until it completed: Wine delivers an overlapped
+    // request's result through its issuing thread.
+    let (look_tx, look_rx) = mpsc::channel::<()>();
+    let (early_tx, early_rx) = mpsc::channel::<Option<u32>>();
+    let (notified_tx, notified_rx) = mpsc::channel::<()>();
+    thread::scope(|scope| {
         // Keep the dispatch thread busy.
         for _ in 0..BUSY_REQUESTS {
             scope.spawn(|| {
@@ -175,34 +181,54 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
             });
         }
         thread::sleep(GAP);
-        let notify = scope.spawn(|| InFlight::send(&device, &Request::Notify { count: 1 }));
+        let notify = scope.spawn(|| {
+            let (mut notify, _) = InFlight::send(&device, &Request::Notify { count: 1 });
+            notify.outcome(&device, common::PATIENCE)
+        });
         thread::sleep(GAP);
-        let pend_y = scope.spawn(|| InFlight::send(&device, &Request::PendNotification));
+        let device = &device;
+        let pend_y = scope.spawn(move || {
+            let (mut y, y_pending) = InFlight::send(device, &Request::PendNotification);
+            if look_rx.recv().is_err() || !y_pending {
+                return y_pending;
+            }
+            let early = y.outcome(device, Duration::from_millis(300));
+            let _ = early_tx.send(early);
+            if early.is_none() && notified_rx.recv().is_ok() {
+                assert_eq!(
+                    y.outcome(device, common::PATIENCE),
+                    Some(0),
+                    "Y, still pending, was not completed by the NOTIFY that followed"
+                );
+            }
+            y_pending
+        });
         thread::sleep(GAP);
-        let cancel_queued = x.cancel(&device);
-        let (mut notify, _) = notify.join().expect("NOTIFY thread");
-        let (mut y, y_pending) = pend_y.join().expect("PEND Y thread");
-        let notified = notify.outcome(&device, common::PATIENCE);
-        assert_eq!(notified, Some(0), "NOTIFY failed");
-        let x_result = x.outcome(&device, common::PATIENCE);
+        let cancel_queued = x.cancel(device);
+        assert_eq!(
+            notify.join().expect("NOTIFY thread"),
+            Some(0),
+            "NOTIFY failed"
+        );
+        let x_result = x.outcome(device, common::PATIENCE);
+        let _ = look_tx.send(());
+        let early = early_rx.recv().ok().flatten();
+        if early.is_none() {
+            // Release Y the normal way: it must still be there to be notified.
+            let (mut release, _) = InFlight::send(device, &Request::Notify { count: 1 });
+            assert_eq!(release.outcome(device, common::PATIENCE), Some(0));
+            let _ = notified_tx.send(());
+        }
+        let y_pending = pend_y.join().expect("PEND Y thread");
         if !(cancel_queued && x_result == Some(0) && y_pending) {
-            return (Round::NoRace, y);
+            return Round::NoRace;
         }
-        match y.outcome(&device, Duration::from_millis(300)) {
-            Some(error) if error == ERROR_OPERATION_ABORTED => (Round::StaleCancelHitY, y),
+        match early {
+            Some(error) if error == ERROR_OPERATION_ABORTED => Round::StaleCancelHitY,
             Some(error) => panic!("Y completed with {error} before anyone notified it"),
-            None => (Round::Harmless, y),
+            None => Round::Harmless,
         }
-    });
-    let (seen, mut y) = outcome;
-    if seen != Round::StaleCancelHitY {
-        // Release Y the normal way: it must still be there to be notified.
-        let (mut notify, _) = InFlight::send(&device, &Request::Notify { count: 1 });
-        assert_eq!(notify.outcome(&device, common::PATIENCE), Some(0));
-        let y_result = y.outcome(&device, common::PATIENCE);
-        assert!(y_result.is_some(), "Y never completed");
-    }
-    seen
+    })
 }
 
 #[test]
