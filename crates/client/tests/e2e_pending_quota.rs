@@ -7,12 +7,17 @@
 
 mod common;
 
-use common::{chain, driver, eventually, rejections_between, serial, PATIENCE};
+use common::{
+    chain, child_argument, driver, eventually, rejections_between, report_and_wait, serial,
+    ChildTest, PATIENCE,
+};
 use evshare::{Driver, RejectReason};
-use evshare_protocol::status::STATUS_EVSHARE_PROCESS_PENDING;
+use evshare_protocol::status::{STATUS_EVSHARE_PENDING_FULL, STATUS_EVSHARE_PROCESS_PENDING};
 
 /// What one process may hold (`MAX_PENDING_PER_PROCESS` in the driver).
 const PER_PROCESS: usize = 64;
+/// What the driver holds from all processes (`MAX_PENDING` in the driver).
+const IN_ALL: usize = 256;
 
 fn pending_irps_become(driver: &Driver, expected: u32, what: &str) {
     eventually(&format!("{what}: {expected} requests pending"), || {
@@ -71,4 +76,70 @@ fn one_process_cannot_park_more_than_its_quota() {
     pending_irps_become(&driver, 1, "below the quota again");
     drop(again);
     pending_irps_become(&driver, 0, "at the end");
+}
+
+#[test]
+fn the_driver_wide_pool_refuses_the_next_process_once_full() {
+    let _serial = serial();
+    let driver = driver();
+    pending_irps_become(&driver, 0, "at the start");
+    // Four processes at their quota fill the driver's pool.
+    let mut children: Vec<ChildTest> = (0..IN_ALL / PER_PROCESS)
+        .map(|_| {
+            let mut child = ChildTest::spawn(
+                "child_parks_its_quota",
+                &[("EVSHARE_E2E", "1"), ("EVSHARE_CHILD_PARKS", "64")],
+            );
+            child.expect_line("parked");
+            child
+        })
+        .collect();
+    pending_irps_become(&driver, IN_ALL as u32, "with the pool full");
+    let before = driver.stats(None).unwrap();
+    let error = match driver.notifications(1) {
+        Ok(_) => panic!("a request beyond the driver's {IN_ALL} pending ones was accepted"),
+        Err(error) => error,
+    };
+    assert_eq!(
+        error.status().map(|status| status.0),
+        Some(STATUS_EVSHARE_PENDING_FULL),
+        "{}",
+        chain(&error)
+    );
+    let after = driver.stats(None).unwrap();
+    assert_eq!(
+        rejections_between(&before, &after),
+        [(RejectReason::PendingFull, 1)],
+        "the refusal moves exactly one counter"
+    );
+    assert_eq!(after.pending_irps, IN_ALL as u32, "nothing else changed");
+    println!(
+        "pending pool: {IN_ALL} parked by {} processes; a fifth process refused with \
+         {STATUS_EVSHARE_PENDING_FULL:#x}, counted once as {:?}",
+        children.len(),
+        RejectReason::PendingFull
+    );
+    for child in children.drain(..) {
+        child.finish();
+    }
+    pending_irps_become(&driver, 0, "after the children exited");
+    let again = driver.notifications(1).unwrap();
+    pending_irps_become(&driver, 1, "with room again");
+    drop(again);
+    pending_irps_become(&driver, 0, "at the end");
+}
+
+#[test]
+#[ignore = "the child side of the_driver_wide_pool_refuses_the_next_process_once_full"]
+fn child_parks_its_quota() {
+    let count: usize = child_argument(
+        "EVSHARE_CHILD_PARKS",
+        "the_driver_wide_pool_refuses_the_next_process_once_full",
+    )
+    .parse()
+    .expect("a count");
+    let driver = driver();
+    let inbox = driver.notifications(count).unwrap();
+    report_and_wait("parked", count);
+    drop(inbox);
 }

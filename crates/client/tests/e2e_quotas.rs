@@ -437,6 +437,7 @@ fn every_reject_reason_is_driven_and_counted_by_some_test() {
         include_str!("e2e_inverted.rs"),
         include_str!("e2e_quotas.rs"),
         include_str!("e2e_stop.rs"),
+        include_str!("e2e_pending_quota.rs"),
     ];
     // The kernel running out of pool, and failures without a reason of their own, cannot be
     // caused from an app on purpose. A refusal for the stop is counted, but no app can read
@@ -447,12 +448,9 @@ fn every_reject_reason_is_driven_and_counted_by_some_test() {
         RejectReason::Other,
         RejectReason::DriverStopping,
     ];
-    // The pending-IRP quotas come with the change that adds them (issue 8, item 5's pending
-    // part), whose tests assert them.
-    let elsewhere = [RejectReason::ProcessPending, RejectReason::PendingFull];
     let mut missing = Vec::new();
     for reason in RejectReason::ALL {
-        if undrivable.contains(&reason) || elsewhere.contains(&reason) {
+        if undrivable.contains(&reason) {
             continue;
         }
         let name = format!("{reason:?}");
