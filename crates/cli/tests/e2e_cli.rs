@@ -59,7 +59,7 @@ fn doctor_reports_the_driver_and_the_holders() {
     assert!(
         text.contains(
             "quotas:   per process 128 registrations (per handle 64, 256 in all), 128 MiB of \
-             rings, 2000 timer signals/s"
+             rings, 2000 timer signals/s, 64 pending requests (256 in all)"
         ),
         "{text}"
     );

@@ -12,12 +12,13 @@ use common::{
     ChildTest, PATIENCE,
 };
 use evshare::{Driver, RejectReason};
+use evshare_protocol::quota;
 use evshare_protocol::status::{STATUS_EVSHARE_PENDING_FULL, STATUS_EVSHARE_PROCESS_PENDING};
 
-/// What one process may hold (`MAX_PENDING_PER_PROCESS` in the driver).
-const PER_PROCESS: usize = 64;
-/// What the driver holds from all processes (`MAX_PENDING` in the driver).
-const IN_ALL: usize = 256;
+/// What one process may hold.
+const PER_PROCESS: usize = quota::MAX_PENDING_PER_PROCESS as usize;
+/// What the driver holds from all processes.
+const IN_ALL: usize = quota::MAX_PENDING as usize;
 
 fn pending_irps_become(driver: &Driver, expected: u32, what: &str) {
     eventually(&format!("{what}: {expected} requests pending"), || {
@@ -88,7 +89,10 @@ fn the_driver_wide_pool_refuses_the_next_process_once_full() {
         .map(|_| {
             let mut child = ChildTest::spawn(
                 "child_parks_its_quota",
-                &[("EVSHARE_E2E", "1"), ("EVSHARE_CHILD_PARKS", "64")],
+                &[
+                    ("EVSHARE_E2E", "1"),
+                    ("EVSHARE_CHILD_PARKS", &PER_PROCESS.to_string()),
+                ],
             );
             child.expect_line("parked");
             child

@@ -21,11 +21,12 @@ use evshare_protocol::status::{
 };
 
 /// Pending IRPs the driver holds in all, from every process.
-pub const MAX_PENDING: usize = 256;
+pub const MAX_PENDING: usize = evshare_protocol::quota::MAX_PENDING as usize;
 
 /// Pending IRPs one process may hold (all its handles together): a quarter of the pool, so
 /// one app cannot take every slot and starve the others (issue 8, item 5).
-pub const MAX_PENDING_PER_PROCESS: usize = 64;
+pub const MAX_PENDING_PER_PROCESS: usize =
+    evshare_protocol::quota::MAX_PENDING_PER_PROCESS as usize;
 
 static PENDING: PendingQueue<ParkedIrp, MAX_PENDING> = PendingQueue::new();
 

@@ -17,6 +17,13 @@ pub const MAX_PER_HANDLE: u32 = 64;
 /// process never takes every registration and a second one is always served.
 pub const MAX_PER_PROCESS: u32 = 128;
 
+/// `PEND_NOTIFICATION` requests the driver keeps pending in all, from every process.
+pub const MAX_PENDING: u32 = 256;
+
+/// `PEND_NOTIFICATION` requests one process may keep pending over all its handles: a quarter
+/// of the pool, so one app cannot take every slot and starve the others.
+pub const MAX_PENDING_PER_PROCESS: u32 = 64;
+
 /// Bytes of ring sections one process may have the driver map and lock at once (the sum of
 /// its rings' section views): 128 MiB, room for one ring of the largest capacity (64 MiB of
 /// records and its header) and about as much again in smaller ones; not 64 rings of 64 MiB

@@ -125,12 +125,14 @@ fn driver_section(findings: &mut Findings) -> Outcome {
     }
     println!(
         "  quotas:   per process {} registrations (per handle {}, {} in all), {} MiB of rings, \
-         {} timer signals/s",
+         {} timer signals/s, {} pending requests ({} in all)",
         quota::MAX_PER_PROCESS,
         quota::MAX_PER_HANDLE,
         quota::MAX_REGISTRATIONS,
         quota::MAX_RING_BYTES_PER_PROCESS >> 20,
-        quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS
+        quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS,
+        quota::MAX_PENDING_PER_PROCESS,
+        quota::MAX_PENDING
     );
     let holders = driver.holders()?;
     if holders.count == 0 {
