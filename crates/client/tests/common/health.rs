@@ -80,23 +80,38 @@ fn count_entries(dir: &Path) -> Option<u64> {
     Some(std::fs::read_dir(dir).ok()?.count() as u64)
 }
 
-/// Whether `evshare.sys` is mapped into process `pid` (`/proc/PID/maps`).
-fn hosts_evshare(pid: u32) -> bool {
-    std::fs::read(proc_root().join(pid.to_string()).join("maps"))
-        .map(|maps| String::from_utf8_lossy(&maps).contains("evshare.sys"))
-        .unwrap_or(false)
+/// Whether process `pid` is a winedevice of our Wine prefix (its environment names the same
+/// `WINEPREFIX`: other prefixes on the machine run their own) with `evshare.sys` mapped into it
+/// (`/proc/PID/maps`).
+fn hosts_our_evshare(pid: u32) -> bool {
+    let dir = proc_root().join(pid.to_string());
+    let same_prefix = match std::env::var("WINEPREFIX") {
+        Ok(prefix) => std::fs::read(dir.join("environ"))
+            .map(|environ| {
+                environ
+                    .split(|&byte| byte == 0)
+                    .any(|entry| entry == format!("WINEPREFIX={prefix}").as_bytes())
+            })
+            .unwrap_or(false),
+        Err(_) => true,
+    };
+    same_prefix
+        && std::fs::read(dir.join("maps"))
+            .map(|maps| String::from_utf8_lossy(&maps).contains("evshare.sys"))
+            .unwrap_or(false)
 }
 
-/// The reading of the `winedevice.exe` that hosts evshare: the one `evshare.sys` is mapped
-/// into (Wine runs one winedevice per driver group, and another one's threads say nothing of
-/// ours), else the one with the most threads. Panics if none runs: the driver's host process
+/// The reading of the `winedevice.exe` that hosts evshare: the one of our Wine prefix that
+/// `evshare.sys` is mapped into (Wine runs one winedevice per driver group, other prefixes on
+/// the machine run theirs, and their threads say nothing of ours), else the one with the most
+/// threads. Panics if none runs: the driver's host process
 /// is gone, which is exactly what the campaigns must never cause.
 pub fn snapshot() -> Health {
     let pids = winedevice_pids();
     let ours: Vec<u32> = pids
         .iter()
         .copied()
-        .filter(|&pid| hosts_evshare(pid))
+        .filter(|&pid| hosts_our_evshare(pid))
         .collect();
     let candidates = if ours.is_empty() { pids } else { ours };
     candidates
