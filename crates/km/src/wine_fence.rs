@@ -78,6 +78,9 @@ static SEEN: AtomicU64 = AtomicU64::new(0);
 static NEED_FENCE: AtomicBool = AtomicBool::new(false);
 /// IRPs freed through fences (for the log at unload).
 static FREED: AtomicU64 = AtomicU64::new(0);
+/// Of those, how many a late `IoCancelIrp` reached while they waited (their `Cancel` flag was
+/// set after they were completed): each would have been a use-after-free without the graveyard.
+static LATE_CANCELS: AtomicU64 = AtomicU64::new(0);
 
 /// Completed IRPs not yet freed: a list threaded through `Tail.Overlay.DriverContext`
 /// (`[0]` the next IRP, `[1]` the epoch), oldest first, so it needs no memory of its own.
@@ -152,8 +155,10 @@ pub(crate) fn stop() {
     if had_one {
         crate::log!(
             Info,
-            "Wine fence: {} completed IRP(s) freed through fences; {} left alive at unload",
+            "Wine fence: {} completed IRP(s) freed through fences, {} of them reached by a late \
+             cancel while kept alive; {} left alive at unload",
             FREED.load(Ordering::Relaxed),
+            LATE_CANCELS.load(Ordering::Relaxed),
             left
         );
     }
@@ -357,7 +362,10 @@ fn free_through(epoch: u64) {
         let mut graveyard = GRAVEYARD.lock();
         let Some(head) = graveyard.head else { return };
         // SAFETY: a buried IRP, alive until freed; the lock is held.
-        let context = unsafe { (*head.as_ptr()).Tail.DriverContext };
+        let (context, cancelled) = unsafe {
+            let irp = &*head.as_ptr();
+            (irp.Tail.DriverContext, irp.Cancel != 0)
+        };
         let (next, buried_at) = (context[0].cast::<IRP>(), context[1] as usize as u64);
         if buried_at > epoch {
             return;
@@ -368,6 +376,12 @@ fn free_through(epoch: u64) {
         }
         graveyard.len -= 1;
         drop(graveyard);
+        // Buried with the flag clear (under Wine IoCancelIrp runs on the dispatch thread, so
+        // an IRP it reached first went to its cancel routine, never here): set since, by a
+        // cancel queued before the IRP's completion reached the server.
+        if cancelled {
+            LATE_CANCELS.fetch_add(1, Ordering::Relaxed);
+        }
         // SAFETY: every cancel that could reach it was dispatched before this fence; its stack
         // is exhausted, so Wine's IoCompleteRequest runs only the tail and frees it.
         unsafe { IofCompleteRequest(head.as_ptr(), IO_NO_INCREMENT) };
