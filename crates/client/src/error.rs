@@ -377,6 +377,38 @@ pub enum Error {
         status: NtStatus,
     },
 
+    /// The process already keeps as many notification requests pending as one process may.
+    #[error(
+        "the driver refused {operation}: this process already keeps {limit} requests pending, \
+         the most one process may; use a smaller depth for `Notifications`, or drop the ones \
+         you no longer need"
+    )]
+    ProcessPendingQuota {
+        /// The request.
+        operation: Ioctl,
+        /// [`evshare_protocol::quota::MAX_PENDING_PER_PROCESS`].
+        limit: u32,
+        /// `STATUS_EVSHARE_PROCESS_PENDING`.
+        #[source]
+        status: NtStatus,
+    },
+
+    /// The driver keeps as many pending requests as it may, from all processes together.
+    #[error(
+        "the driver refused {operation}: it already keeps {limit} requests pending from all \
+         processes, the most it holds; try again once other apps' requests complete, or \
+         receive through a ring instead (`Driver::register_ring`)"
+    )]
+    PendingPoolFull {
+        /// The request.
+        operation: Ioctl,
+        /// [`evshare_protocol::quota::MAX_PENDING`].
+        limit: u32,
+        /// `STATUS_EVSHARE_PENDING_FULL`.
+        #[source]
+        status: NtStatus,
+    },
+
     /// The ring would take the process past its ring-bytes quota.
     #[error(
         "the driver refused {operation}: this ring would take this process's rings past {} MiB \
@@ -615,6 +647,8 @@ impl Error {
             | Error::QuotaExceeded { status, .. }
             | Error::ProcessRegistrationQuota { status, .. }
             | Error::ProcessRingBytesQuota { status, .. }
+            | Error::ProcessPendingQuota { status, .. }
+            | Error::PendingPoolFull { status, .. }
             | Error::TimerBudget { status, .. }
             | Error::UnknownRegistration { status, .. }
             | Error::OutOfResources { status, .. }

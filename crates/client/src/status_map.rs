@@ -229,6 +229,16 @@ pub(crate) fn request_error(status: u32, operation: Ioctl, id: Option<u64>) -> E
             budget: evshare_protocol::quota::MAX_SIGNALS_PER_SECOND_PER_PROCESS,
             status: nt,
         },
+        STATUS_EVSHARE_PROCESS_PENDING => Error::ProcessPendingQuota {
+            operation,
+            limit: evshare_protocol::quota::MAX_PENDING_PER_PROCESS,
+            status: nt,
+        },
+        STATUS_EVSHARE_PENDING_FULL => Error::PendingPoolFull {
+            operation,
+            limit: evshare_protocol::quota::MAX_PENDING,
+            status: nt,
+        },
         STATUS_DELETE_PENDING | STATUS_FILE_DELETED => Error::DriverStopped {
             what: if status == STATUS_DELETE_PENDING {
                 format!("it refused {operation} because it is being unloaded")
@@ -502,6 +512,28 @@ mod tests {
         assert!(text.contains("more than 2000 signals per second"), "{text}");
         assert!(text.contains("use longer periods"), "{text}");
         assert_eq!(error.status(), Some(NtStatus(STATUS_EVSHARE_TIMER_BUDGET)));
+
+        let error = request_error(
+            STATUS_EVSHARE_PROCESS_PENDING,
+            Ioctl::PendNotification,
+            None,
+        );
+        assert!(
+            matches!(error, Error::ProcessPendingQuota { limit: 64, .. }),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains("already keeps 64 requests pending"), "{text}");
+        assert!(text.contains("smaller depth"), "{text}");
+        let error = request_error(STATUS_EVSHARE_PENDING_FULL, Ioctl::PendNotification, None);
+        assert!(
+            matches!(error, Error::PendingPoolFull { limit: 256, .. }),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .contains("256 requests pending from all processes"));
+        assert_eq!(error.status(), Some(NtStatus(STATUS_EVSHARE_PENDING_FULL)));
 
         // A registration by name or by handle maps them the same way.
         let error = map(STATUS_EVSHARE_TIMER_BUDGET, "X", &|_| Probed::Missing);

@@ -47,6 +47,10 @@ fn one_process_cannot_park_more_than_its_quota() {
         "{}",
         chain(&error)
     );
+    assert!(
+        matches!(error, evshare::Error::ProcessPendingQuota { .. }),
+        "the error names the quota: {error:?}"
+    );
     let after = driver.stats(None).unwrap();
     assert_eq!(
         rejections_between(&before, &after),
@@ -109,6 +113,10 @@ fn the_driver_wide_pool_refuses_the_next_process_once_full() {
         Some(STATUS_EVSHARE_PENDING_FULL),
         "{}",
         chain(&error)
+    );
+    assert!(
+        matches!(error, evshare::Error::PendingPoolFull { .. }),
+        "the error names the pool: {error:?}"
     );
     let after = driver.stats(None).unwrap();
     assert_eq!(
