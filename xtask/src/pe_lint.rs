@@ -426,6 +426,25 @@ pub fn wine_exports(dir: &Path) -> Result<Option<HashMap<String, HashSet<String>
 
 /// The `lint` subcommand: lints `path`, prints every violation or the summary.
 pub fn run(path: &Path) -> Result<()> {
+    run_with(path, SehFrame::Required)
+}
+
+/// Whether an image must carry km's SEH frame.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SehFrame {
+    /// A driver built on km: its `try_call` shim must be there.
+    Required,
+    /// A driver that is not built on km (the C repro of Wine's late cancel).
+    NotRequired,
+}
+
+/// [`run`] for a driver that is not built on km (the C repro): every rule but the SEH frame,
+/// which only km's shim provides.
+pub fn run_without_km(path: &Path) -> Result<()> {
+    run_with(path, SehFrame::NotRequired)
+}
+
+fn run_with(path: &Path, seh_frame: SehFrame) -> Result<()> {
     steps::heading(&format!("lint {}", path.display()));
     let data = std::fs::read(path).with_context(|| {
         format!(
@@ -445,7 +464,9 @@ pub fn run(path: &Path) -> Result<()> {
     let file = PeFile64::parse(data.as_slice()).context("not a PE32+ (64-bit PE) image")?;
     let handlers = seh::handlers(&file, &data)
         .with_context(|| format!("reading the unwind information of {}", path.display()))?;
-    findings.violations.extend(seh::check(&handlers));
+    if seh_frame == SehFrame::Required {
+        findings.violations.extend(seh::check(&handlers));
+    }
     if !findings.violations.is_empty() {
         for violation in &findings.violations {
             eprintln!("    violation: {violation}");

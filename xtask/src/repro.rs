@@ -123,7 +123,7 @@ fn install(wine: &Wine, sys: &Path) -> Result<()> {
 pub fn run(wine: &Wine) -> Result<()> {
     steps::heading("Wine's late cancel, on a minimal C driver (tools/repro/cancel-uaf)");
     let (sys, exe) = build()?;
-    pe_lint::run(&sys)?;
+    pe_lint::run_without_km(&sys)?;
     install(wine, &sys)?;
     let mut app = wine.run_command(&exe);
     app.arg(ROUNDS);

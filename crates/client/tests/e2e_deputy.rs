@@ -233,18 +233,7 @@ fn fill(driver: &Driver, name: &str, count: u32) {
 fn every_method_over_quota(driver: &Driver, observer: &Driver, name: &str, what: &str) {
     let mine = Event::new(ResetKind::Auto).unwrap();
     let leaf = format!("quota-{}", std::process::id());
-    for share in [
-        Share::ByName(name),
-        Share::by_handle(&mine),
-        Share::DriverCreated {
-            kind: EventKind::AutoReset,
-        },
-        Share::DriverNamed {
-            leaf: &leaf,
-            scope: Scope::Session,
-            kind: EventKind::AutoReset,
-        },
-    ] {
+    for share in common::every_share(name, &mine, &leaf) {
         let method = share.method();
         let before = observer.stats(None).unwrap();
         let error = driver.register(share, ON_DEMAND).unwrap_err();

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use common::health::{self, SLACK};
 use common::{chain, child_argument, driver, eventually, serial, ChildTest};
-use evshare::{Driver, Event, EventKind, RingOptions, Scope, Share, SignalMode};
+use evshare::{Driver, Event, RingOptions, Share, SignalMode};
 
 /// How many pended requests each child keeps in flight.
 const CHILD_DEPTH: usize = 16;
@@ -310,21 +310,10 @@ fn child_holds_everything_until_killed() {
     let _named = Event::create_auto_reset(&name).unwrap();
     let mine = Event::new(evshare::ResetKind::Auto).unwrap();
     let leaf = format!("campaign-{pid}-{tag}");
-    let _held: Vec<_> = [
-        Share::ByName(&name),
-        Share::by_handle(&mine),
-        Share::DriverCreated {
-            kind: EventKind::AutoReset,
-        },
-        Share::DriverNamed {
-            leaf: &leaf,
-            scope: Scope::Session,
-            kind: EventKind::AutoReset,
-        },
-    ]
-    .into_iter()
-    .filter_map(|share| hold(&driver, share))
-    .collect();
+    let _held: Vec<_> = common::every_share(&name, &mine, &leaf)
+        .into_iter()
+        .filter_map(|share| hold(&driver, share))
+        .collect();
     let ring = driver
         .register_ring(&RingOptions::new(64).mode(SignalMode::Periodic { period_ms: 1 }))
         .map_err(|error| {

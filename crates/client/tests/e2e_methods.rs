@@ -65,18 +65,7 @@ fn every_method_is_registered_waited_on_and_unregistered_the_same_way() {
     let _named = Event::create_auto_reset(&name).unwrap();
     let mine = Event::new(ResetKind::Auto).unwrap();
     let leaf = format!("same-way-{pid}");
-    let shares = [
-        Share::ByName(&name),
-        Share::by_handle(&mine),
-        Share::DriverCreated {
-            kind: EventKind::AutoReset,
-        },
-        Share::DriverNamed {
-            leaf: &leaf,
-            scope: Scope::Session,
-            kind: EventKind::AutoReset,
-        },
-    ];
+    let shares = common::every_share(&name, &mine, &leaf);
     for share in shares {
         let method = share.method();
         let before = driver.stats(Some(pid)).unwrap();

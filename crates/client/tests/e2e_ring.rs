@@ -21,9 +21,8 @@ use evshare::{
     Driver, Event, EventKind, Item, Received, RejectReason, Ring, RingOptions, Share, SignalMode,
     WaitOutcome,
 };
-use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use evshare_protocol::status::{STATUS_INVALID_PARAMETER, STATUS_INVALID_VIEW_SIZE};
-use evshare_protocol::{Ioctl, Request, RingReply};
+use evshare_protocol::Ioctl;
 
 /// The payload the driver puts in record `seq`: its bytes, repeated.
 fn payload(seq: u64) -> [u8; PAYLOAD_LEN] {
@@ -651,31 +650,7 @@ impl HandMadeRing {
 
     /// `REGISTER_RING` declaring `capacity`, raw: the driver's status.
     fn register(&self, driver: &Driver, capacity: u32) -> Result<u64, u32> {
-        let mut names = [[0u8; MAX_NAME_BYTES]; 3];
-        let mut lens = [0usize; 3];
-        let texts = [
-            self.name.clone(),
-            format!("{}-data", self.name),
-            format!("{}-space", self.name),
-        ];
-        for ((text, wire), len) in texts.iter().zip(&mut names).zip(&mut lens) {
-            *len = name_to_wire(text, wire).unwrap();
-        }
-        let request = Request::RegisterRing {
-            capacity,
-            mode: SignalMode::OnDemand,
-            watermark: 1,
-            section: &names[0][..lens[0]],
-            data_ready: &names[1][..lens[1]],
-            space_free: &names[2][..lens[2]],
-        };
-        let mut input = [0u8; MAX_REQUEST_LEN];
-        let (code, len) = encode(&request, &mut input).unwrap();
-        let mut output = [0u8; RingReply::LEN];
-        driver
-            .raw_ioctl(code, &input[..len], &mut output)
-            .map(|written| RingReply::parse(&output[..written]).unwrap().id)
-            .map_err(|status| status.code())
+        common::raw::register_ring(driver, &self.name, capacity)
     }
 }
 

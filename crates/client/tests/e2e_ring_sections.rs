@@ -14,10 +14,9 @@ use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 
 use common::{driver, serial, unique};
 use evshare::ring_layout::{offsets, required_len, MAGIC};
-use evshare::{Driver, Event, HostKind, RejectReason, SignalMode};
-use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use evshare::{Driver, Event, HostKind, RejectReason};
 use evshare_protocol::status::{STATUS_EVSHARE_SECTION_NOT_COMMITTED, STATUS_INVALID_VIEW_SIZE};
-use evshare_protocol::{Ioctl, Request, RingReply};
+use evshare_protocol::Ioctl;
 use windows_sys::Win32::System::Memory::{
     CreateFileMappingW, MapViewOfFile, UnmapViewOfFile, VirtualAlloc, VirtualQuery, FILE_MAP_READ,
     FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION, MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT,
@@ -217,31 +216,7 @@ impl Section {
 
     /// `REGISTER_RING` declaring `capacity`, raw: the registration id or the driver's status.
     fn register(&self, driver: &Driver, capacity: u32) -> Result<u64, u32> {
-        let mut names = [[0u8; MAX_NAME_BYTES]; 3];
-        let mut lens = [0usize; 3];
-        let texts = [
-            self.name.clone(),
-            format!("{}-data", self.name),
-            format!("{}-space", self.name),
-        ];
-        for ((text, wire), len) in texts.iter().zip(&mut names).zip(&mut lens) {
-            *len = name_to_wire(text, wire).unwrap();
-        }
-        let request = Request::RegisterRing {
-            capacity,
-            mode: SignalMode::OnDemand,
-            watermark: 1,
-            section: &names[0][..lens[0]],
-            data_ready: &names[1][..lens[1]],
-            space_free: &names[2][..lens[2]],
-        };
-        let mut input = [0u8; MAX_REQUEST_LEN];
-        let (code, len) = encode(&request, &mut input).unwrap();
-        let mut output = [0u8; RingReply::LEN];
-        driver
-            .raw_ioctl(code, &input[..len], &mut output)
-            .map(|written| RingReply::parse(&output[..written]).unwrap().id)
-            .map_err(|status| status.code())
+        common::raw::register_ring(driver, &self.name, capacity)
     }
 }
 

@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 use common::{chain, driver, health, require_e2e, serial, unique, PATIENCE};
 use evshare::service::{self, StartOutcome, StopOutcome};
 use evshare::{
-    Driver, Error, Event, EventKind, Received, ResetKind, RingOptions, Scope, Share, SignalMode,
-    STOP_CHECK_SLICE,
+    Driver, Error, Event, Received, ResetKind, RingOptions, SignalMode, STOP_CHECK_SLICE,
 };
 use evshare_protocol::status::STATUS_DELETE_PENDING;
 
@@ -81,21 +80,10 @@ fn every_blocked_client_learns_that_the_driver_stopped() {
     let mine = Event::new(ResetKind::Auto).unwrap();
     let leaf = format!("stop-wait-{}", std::process::id());
     // On demand: nothing signals them, so their waiters block until the driver stops.
-    let registrations: Vec<_> = [
-        Share::ByName(&name),
-        Share::by_handle(&mine),
-        Share::DriverCreated {
-            kind: EventKind::AutoReset,
-        },
-        Share::DriverNamed {
-            leaf: &leaf,
-            scope: Scope::Session,
-            kind: EventKind::AutoReset,
-        },
-    ]
-    .into_iter()
-    .map(|share| client.register(share, SignalMode::OnDemand).unwrap())
-    .collect();
+    let registrations: Vec<_> = common::every_share(&name, &mine, &leaf)
+        .into_iter()
+        .map(|share| client.register(share, SignalMode::OnDemand).unwrap())
+        .collect();
     let mut ring = client.register_ring(&RingOptions::new(64)).unwrap();
     let mut inbox = client.notifications(2).unwrap();
 

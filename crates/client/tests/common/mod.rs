@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use evshare::{Driver, RejectReason, StatsReply};
+use evshare::{Driver, Event, EventKind, RejectReason, Scope, Share, StatsReply};
 
 /// A wait long enough that only a broken driver reaches it; tests count, they never time.
 pub const PATIENCE: Duration = Duration::from_secs(5);
@@ -173,4 +173,22 @@ pub fn rejections_between(before: &StatsReply, after: &StatsReply) -> Vec<(Rejec
             (moved != 0).then_some((reason, moved))
         })
         .collect()
+}
+
+/// One share of each of the four methods, auto-reset: by the name of an event this process
+/// created (`name`), by the handle of one it holds (`mine`), driver-created, and driver-named
+/// with `leaf` in this session.
+pub fn every_share<'a>(name: &'a str, mine: &'a Event, leaf: &'a str) -> [Share<'a>; 4] {
+    [
+        Share::ByName(name),
+        Share::by_handle(mine),
+        Share::DriverCreated {
+            kind: EventKind::AutoReset,
+        },
+        Share::DriverNamed {
+            leaf,
+            scope: Scope::Session,
+            kind: EventKind::AutoReset,
+        },
+    ]
 }

@@ -74,3 +74,39 @@ pub fn call(handle: HANDLE, request: &Request<'_>, output: &mut [u8]) -> Result<
         Err(unsafe { GetLastError() })
     }
 }
+
+/// `REGISTER_RING` for the section `name` and its events `name-data` and `name-space`,
+/// declaring `capacity` records, on demand, raw: the registration id or the driver's status.
+/// For rings the library would never make (hand-made headers, odd sections).
+pub fn register_ring(driver: &evshare::Driver, name: &str, capacity: u32) -> Result<u64, u32> {
+    use evshare_protocol::mode::SignalMode;
+    use evshare_protocol::request::{name_to_wire, MAX_NAME_BYTES};
+    use evshare_protocol::RingReply;
+    let mut names = [[0u8; MAX_NAME_BYTES]; 3];
+    let mut lens = [0usize; 3];
+    let texts = [
+        name.to_owned(),
+        format!("{name}-data"),
+        format!("{name}-space"),
+    ];
+    for ((text, wire), len) in texts.iter().zip(&mut names).zip(&mut lens) {
+        *len = name_to_wire(text, wire).expect("a valid name");
+    }
+    let (code, input) = encoded(&Request::RegisterRing {
+        capacity,
+        mode: SignalMode::OnDemand,
+        watermark: 1,
+        section: &names[0][..lens[0]],
+        data_ready: &names[1][..lens[1]],
+        space_free: &names[2][..lens[2]],
+    });
+    let mut output = [0u8; RingReply::LEN];
+    driver
+        .raw_ioctl(code, &input, &mut output)
+        .map(|written| {
+            RingReply::parse(&output[..written])
+                .expect("a ring reply")
+                .id
+        })
+        .map_err(|status| status.code())
+}
