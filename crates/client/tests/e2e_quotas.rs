@@ -15,8 +15,7 @@ use common::health;
 use common::{chain, child_argument, driver, eventually, rejections_between, serial, unique};
 use common::{ChildTest, PATIENCE, PERIOD_MS};
 use evshare::{
-    Driver, Error, Event, EventKind, RejectReason, ResetKind, RingOptions, Scope, Share,
-    SignalMode, StatsReply, WaitOutcome,
+    Driver, Error, Event, RejectReason, ResetKind, RingOptions, SignalMode, StatsReply, WaitOutcome,
 };
 use evshare_protocol::quota::{
     MAX_PER_HANDLE, MAX_PER_PROCESS, MAX_REGISTRATIONS, MAX_RING_BYTES_PER_PROCESS,
@@ -75,22 +74,6 @@ fn refused_once<T>(
     error
 }
 
-/// Every sharing method, for the refusals that must hold whatever the method.
-fn every_share<'a>(name: &'a str, mine: &'a Event, leaf: &'a str) -> [Share<'a>; 4] {
-    [
-        Share::ByName(name),
-        Share::by_handle(mine),
-        Share::DriverCreated {
-            kind: EventKind::AutoReset,
-        },
-        Share::DriverNamed {
-            leaf,
-            scope: Scope::Session,
-            kind: EventKind::AutoReset,
-        },
-    ]
-}
-
 #[test]
 #[ignore = "the child side of one_process_hogging_every_quota_leaves_another_served, which runs it"]
 fn child_hogging_every_quota() {
@@ -141,7 +124,7 @@ fn child_hogging_every_quota() {
     for _ in 0..2 {
         registrations.push(handles[1].register_by_name(&name, FASTEST).unwrap());
     }
-    for share in every_share(&name, &mine, &leaf) {
+    for share in common::every_share(&name, &mine, &leaf) {
         let method = share.method();
         let error = refused_once(
             &observer,
@@ -207,7 +190,7 @@ fn child_hogging_every_quota() {
     );
     // The last handle is below its own cap, so the process quota is what refuses.
     let spare = driver();
-    for share in every_share(&name, &mine, &leaf) {
+    for share in common::every_share(&name, &mine, &leaf) {
         let method = share.method();
         let error = refused_once(
             &observer,
@@ -403,7 +386,7 @@ fn registrations_past_the_drivers_total_cap_are_refused() {
     let fresh = driver();
     let mine = Event::new(ResetKind::Auto).unwrap();
     let leaf = format!("total-{}", std::process::id());
-    for share in every_share(&name, &mine, &leaf) {
+    for share in common::every_share(&name, &mine, &leaf) {
         let method = share.method();
         let error = refused_once(
             &observer,

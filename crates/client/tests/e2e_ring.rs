@@ -605,28 +605,9 @@ struct HandMadeRing {
 impl HandMadeRing {
     /// A section of `len` bytes with a valid header for `capacity` records (when it fits).
     fn new(tag: &str, len: usize, capacity: u32) -> HandMadeRing {
-        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
-        use windows_sys::Win32::System::Memory::{CreateFileMappingW, PAGE_READWRITE};
+        use windows_sys::Win32::System::Memory::PAGE_READWRITE;
         let name = unique(tag);
-        let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
-        // SAFETY: a pagefile-backed section of `len` bytes; `wide` is NUL-terminated.
-        let raw = unsafe {
-            CreateFileMappingW(
-                INVALID_HANDLE_VALUE,
-                std::ptr::null(),
-                PAGE_READWRITE,
-                0,
-                len as u32,
-                wide.as_ptr(),
-            )
-        };
-        assert!(
-            !raw.is_null(),
-            "create the section: {}",
-            std::io::Error::last_os_error()
-        );
-        // SAFETY: a handle CreateFileMappingW just returned to us.
-        let section = unsafe { OwnedHandle::from_raw_handle(raw) };
+        let section = common::raw::create_section(&name, len, PAGE_READWRITE);
         let view = HostileView::open(&name);
         view.u32_at(offsets::VERSION).store(1, Ordering::Relaxed);
         view.u32_at(offsets::HEADER_LEN)

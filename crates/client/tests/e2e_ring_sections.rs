@@ -18,9 +18,8 @@ use evshare::{Driver, Event, HostKind, RejectReason};
 use evshare_protocol::status::{STATUS_EVSHARE_SECTION_NOT_COMMITTED, STATUS_INVALID_VIEW_SIZE};
 use evshare_protocol::Ioctl;
 use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, MapViewOfFile, UnmapViewOfFile, VirtualAlloc, VirtualQuery, FILE_MAP_READ,
-    FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION, MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT,
-    PAGE_READWRITE, SEC_RESERVE,
+    MapViewOfFile, UnmapViewOfFile, VirtualAlloc, VirtualQuery, FILE_MAP_READ, FILE_MAP_WRITE,
+    MEMORY_BASIC_INFORMATION, MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT, PAGE_READWRITE, SEC_RESERVE,
 };
 
 const PAGE: usize = 4096;
@@ -47,31 +46,12 @@ struct Section {
 
 impl Section {
     fn new(tag: &str, len: usize, capacity: u32, commit: Commit) -> Section {
-        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
         let name = unique(tag);
-        let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
         let protect = match commit {
             Commit::Section => PAGE_READWRITE,
             Commit::HeaderPage | Commit::EveryPage => PAGE_READWRITE | SEC_RESERVE,
         };
-        // SAFETY: a pagefile-backed section of `len` bytes; `wide` is NUL-terminated.
-        let raw = unsafe {
-            CreateFileMappingW(
-                INVALID_HANDLE_VALUE,
-                std::ptr::null(),
-                protect,
-                0,
-                len as u32,
-                wide.as_ptr(),
-            )
-        };
-        assert!(
-            !raw.is_null(),
-            "create the section: {}",
-            std::io::Error::last_os_error()
-        );
-        // SAFETY: a handle CreateFileMappingW just returned to us.
-        let section = unsafe { OwnedHandle::from_raw_handle(raw) };
+        let section = common::raw::create_section(&name, len, protect);
         // SAFETY: the section is open read-write; 0 bytes maps all of it.
         let view = unsafe {
             MapViewOfFile(

@@ -110,3 +110,31 @@ pub fn register_ring(driver: &evshare::Driver, name: &str, capacity: u32) -> Res
         })
         .map_err(|status| status.code())
 }
+
+/// A pagefile-backed section named `name` (this session's namespace) of `len` bytes, with page
+/// protection and section flags `protect` (`PAGE_READWRITE`, maybe `| SEC_RESERVE`).
+pub fn create_section(name: &str, len: usize, protect: u32) -> std::os::windows::io::OwnedHandle {
+    use std::os::windows::io::FromRawHandle;
+    use windows_sys::Win32::System::Memory::CreateFileMappingW;
+    let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
+    let len = u32::try_from(len).expect("a section under 4 GiB");
+    // SAFETY: a pagefile-backed section (no file handle) of `len` bytes; `wide` is
+    // NUL-terminated and outlives the call.
+    let raw = unsafe {
+        CreateFileMappingW(
+            INVALID_HANDLE_VALUE,
+            std::ptr::null(),
+            protect,
+            0,
+            len,
+            wide.as_ptr(),
+        )
+    };
+    assert!(
+        !raw.is_null(),
+        "create the section {name}: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: a handle CreateFileMappingW just returned to us; nothing else owns it.
+    unsafe { std::os::windows::io::OwnedHandle::from_raw_handle(raw) }
+}
