@@ -52,10 +52,9 @@ fn winedevice_pids() -> Vec<u32> {
         .filter(|pid| {
             let dir = proc_root().join(pid.to_string());
             let read = |file: &str| std::fs::read(dir.join(file)).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&read("cmdline")).to_ascii_lowercase();
-            let environ = read("environ");
-            cmdline.contains("winedevice.exe")
-                && environ
+            // Cheapest first: most processes are not winedevice at all.
+            is_winedevice(*pid)
+                && read("environ")
                     .split(|&b| b == 0)
                     .any(|var| var == wanted_env.as_bytes())
                 && String::from_utf8_lossy(&read("maps")).contains("evshare.sys")
@@ -101,9 +100,19 @@ pub fn snapshot() -> Health {
         })
 }
 
-/// Whether `pid` is still a running `winedevice.exe`.
+/// Whether `pid` is a running `winedevice.exe` (a dead one, even a zombie, has no command line).
+fn is_winedevice(pid: u32) -> bool {
+    let cmdline =
+        std::fs::read(proc_root().join(pid.to_string()).join("cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&cmdline)
+        .to_ascii_lowercase()
+        .contains("winedevice.exe")
+}
+
+/// Whether `pid` (a reading's process) is still a running `winedevice.exe`: one look at its
+/// command line, cheap enough to ask after every kill.
 pub fn alive(pid: u32) -> bool {
-    winedevice_pids().contains(&pid)
+    is_winedevice(pid)
 }
 
 /// Waits (up to ~5 s, as resources are released a moment after the handles that held them)
