@@ -107,8 +107,9 @@ impl Dispatch for Evshare {
     }
 
     fn create(irp: Irp) -> Completed {
-        // Under Wine the open succeeds anyway; the handle then gets no state, and every
-        // request through it is refused like any other during the stop.
+        // Under Wine the open succeeds anyway, and every request through the handle is refused
+        // like any other during the stop. On Windows no CLOSE follows a refused open: km frees
+        // the handle's state itself.
         let Ok(_admitted) = RUNDOWN.enter() else {
             return stopping().refuse(irp);
         };

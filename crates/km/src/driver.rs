@@ -253,6 +253,32 @@ fn detach_state<D: Dispatch>(irp: &Irp) -> Option<PoolBox<Attached<D::FileState>
     Some(unsafe { PoolBox::from_raw(attached) })
 }
 
+/// Frees the state [`attach_state`] gave a file object whose CREATE was then refused: Windows
+/// sends no CLOSE for a failed open, so nobody else would. (Under Wine an open cannot be
+/// refused, and its CLOSE frees the state as usual.)
+///
+/// # Safety
+/// `file` is null or the file object of the CREATE being dispatched, alive until the dispatch
+/// routine returns, with no other request on it (its handle does not exist yet).
+unsafe fn free_refused_state<D: Dispatch>(file: *mut crate::sys::FILE_OBJECT) {
+    if file.is_null() {
+        return;
+    }
+    // SAFETY: the caller's contract: a live file object nobody else uses yet.
+    let Some(context) = NonNull::new(unsafe { (*file).FsContext }) else {
+        return;
+    };
+    // SAFETY: km stores only `Attached<_>` boxes in FsContext, each starting with its TypeId.
+    let owner = unsafe { context.cast::<TypeId>().read() };
+    if owner != TypeId::of::<D::FileState>() {
+        return;
+    }
+    // SAFETY: as above; the context is cleared before the box is freed.
+    unsafe { (*file).FsContext = core::ptr::null_mut() };
+    // SAFETY: it came from `attach_state` as this type (checked) and is attached no more.
+    drop(unsafe { PoolBox::<Attached<D::FileState>>::from_raw(context.cast()) });
+}
+
 unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     device: PDEVICE_OBJECT,
     irp: *mut IRP,
@@ -268,7 +294,14 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     let completed = match irp.major_function() {
         IRP_MJ_CREATE => {
             attach_state::<D>(&irp);
-            D::create(irp)
+            let file = irp.file_object();
+            let completed = D::create(irp);
+            if !completed.status().is_success() && host() == Host::Windows {
+                // SAFETY: the file object of the CREATE being dispatched: the I/O manager
+                // keeps it until this dispatch routine has returned.
+                unsafe { free_refused_state::<D>(file) };
+            }
+            completed
         }
         IRP_MJ_CLEANUP => D::cleanup(irp),
         IRP_MJ_CLOSE => {

@@ -108,6 +108,12 @@ impl Irp {
         unsafe { (*file).FsContext }
     }
 
+    /// The request's file object (null for none), for `crate::driver` to release what it
+    /// attached at a CREATE that was refused: Windows sends no CLOSE for a failed open.
+    pub(crate) fn file_object(&self) -> *mut crate::sys::FILE_OBJECT {
+        self.stack().FileObject
+    }
+
     /// Sets `FileObject->FsContext`; `false` if there is no file object.
     ///
     /// # Safety
