@@ -9,6 +9,8 @@
 //! needs of them (the pending mark, the cancel routine, `DriverContext`, the `Cancel` flag) is
 //! the small typed API of [`ParkedIrp`].
 
+pub(crate) mod kept;
+
 use crate::process::ProcessId;
 use crate::status::NtStatus;
 use crate::sys::imports::{
@@ -216,8 +218,11 @@ unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, 
         (*irp).IoStatus.Information = information;
     }
     if parked && crate::driver::host() == crate::driver::Host::Wine {
-        // SAFETY: we own the IRP, it was parked, and we run under Wine.
-        unsafe { crate::wine_fence::complete_parked(raw) };
+        // SAFETY: we own the IRP, it was parked (its cancel routine swapped out), we run under
+        // Wine, and we never touch it again.
+        if let Some(kept) = unsafe { kept::complete_keeping(raw) } {
+            crate::wine_fence::bury(kept);
+        }
     } else {
         // SAFETY: we own the IRP and give it back exactly once.
         unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };

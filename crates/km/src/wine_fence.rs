@@ -14,7 +14,8 @@
 //!
 //! # The mitigation, owned by the driver
 //! - An IRP that was parked and is completed by anyone but its own cancel routine goes
-//!   through [`complete_parked`]: it runs the IRP's completion routines exactly as Wine's
+//!   through `irp::kept::complete_keeping` (every touch of the IRP itself stays in
+//!   `crate::irp`): it runs the IRP's completion routines exactly as Wine's
 //!   `IoCompleteRequest` does (so the server gets `set_irp_result` and the app its answer),
 //!   but stops before the tail that frees it. The IRP waits in a graveyard with
 //!   `CancelRoutine` NULL, so a late `IoCancelIrp` only sets its `Cancel` flag and returns.
@@ -39,23 +40,21 @@
 //!   completed since the last fence): a leak, bounded and logged, rather than a late cancel on
 //!   freed memory.
 //!
-//! On Windows nothing here runs: [`complete_parked`] is only called under Wine, no fence device
+//! On Windows nothing here runs: `complete_keeping` is only called under Wine, no fence device
 //! exists, and the trampoline's checks are a null-pointer compare.
 
 use crate::driver::{Device, DriverObject};
+use crate::irp::kept::KeptIrp;
 use crate::irp::{Completed, Irp};
 use crate::status::NtStatus;
 use crate::sync::SpinLock;
-use crate::sys::imports::{IofCompleteRequest, PsGetCurrentProcessId, ZwClose, ZwCreateFile};
+use crate::sys::imports::{PsGetCurrentProcessId, ZwClose, ZwCreateFile};
 use crate::sys::{
     FILE_DEVICE_UNKNOWN, FILE_OPEN, FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    HANDLE, IO_COMPLETION_ROUTINE, IO_NO_INCREMENT, IO_STATUS_BLOCK, IRP, IRP_MJ_CREATE,
-    OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PDEVICE_OBJECT,
-    SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED,
-    STATUS_MORE_PROCESSING_REQUIRED,
+    HANDLE, IO_STATUS_BLOCK, IRP_MJ_CREATE, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE,
+    OBJ_KERNEL_HANDLE, PDEVICE_OBJECT,
 };
 use crate::unicode::UnicodeStr;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// `\Device\EvshareKmFence-` and 16 hex digits of the driver object's address.
@@ -82,22 +81,13 @@ static FREED: AtomicU64 = AtomicU64::new(0);
 /// set after they were completed): each would have been a use-after-free without the graveyard.
 static LATE_CANCELS: AtomicU64 = AtomicU64::new(0);
 
-/// Completed IRPs not yet freed: a list threaded through `Tail.Overlay.DriverContext`
-/// (`[0]` the next IRP, `[1]` the epoch), oldest first, so it needs no memory of its own.
+/// Completed IRPs not yet freed, linked through the IRPs themselves (`KeptIrp`), newest first.
 struct Graveyard {
-    head: Option<NonNull<IRP>>,
-    tail: Option<NonNull<IRP>>,
+    head: Option<KeptIrp>,
     len: usize,
 }
 
-// SAFETY: the IRPs in the graveyard are ours (completed, not freed) and used under its lock.
-unsafe impl Send for Graveyard {}
-
-static GRAVEYARD: SpinLock<Graveyard> = SpinLock::new(Graveyard {
-    head: None,
-    tail: None,
-    len: 0,
-});
+static GRAVEYARD: SpinLock<Graveyard> = SpinLock::new(Graveyard { head: None, len: 0 });
 
 fn name_units(seed: usize) -> [u16; NAME_LEN] {
     let mut units = [0u16; NAME_LEN];
@@ -241,150 +231,47 @@ pub(crate) fn after_dispatch() {
     }
 }
 
-/// Completes a parked IRP under Wine without freeing it: runs the completion routines of its
-/// stack locations as Wine's `IoCompleteRequest` (`dlls/ntoskrnl.exe/ntoskrnl.c`) does, then,
-/// instead of the tail that frees it, buries it until a fence frees it.
-///
-/// # Safety
-/// Under Wine only; the caller owns `raw`, an IRP that was parked (its cancel routine swapped
-/// out by the caller), whose status block is written, and never touches it again.
-pub(crate) unsafe fn complete_parked(raw: NonNull<IRP>) {
-    loop {
-        let step = {
-            // SAFETY: we own the IRP and hold no other reference to it in this block.
-            let irp = unsafe { &mut *raw.as_ptr() };
-            next_location(irp)
-        };
-        match step {
-            Step::Exhausted => break,
-            Step::Skip => {}
-            Step::Call {
-                routine,
-                device,
-                context,
-            } => {
-                // SAFETY: the completion routine the IRP's stack location holds, called as
-                // IoCompleteRequest calls it; we hold no reference to the IRP meanwhile.
-                let kept = unsafe { routine(device, raw.as_ptr(), context) };
-                if kept == STATUS_MORE_PROCESSING_REQUIRED {
-                    // The routine kept the IRP (Wine's does when the IRP completes inside its
-                    // own dispatch, and frees it itself): not ours to bury.
-                    return;
-                }
-            }
-        }
-    }
-    // SAFETY: ours, completed, stack exhausted.
-    unsafe { bury(raw) };
-}
-
-/// One turn of `IoCompleteRequest`'s loop.
-enum Step {
-    /// `CurrentLocation > StackCount`: only the tail (which frees the IRP) is left.
-    Exhausted,
-    /// A location without a routine to call.
-    Skip,
-    /// Call this completion routine.
-    Call {
-        routine: IO_COMPLETION_ROUTINE,
-        device: PDEVICE_OBJECT,
-        context: *mut core::ffi::c_void,
-    },
-}
-
-/// Moves the IRP past its current stack location as Wine's `IoCompleteRequest` does
-/// (`dlls/ntoskrnl.exe/ntoskrnl.c`), and says what to call for it.
-fn next_location(irp: &mut IRP) -> Step {
-    if irp.CurrentLocation > irp.StackCount {
-        return Step::Exhausted;
-    }
-    let current = irp.Tail.CurrentStackLocation;
-    // SAFETY: CurrentLocation <= StackCount, so the current stack location is one of the IRP's
-    // own (they follow the IRP in its allocation, outside the `&mut IRP`).
-    let location = unsafe { &mut *current };
-    let status = irp.IoStatus.Status as i32;
-    let routine = location.CompletionRoutine;
-    let control = location.Control;
-    let call = !routine.is_null()
-        && ((control & SL_INVOKE_ON_SUCCESS != 0 && status == 0)
-            || (control & SL_INVOKE_ON_ERROR != 0 && status != 0)
-            || (control & SL_INVOKE_ON_CANCEL != 0 && irp.Cancel != 0));
-    irp.CurrentLocation += 1;
-    irp.Tail.CurrentStackLocation = current.wrapping_add(1);
-    let device = if irp.CurrentLocation <= irp.StackCount {
-        // SAFETY: still within the IRP's stack locations.
-        unsafe { (*irp.Tail.CurrentStackLocation).DeviceObject }
-    } else {
-        core::ptr::null_mut()
-    };
-    irp.PendingReturned = u8::from(control & SL_PENDING_RETURNED != 0);
-    location.Control = 0;
-    if !call {
-        return Step::Skip;
-    }
-    // SAFETY: a non-null CompletionRoutine is a PIO_COMPLETION_ROUTINE (IoSetCompletionRoutine).
-    let routine =
-        unsafe { core::mem::transmute::<*mut core::ffi::c_void, IO_COMPLETION_ROUTINE>(routine) };
-    Step::Call {
-        routine,
-        device,
-        context: location.Context,
-    }
-}
-
-/// Puts a completed IRP (stack exhausted) in the graveyard for the next fence.
-///
-/// # Safety
-/// As [`complete_parked`], after its completion routines ran.
-unsafe fn bury(raw: NonNull<IRP>) {
-    let irp = raw.as_ptr();
-    let epoch = ATTEMPTS.load(Ordering::Acquire) + 1;
+/// Keeps a completed parked IRP until the next fence (`crate::irp` completed it with
+/// `kept::complete_keeping`).
+pub(crate) fn bury(mut kept: KeptIrp) {
+    kept.set_epoch(ATTEMPTS.load(Ordering::Acquire) + 1);
     let mut graveyard = GRAVEYARD.lock();
-    // SAFETY: DriverContext is ours: the IRP is completed and nobody else uses it until we free
-    // it (a late IoCancelIrp touches only Cancel, CancelRoutine and CancelIrql).
-    let context = unsafe { &mut (*irp).Tail.DriverContext };
-    context[0] = core::ptr::null_mut();
-    context[1] = epoch as usize as *mut core::ffi::c_void;
-    match graveyard.tail {
-        // SAFETY: the tail is a buried IRP, alive until freed under this lock.
-        Some(tail) => unsafe { (*tail.as_ptr()).Tail.DriverContext[0] = irp.cast() },
-        None => graveyard.head = Some(raw),
-    }
-    graveyard.tail = Some(raw);
+    kept.set_next(graveyard.head.take());
+    graveyard.head = Some(kept);
     graveyard.len += 1;
     drop(graveyard);
     NEED_FENCE.store(true, Ordering::Release);
 }
 
-/// Frees every buried IRP of epoch `<= epoch` (oldest first).
+/// Frees every buried IRP of epoch `<= epoch`: the list is split under the lock, and the IRPs
+/// are freed after it is released.
 fn free_through(epoch: u64) {
-    loop {
+    let mut due: Option<KeptIrp> = None;
+    {
         let mut graveyard = GRAVEYARD.lock();
-        let Some(head) = graveyard.head else { return };
-        // SAFETY: a buried IRP, alive until freed; the lock is held.
-        let (context, cancelled) = unsafe {
-            let irp = &*head.as_ptr();
-            (irp.Tail.DriverContext, irp.Cancel != 0)
-        };
-        let (next, buried_at) = (context[0].cast::<IRP>(), context[1] as usize as u64);
-        if buried_at > epoch {
-            return;
+        let mut rest = graveyard.head.take();
+        let mut kept: Option<KeptIrp> = None;
+        while let Some(mut irp) = rest {
+            rest = irp.take_next();
+            if irp.epoch() <= epoch {
+                irp.set_next(due.take());
+                due = Some(irp);
+                graveyard.len -= 1;
+            } else {
+                irp.set_next(kept.take());
+                kept = Some(irp);
+            }
         }
-        graveyard.head = NonNull::new(next);
-        if graveyard.head.is_none() {
-            graveyard.tail = None;
-        }
-        graveyard.len -= 1;
-        drop(graveyard);
-        // Buried with the flag clear (under Wine IoCancelIrp runs on the dispatch thread, so
-        // an IRP it reached first went to its cancel routine, never here): set since, by a
-        // cancel queued before the IRP's completion reached the server.
-        if cancelled {
+        graveyard.head = kept;
+    }
+    while let Some(mut irp) = due {
+        due = irp.take_next();
+        if irp.was_cancelled() {
             LATE_CANCELS.fetch_add(1, Ordering::Relaxed);
         }
-        // SAFETY: every cancel that could reach it was dispatched before this fence; its stack
-        // is exhausted, so Wine's IoCompleteRequest runs only the tail and frees it.
-        unsafe { IofCompleteRequest(head.as_ptr(), IO_NO_INCREMENT) };
+        // SAFETY: every cancel that could reach it was dispatched before this fence (see the
+        // module docs).
+        unsafe { irp.free() };
         FREED.fetch_add(1, Ordering::Relaxed);
     }
 }
