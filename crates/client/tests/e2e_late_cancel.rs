@@ -42,9 +42,13 @@ use windows_sys::Win32::System::IO::{
 const LINED_UP_WANTED: usize = 5;
 /// Rounds tried at most.
 const MAX_ROUNDS: usize = 60;
-/// `PRODUCE` requests queued ahead, to keep the dispatch thread busy while the three requests
-/// that matter are queued behind them.
-const BUSY_REQUESTS: usize = 6;
+/// How long the `PRODUCE` requests queued ahead must keep the dispatch thread busy: several
+/// times the three gaps it takes to queue the requests that matter behind them. How many
+/// requests that takes is measured once per run (a `PRODUCE` takes however long this machine
+/// needs), so the line-up does not depend on the machine's speed.
+const BUSY_FOR: Duration = Duration::from_millis(150);
+/// The most `PRODUCE` requests queued ahead.
+const MAX_BUSY_REQUESTS: usize = 48;
 /// Gap between queueing two requests from two threads, so they enter the queue in order.
 const GAP: Duration = Duration::from_millis(15);
 
@@ -163,7 +167,7 @@ enum Round {
     Harmless,
 }
 
-fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
+fn round(ring_driver: &evshare::Driver, ring_id: u64, busy_requests: usize) -> Round {
     let device = Device::open();
     let (mut x, x_pending) = InFlight::send(&device, &Request::PendNotification);
     assert!(x_pending, "PEND_NOTIFICATION X should be parked");
@@ -174,7 +178,7 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
     let (notified_tx, notified_rx) = mpsc::channel::<()>();
     thread::scope(|scope| {
         // Keep the dispatch thread busy.
-        for _ in 0..BUSY_REQUESTS {
+        for _ in 0..busy_requests {
             scope.spawn(|| {
                 let (code, input) = common::raw::encoded(&Request::Produce {
                     id: ring_id,
@@ -234,6 +238,28 @@ fn round(ring_driver: &evshare::Driver, ring_id: u64) -> Round {
     })
 }
 
+/// How many `PRODUCE` requests keep the dispatch thread busy for [`BUSY_FOR`]: the slowest
+/// of three timed ones sets the pace (a setup measurement, not an assertion).
+fn busy_requests(driver: &evshare::Driver, ring_id: u64) -> usize {
+    let (code, input) = common::raw::encoded(&Request::Produce {
+        id: ring_id,
+        count: 1_000_000,
+    });
+    let slowest = (0..3)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            let _ = driver.raw_ioctl(code, &input, &mut [0u8; 64]);
+            started.elapsed()
+        })
+        .max()
+        .unwrap_or(BUSY_FOR)
+        .max(Duration::from_micros(100));
+    let needed = BUSY_FOR.as_micros() / slowest.as_micros().max(1) + 1;
+    usize::try_from(needed)
+        .unwrap_or(MAX_BUSY_REQUESTS)
+        .clamp(2, MAX_BUSY_REQUESTS)
+}
+
 #[test]
 fn a_cancel_queued_before_completion_never_lands_on_another_irp() {
     let _serial = serial();
@@ -243,10 +269,11 @@ fn a_cancel_queued_before_completion_never_lands_on_another_irp() {
         .expect("a ring to keep the dispatch thread busy");
     let ring_id = ring.id();
     let before = ring_driver.stats(None).expect("stats");
+    let busy_requests = busy_requests(&ring_driver, ring_id);
     let mut seen = Vec::new();
     let mut lined_up = 0;
     while lined_up < LINED_UP_WANTED && seen.len() < MAX_ROUNDS {
-        let outcome = round(&ring_driver, ring_id);
+        let outcome = round(&ring_driver, ring_id, busy_requests);
         lined_up += usize::from(outcome != Round::NoRace);
         seen.push(outcome);
     }
@@ -256,7 +283,7 @@ fn a_cancel_queued_before_completion_never_lands_on_another_irp() {
         .filter(|r| **r == Round::StaleCancelHitY)
         .count();
     println!(
-        "late cancel: {rounds} rounds, {lined_up} lined up (cancel of X queued, then X completed \
+        "late cancel: {rounds} rounds ({busy_requests} PRODUCEs ahead), {lined_up} lined up (cancel of X queued, then X completed \
          by NOTIFY), stale cancel landed on Y in {hits}"
     );
     assert!(
