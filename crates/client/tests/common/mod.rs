@@ -79,6 +79,12 @@ pub struct ChildTest {
 impl ChildTest {
     /// Starts `entry` (an ignored test of this binary) with `env`, stdin and stdout piped.
     pub fn spawn(entry: &str, env: &[(&str, &str)]) -> ChildTest {
+        ChildTest::try_spawn(entry, env).expect("start the child test process")
+    }
+
+    /// As [`ChildTest::spawn`], but a process that cannot be started is an error for the
+    /// caller to weigh (Wine's `CreateProcess` now and then fails under load).
+    pub fn try_spawn(entry: &str, env: &[(&str, &str)]) -> std::io::Result<ChildTest> {
         let mut command = Command::new(std::env::current_exe().expect("this test binary"));
         command
             .args([
@@ -93,9 +99,9 @@ impl ChildTest {
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command.spawn().expect("start the child test process");
+        let mut child = command.spawn()?;
         let lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        ChildTest { child, lines }
+        Ok(ChildTest { child, lines })
     }
 
     /// The rest of the first line that contains `marker` (libtest may print `test x ... `
