@@ -286,6 +286,7 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     let Some(raw) = NonNull::new(irp) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
+    crate::verifier::irp_received(raw.as_ptr() as usize);
     // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
     let irp = unsafe { Irp::from_raw(raw) };
     if crate::wine_fence::is_fence_device(device) {
@@ -321,6 +322,7 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
 unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
     D::unload();
     crate::wine_fence::stop();
+    crate::verifier::at_unload();
 }
 
 /// The body of `DriverEntry`; called by the function [`crate::driver_entry!`] writes.

@@ -67,6 +67,7 @@ impl EventRef {
         };
         NtStatus::from_raw(status).ok()?;
         let object = NonNull::new(object.cast::<KEVENT>()).ok_or(NtStatus::UNSUCCESSFUL)?;
+        crate::verifier::reference_taken();
         // INVARIANT: we now own one reference to `object`.
         Ok(EventRef { object })
     }
@@ -116,6 +117,7 @@ impl Clone for EventRef {
     fn clone(&self) -> Self {
         // SAFETY: we hold a reference, so adding another is valid.
         unsafe { ObfReferenceObject(self.object.as_ptr().cast()) };
+        crate::verifier::reference_taken();
         EventRef {
             object: self.object,
         }
@@ -126,6 +128,7 @@ impl Drop for EventRef {
     fn drop(&mut self) {
         // SAFETY: INVARIANT: we own exactly one reference and give it back once.
         unsafe { ObfDereferenceObject(self.object.as_ptr().cast()) };
+        crate::verifier::reference_given();
     }
 }
 

@@ -21,6 +21,7 @@ impl KernelHandle {
     /// # Safety
     /// `raw` is a valid kernel handle that nobody else will close.
     pub unsafe fn from_raw(raw: HANDLE) -> Self {
+        crate::verifier::reference_taken();
         KernelHandle(raw)
     }
 
@@ -35,6 +36,7 @@ impl Drop for KernelHandle {
         // SAFETY: INVARIANT: we own a valid kernel handle and close it exactly once. A failure
         // here would mean the handle was already closed, which ownership rules out.
         let _ = unsafe { ZwClose(self.0) };
+        crate::verifier::reference_given();
     }
 }
 

@@ -209,6 +209,9 @@ impl Drop for Irp {
 /// The caller owns `raw` and never touches it again.
 unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, parked: bool) {
     let irp = raw.as_ptr();
+    if !crate::verifier::irp_completing(irp as usize) {
+        return;
+    }
     // SAFETY: we own the IRP; writing its status block before completing it is the protocol.
     unsafe {
         (*irp).IoStatus.Status = status.raw() as isize;

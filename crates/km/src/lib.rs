@@ -16,6 +16,10 @@
 //!   per-process quotas; generic over the IRP seam so the loom models run its code.
 //! - [`wine_fence`]: under Wine, completed parked IRPs are freed only once no late cancel can
 //!   reach them (Wine 8.0's `IoCancelIrp` use-after-free).
+//! - [`irql`]: IRQL in the types: `PASSIVE_LEVEL` routines take a [`irql::Passive`] token
+//!   that DPCs do not have and spin-lock guards borrow.
+//! - [`verifier`]: the verifier build's checks (feature `verifier`): shadow IRQL, IRP
+//!   completion, lock order, leaks at unload, fault injection.
 //! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
 //!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
@@ -25,6 +29,7 @@
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
+pub mod irql;
 pub mod layout;
 pub mod status;
 pub mod sys;
@@ -58,6 +63,7 @@ pub mod time;
 #[cfg(target_os = "windows")]
 pub mod timer;
 pub mod timer_state;
+pub mod verifier;
 #[cfg(target_os = "windows")]
 pub mod wine_fence;
 

@@ -22,6 +22,7 @@ fn allocate<T>(value: T) -> Result<NonNull<T>, NtStatus> {
     // SAFETY: a plain allocation call; non-paged pool may be requested at IRQL <= DISPATCH_LEVEL.
     let raw = unsafe { ExAllocatePoolWithTag(NON_PAGED_POOL_NX, size, POOL_TAG) };
     let ptr = NonNull::new(raw.cast::<T>()).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+    crate::verifier::pool_allocated(POOL_TAG, size);
     // SAFETY: `ptr` is a fresh, suitably aligned allocation of `size_of::<T>()` bytes.
     unsafe { ptr.as_ptr().write(value) };
     Ok(ptr)
@@ -34,6 +35,7 @@ fn allocate<T>(value: T) -> Result<NonNull<T>, NtStatus> {
 unsafe fn release<T>(ptr: NonNull<T>) {
     // SAFETY: the caller guarantees a live `T` that nobody else uses.
     unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
+    crate::verifier::pool_freed(POOL_TAG, core::mem::size_of::<T>().max(1));
     // SAFETY: the memory came from ExAllocatePoolWithTag with the same tag.
     unsafe { ExFreePoolWithTag(ptr.as_ptr().cast(), POOL_TAG) };
 }

@@ -143,10 +143,12 @@ impl Drop for MappedView {
                 unsafe { MmUnlockPages(mdl.as_ptr()) };
                 // SAFETY: we allocated the MDL and free it once.
                 unsafe { IoFreeMdl(mdl.as_ptr()) };
+                crate::verifier::on_call(crate::irql::Rule::Passive, "MmUnmapViewInSystemSpace");
                 // SAFETY: we mapped this view into system space and unmap it once.
                 let _ = unsafe { unmap(base) };
                 // SAFETY: we own the reference taken when mapping.
                 unsafe { ObfDereferenceObject(section.as_ptr()) };
+                crate::verifier::reference_given();
             }
         }
     }
@@ -292,6 +294,8 @@ fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus>
     };
     NtStatus::from_raw(status).ok()?;
     let section = NonNull::new(object).ok_or(NtStatus::UNSUCCESSFUL)?;
+    crate::verifier::reference_taken();
+    crate::verifier::on_call(crate::irql::Rule::Passive, "MmMapViewInSystemSpace");
     let mut base: *mut c_void = core::ptr::null_mut();
     let mut size: usize = 0;
     // SAFETY: `section` is a referenced section object; out pointers are live locals.
@@ -317,6 +321,7 @@ fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus>
             }
             // SAFETY: we own the reference taken above and nothing else uses it.
             unsafe { ObfDereferenceObject(section.as_ptr()) };
+            crate::verifier::reference_given();
             Err(status)
         }
     }

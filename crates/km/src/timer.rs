@@ -97,9 +97,11 @@ unsafe extern "system" fn dpc_trampoline<O: TimerOwner>(
     // SAFETY: `new_owner` bound the DPC to the owner inside its PoolArc, and the armed timer
     // holds a reference to that allocation until `shutdown` has flushed this DPC.
     let owner = unsafe { &*context.cast::<O>() };
+    crate::verifier::dpc_enter();
     if owner.timer().state.dpc_may_run() {
         owner.on_timer();
     }
+    crate::verifier::dpc_leave();
 }
 
 impl<O: TimerOwner> Timer<O> {

@@ -11,11 +11,19 @@ fn repo_file(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Every `pub fn NAME(` and `pub static NAME:` declared in imports.rs.
+/// Every routine `kernel_imports!` declares (`RULE fn NAME(`), and every `pub fn NAME(` and
+/// `pub static NAME:` declared outside it, in imports.rs.
 fn declared_imports(source: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for line in source.lines().map(str::trim) {
-        for prefix in ["pub fn ", "pub static "] {
+        for prefix in [
+            "pub fn ",
+            "pub static ",
+            "passive fn ",
+            "apc fn ",
+            "dispatch fn ",
+            "any fn ",
+        ] {
             if let Some(rest) = line.strip_prefix(prefix) {
                 let name: String = rest
                     .chars()

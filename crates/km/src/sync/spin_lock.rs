@@ -119,6 +119,7 @@ impl<T> SpinLock<T> {
     /// Spins until the lock is ours.
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         let token = self.lock.acquire();
+        crate::verifier::lock_taken(core::any::type_name::<T>());
         SpinLockGuard {
             owner: self,
             token,
@@ -153,6 +154,7 @@ impl<T> DerefMut for SpinLockGuard<'_, T> {
 
 impl<T> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
+        crate::verifier::lock_released(core::any::type_name::<T>());
         // SAFETY: we hold this lock and pass back the token its acquisition returned.
         unsafe { self.owner.lock.release(self.token) };
     }

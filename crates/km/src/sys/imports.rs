@@ -1,5 +1,6 @@
 //! The `ntoskrnl.exe` routines the driver imports, declared with `raw-dylib` so no WDK import
-//! library is needed.
+//! library is needed, each with its IRQL rule ([`Rule`]) and whether fault injection may fail
+//! it (see `kernel_imports!`).
 //!
 //! Before adding a routine here, check it in `shared/WINE-NTOSKRNL.md`: Wine's `ntoskrnl.exe`
 //! must export it as a real implementation (a missing name or a `@ stub` kills `winedevice.exe`
@@ -9,16 +10,74 @@
     non_snake_case,
     non_upper_case_globals,
     missing_docs,
-    clippy::missing_safety_doc
+    clippy::missing_safety_doc,
+    clippy::too_many_arguments
 )]
 
 use super::types::*;
+use crate::irql::Rule;
 use core::ffi::c_void;
 
-#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
-extern "system" {
+/// Declares each routine as an import of `ntoskrnl.exe` (`raw-dylib`, so no WDK import library
+/// is needed) behind a wrapper of the same name and signature that first tells the verifier
+/// build ([`crate::verifier`]) which routine is called under which IRQL [`Rule`]. An entry reads
+/// `RULE fn Name(args) -> Ret;` with `RULE` one of `passive`, `apc`, `dispatch`, `any`
+/// (Microsoft's documented IRQL of the routine); `, injectable` after the return type lets the
+/// verifier build's fault injection fail the call (a status routine returns
+/// `STATUS_INSUFFICIENT_RESOURCES`, an allocator null) without calling the kernel. In the
+/// shipped build the wrapper is the bare call.
+macro_rules! kernel_imports {
+    () => {};
+    (
+        $(#[$attr:meta])*
+        $rule:ident fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty, injectable;
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        #[doc = concat!("IRQL: `", stringify!($rule), "` (see [`Rule`]); fault injection may fail it.")]
+        #[inline(always)]
+        pub unsafe fn $name($($arg: $ty),*) -> $ret {
+            #[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+            extern "system" {
+                fn $name($($arg: $ty),*) -> $ret;
+            }
+            crate::verifier::on_call(kernel_imports!(@rule $rule), stringify!($name));
+            if crate::verifier::inject(stringify!($name)) {
+                return crate::verifier::Injected::injected();
+            }
+            // SAFETY: the caller's contract is the routine's own.
+            unsafe { $name($($arg),*) }
+        }
+        kernel_imports!($($rest)*);
+    };
+    (
+        $(#[$attr:meta])*
+        $rule:ident fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?;
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        #[doc = concat!("IRQL: `", stringify!($rule), "` (see [`Rule`]).")]
+        #[inline(always)]
+        pub unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+            extern "system" {
+                fn $name($($arg: $ty),*) $(-> $ret)?;
+            }
+            crate::verifier::on_call(kernel_imports!(@rule $rule), stringify!($name));
+            // SAFETY: the caller's contract is the routine's own.
+            unsafe { $name($($arg),*) }
+        }
+        kernel_imports!($($rest)*);
+    };
+    (@rule passive) => { Rule::Passive };
+    (@rule apc) => { Rule::Apc };
+    (@rule dispatch) => { Rule::Dispatch };
+    (@rule any) => { Rule::Any };
+}
+
+kernel_imports! {
     // Driver and device objects.
-    pub fn IoCreateDevice(
+    passive fn IoCreateDevice(
         DriverObject: *mut DRIVER_OBJECT,
         DeviceExtensionSize: u32,
         DeviceName: *const UNICODE_STRING,
@@ -27,66 +86,66 @@ extern "system" {
         Exclusive: u8,
         DeviceObject: *mut PDEVICE_OBJECT,
     ) -> NTSTATUS;
-    pub fn IoDeleteDevice(DeviceObject: PDEVICE_OBJECT);
-    pub fn IoCreateSymbolicLink(
+    passive fn IoDeleteDevice(DeviceObject: PDEVICE_OBJECT);
+    passive fn IoCreateSymbolicLink(
         SymbolicLinkName: *const UNICODE_STRING,
         DeviceName: *const UNICODE_STRING,
     ) -> NTSTATUS;
-    pub fn IoDeleteSymbolicLink(SymbolicLinkName: *const UNICODE_STRING) -> NTSTATUS;
-    pub fn MmGetSystemRoutineAddress(SystemRoutineName: *const UNICODE_STRING) -> *mut c_void;
+    passive fn IoDeleteSymbolicLink(SymbolicLinkName: *const UNICODE_STRING) -> NTSTATUS;
+    passive fn MmGetSystemRoutineAddress(SystemRoutineName: *const UNICODE_STRING) -> *mut c_void;
 
     // IRPs.
-    pub fn IofCompleteRequest(Irp: *mut IRP, PriorityBoost: i8);
-    pub fn IoGetRequestorProcess(Irp: *mut IRP) -> PEPROCESS;
-    pub fn IoReleaseCancelSpinLock(Irql: KIRQL);
+    dispatch fn IofCompleteRequest(Irp: *mut IRP, PriorityBoost: i8);
+    dispatch fn IoGetRequestorProcess(Irp: *mut IRP) -> PEPROCESS;
+    dispatch fn IoReleaseCancelSpinLock(Irql: KIRQL);
 
     // Remove locks (the unload rundown).
-    pub fn IoInitializeRemoveLockEx(
+    passive fn IoInitializeRemoveLockEx(
         Lock: *mut IO_REMOVE_LOCK,
         AllocateTag: u32,
         MaxLockedMinutes: u32,
         HighWatermark: u32,
         RemlockSize: u32,
     );
-    pub fn IoAcquireRemoveLockEx(
+    dispatch fn IoAcquireRemoveLockEx(
         RemoveLock: *mut IO_REMOVE_LOCK,
         Tag: *mut c_void,
         File: *const u8,
         Line: u32,
         RemlockSize: u32,
     ) -> NTSTATUS;
-    pub fn IoReleaseRemoveLockEx(
+    dispatch fn IoReleaseRemoveLockEx(
         RemoveLock: *mut IO_REMOVE_LOCK,
         Tag: *mut c_void,
         RemlockSize: u32,
     );
-    pub fn IoReleaseRemoveLockAndWaitEx(
+    passive fn IoReleaseRemoveLockAndWaitEx(
         RemoveLock: *mut IO_REMOVE_LOCK,
         Tag: *mut c_void,
         RemlockSize: u32,
     );
 
     // Processes.
-    pub fn PsGetProcessId(Process: PEPROCESS) -> HANDLE;
-    pub fn PsGetCurrentProcessId() -> HANDLE;
-    pub fn ZwOpenProcess(
+    any fn PsGetProcessId(Process: PEPROCESS) -> HANDLE;
+    any fn PsGetCurrentProcessId() -> HANDLE;
+    passive fn ZwOpenProcess(
         ProcessHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
         ClientId: *const CLIENT_ID,
-    ) -> NTSTATUS;
-    pub fn ZwQueryInformationProcess(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwQueryInformationProcess(
         ProcessHandle: HANDLE,
         ProcessInformationClass: u32,
         ProcessInformation: *mut c_void,
         ProcessInformationLength: u32,
         ReturnLength: *mut u32,
-    ) -> NTSTATUS;
+    ) -> NTSTATUS, injectable;
 
     // Handles and objects.
-    pub fn ZwClose(Handle: HANDLE) -> NTSTATUS;
+    passive fn ZwClose(Handle: HANDLE) -> NTSTATUS;
     /// Wine only, for its fence device (`crate::wine_fence`); Wine forwards it to NtCreateFile.
-    pub fn ZwCreateFile(
+    passive fn ZwCreateFile(
         FileHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
@@ -98,19 +157,19 @@ extern "system" {
         CreateOptions: u32,
         EaBuffer: *mut c_void,
         EaLength: u32,
-    ) -> NTSTATUS;
-    pub fn ObReferenceObjectByHandle(
+    ) -> NTSTATUS, injectable;
+    passive fn ObReferenceObjectByHandle(
         Handle: HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectType: POBJECT_TYPE,
         AccessMode: KPROCESSOR_MODE,
         Object: *mut *mut c_void,
         HandleInformation: *mut c_void,
-    ) -> NTSTATUS;
-    pub fn ObfReferenceObject(Object: *mut c_void) -> isize;
-    pub fn ObfDereferenceObject(Object: *mut c_void) -> isize;
+    ) -> NTSTATUS, injectable;
+    dispatch fn ObfReferenceObject(Object: *mut c_void) -> isize;
+    dispatch fn ObfDereferenceObject(Object: *mut c_void) -> isize;
 
-    pub fn ZwDuplicateObject(
+    passive fn ZwDuplicateObject(
         SourceProcessHandle: HANDLE,
         SourceHandle: HANDLE,
         TargetProcessHandle: HANDLE,
@@ -118,22 +177,22 @@ extern "system" {
         DesiredAccess: ACCESS_MASK,
         HandleAttributes: u32,
         Options: u32,
-    ) -> NTSTATUS;
-    pub fn ZwQueryObject(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwQueryObject(
         Handle: HANDLE,
         ObjectInformationClass: u32,
         ObjectInformation: *mut c_void,
         ObjectInformationLength: u32,
         ReturnLength: *mut u32,
-    ) -> NTSTATUS;
+    ) -> NTSTATUS, injectable;
 
     // Sections.
-    pub fn ZwOpenSection(
+    passive fn ZwOpenSection(
         SectionHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
-    ) -> NTSTATUS;
-    pub fn ZwMapViewOfSection(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwMapViewOfSection(
         SectionHandle: HANDLE,
         ProcessHandle: HANDLE,
         BaseAddress: *mut *mut c_void,
@@ -144,92 +203,92 @@ extern "system" {
         InheritDisposition: u32,
         AllocationType: u32,
         Win32Protect: u32,
-    ) -> NTSTATUS;
-    pub fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: *mut c_void) -> NTSTATUS;
-    pub fn IoAllocateMdl(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwUnmapViewOfSection(ProcessHandle: HANDLE, BaseAddress: *mut c_void) -> NTSTATUS;
+    dispatch fn IoAllocateMdl(
         VirtualAddress: *mut c_void,
         Length: u32,
         SecondaryBuffer: u8,
         ChargeQuota: u8,
         Irp: *mut IRP,
-    ) -> *mut c_void;
-    pub fn MmProbeAndLockPages(
+    ) -> *mut c_void, injectable;
+    apc fn MmProbeAndLockPages(
         MemoryDescriptorList: *mut c_void,
         AccessMode: KPROCESSOR_MODE,
         Operation: u32,
     );
-    pub fn MmUnlockPages(MemoryDescriptorList: *mut c_void);
-    pub fn IoFreeMdl(Mdl: *mut c_void);
+    dispatch fn MmUnlockPages(MemoryDescriptorList: *mut c_void);
+    dispatch fn IoFreeMdl(Mdl: *mut c_void);
 
     // Tokens and security descriptors.
-    pub fn ZwOpenProcessTokenEx(
+    passive fn ZwOpenProcessTokenEx(
         ProcessHandle: HANDLE,
         DesiredAccess: ACCESS_MASK,
         HandleAttributes: u32,
         TokenHandle: *mut HANDLE,
-    ) -> NTSTATUS;
-    pub fn ZwQueryInformationToken(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwQueryInformationToken(
         TokenHandle: HANDLE,
         TokenInformationClass: u32,
         TokenInformation: *mut c_void,
         TokenInformationLength: u32,
         ReturnLength: *mut u32,
-    ) -> NTSTATUS;
-    pub fn RtlCreateSecurityDescriptor(SecurityDescriptor: *mut c_void, Revision: u32) -> NTSTATUS;
-    pub fn RtlCreateAcl(Acl: *mut c_void, AclLength: u32, AclRevision: u32) -> NTSTATUS;
-    pub fn RtlAddAccessAllowedAce(
+    ) -> NTSTATUS, injectable;
+    passive fn RtlCreateSecurityDescriptor(SecurityDescriptor: *mut c_void, Revision: u32) -> NTSTATUS;
+    passive fn RtlCreateAcl(Acl: *mut c_void, AclLength: u32, AclRevision: u32) -> NTSTATUS;
+    passive fn RtlAddAccessAllowedAce(
         Acl: *mut c_void,
         AceRevision: u32,
         AccessMask: ACCESS_MASK,
         Sid: *const c_void,
     ) -> NTSTATUS;
-    pub fn RtlSetDaclSecurityDescriptor(
+    passive fn RtlSetDaclSecurityDescriptor(
         SecurityDescriptor: *mut c_void,
         DaclPresent: u8,
         Dacl: *mut c_void,
         DaclDefaulted: u8,
     ) -> NTSTATUS;
-    pub fn RtlSetOwnerSecurityDescriptor(
+    passive fn RtlSetOwnerSecurityDescriptor(
         SecurityDescriptor: *mut c_void,
         Owner: *const c_void,
         OwnerDefaulted: u8,
     ) -> NTSTATUS;
-    pub fn RtlLengthSid(Sid: *const c_void) -> u32;
-    pub fn RtlValidSid(Sid: *const c_void) -> u8;
+    passive fn RtlLengthSid(Sid: *const c_void) -> u32;
+    passive fn RtlValidSid(Sid: *const c_void) -> u8;
 
     // Events.
-    pub fn ZwCreateEvent(
+    passive fn ZwCreateEvent(
         EventHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
         EventType: u32,
         InitialState: u8,
-    ) -> NTSTATUS;
-    pub fn ZwOpenEvent(
+    ) -> NTSTATUS, injectable;
+    passive fn ZwOpenEvent(
         EventHandle: *mut HANDLE,
         DesiredAccess: ACCESS_MASK,
         ObjectAttributes: *const OBJECT_ATTRIBUTES,
-    ) -> NTSTATUS;
-    pub fn KeSetEvent(Event: *mut KEVENT, Increment: i32, Wait: u8) -> i32;
-    pub fn ZwSetEvent(EventHandle: HANDLE, PreviousState: *mut i32) -> NTSTATUS;
+    ) -> NTSTATUS, injectable;
+    dispatch fn KeSetEvent(Event: *mut KEVENT, Increment: i32, Wait: u8) -> i32;
+    passive fn ZwSetEvent(EventHandle: HANDLE, PreviousState: *mut i32) -> NTSTATUS;
 
     // Timers and DPCs.
-    pub fn KeInitializeTimerEx(Timer: *mut KTIMER, Type: u32);
-    pub fn KeInitializeDpc(
+    any fn KeInitializeTimerEx(Timer: *mut KTIMER, Type: u32);
+    any fn KeInitializeDpc(
         Dpc: *mut KDPC,
         DeferredRoutine: KDEFERRED_ROUTINE,
         Context: *mut c_void,
     );
-    pub fn KeSetTimerEx(Timer: *mut KTIMER, DueTime: i64, Period: i32, Dpc: *mut KDPC) -> u8;
-    pub fn KeCancelTimer(Timer: *mut KTIMER) -> u8;
-    pub fn KeFlushQueuedDpcs();
+    dispatch fn KeSetTimerEx(Timer: *mut KTIMER, DueTime: i64, Period: i32, Dpc: *mut KDPC) -> u8;
+    dispatch fn KeCancelTimer(Timer: *mut KTIMER) -> u8;
+    passive fn KeFlushQueuedDpcs();
 
     // Spin locks.
-    pub fn KeAcquireSpinLockRaiseToDpc(SpinLock: *mut KSPIN_LOCK) -> KIRQL;
-    pub fn KeReleaseSpinLock(SpinLock: *mut KSPIN_LOCK, NewIrql: KIRQL);
+    dispatch fn KeAcquireSpinLockRaiseToDpc(SpinLock: *mut KSPIN_LOCK) -> KIRQL;
+    dispatch fn KeReleaseSpinLock(SpinLock: *mut KSPIN_LOCK, NewIrql: KIRQL);
 
     // Failure.
-    pub fn KeBugCheckEx(
+    any fn KeBugCheckEx(
         BugCheckCode: u32,
         Parameter1: usize,
         Parameter2: usize,
@@ -238,8 +297,8 @@ extern "system" {
     ) -> !;
 
     // Pool.
-    pub fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: usize, Tag: u32) -> *mut c_void;
-    pub fn ExFreePoolWithTag(P: *mut c_void, Tag: u32);
+    dispatch fn ExAllocatePoolWithTag(PoolType: u32, NumberOfBytes: usize, Tag: u32) -> *mut c_void, injectable;
+    dispatch fn ExFreePoolWithTag(P: *mut c_void, Tag: u32);
 }
 
 #[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
@@ -248,6 +307,13 @@ extern "system" {
     /// type, so its value is the object type (the C idiom `*ExEventObjectType` would dereference
     /// once too often here).
     pub static ExEventObjectType: POBJECT_TYPE;
+}
+
+#[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
+extern "system" {
+    /// The current thread's object; the verifier build's shadow IRQL is kept per thread. Not
+    /// wrapped: the wrapper's own check would call it again. IRQL: any.
+    pub fn PsGetCurrentThread() -> *mut c_void;
 }
 
 #[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]
