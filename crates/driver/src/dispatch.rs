@@ -19,6 +19,7 @@ use crate::stats::STATS;
 use core::sync::atomic::{AtomicU32, Ordering};
 use evshare_km::driver::{detect_host, Device, Dispatch, DriverObject, Host, SymbolicLink};
 use evshare_km::irp::{Completed, Irp};
+use evshare_km::irql::Passive;
 use evshare_km::remove_lock::{KernelRemoveLock, Rundown};
 use evshare_km::sync::SpinLock;
 use evshare_km::unicode::UnicodeStr;
@@ -68,8 +69,8 @@ const DOS_DEVICE: &[u16] = utf16!(DOS_DEVICE_NAME);
 impl Dispatch for Evshare {
     type FileState = FileState;
 
-    fn entry(driver: &mut DriverObject) -> Result<(), NtStatus> {
-        let host = detect_host();
+    fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus> {
+        let host = detect_host(at);
         let kind = match host {
             Host::Wine => HostKind::Wine,
             Host::Windows => HostKind::Windows,
@@ -80,10 +81,10 @@ impl Dispatch for Evshare {
         // not run there: the frame is checked by the PE lint, and raised for real only when
         // locking a ring's pages fails.
         if host == Host::Wine {
-            evshare_km::seh::self_test()?;
+            evshare_km::seh::self_test(at)?;
         }
         // Before the device exists, so before any request can arrive.
-        RUNDOWN.init();
+        RUNDOWN.init(at);
         if !evshare_km::time::init() {
             log!(
                 Error,
@@ -91,10 +92,10 @@ impl Dispatch for Evshare {
             );
         }
         let name = UnicodeStr::new(DEVICE)?;
-        let device = driver.create_device(&name, FILE_DEVICE_EVSHARE)?;
+        let device = driver.create_device(at, &name, FILE_DEVICE_EVSHARE)?;
         // On failure `device` drops here and is deleted again.
-        let link = SymbolicLink::create(DOS_DEVICE, &name)?;
-        *CONTROL.lock() = Some(ControlDevice {
+        let link = SymbolicLink::create(at, DOS_DEVICE, &name)?;
+        *CONTROL.lock(at) = Some(ControlDevice {
             _link: link,
             _device: device,
         });
@@ -106,7 +107,7 @@ impl Dispatch for Evshare {
         FileState::new()
     }
 
-    fn create(irp: Irp) -> Completed {
+    fn create(irp: Irp, _at: &mut Passive) -> Completed {
         // Under Wine the open succeeds anyway, and every request through the handle is refused
         // like any other during the stop. On Windows no CLOSE follows a refused open: km frees
         // the handle's state itself.
@@ -117,20 +118,20 @@ impl Dispatch for Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn cleanup(irp: Irp) -> Completed {
+    fn cleanup(irp: Irp, at: &mut Passive) -> Completed {
         let _closing = RUNDOWN.enter_close();
         // Windows sends CLOSE only once every IRP of the file object is done: finish them here.
         inverted::cancel_all(Some(irp.file()));
-        retire_all(Some(irp.file()));
+        retire_all(Some(irp.file()), at);
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn close(irp: Irp, _state: Option<&FileState>) -> Completed {
+    fn close(irp: Irp, _state: Option<&FileState>, at: &mut Passive) -> Completed {
         // Never refused: the handle's state must go even while the driver stops.
         let _closing = RUNDOWN.enter_close();
         // Wine sends CLOSE even with IRPs still pending on the file object.
         inverted::cancel_all(Some(irp.file()));
-        let retired = retire_all(Some(irp.file()));
+        let retired = retire_all(Some(irp.file()), at);
         if retired > 0 {
             log!(
                 Info,
@@ -145,11 +146,11 @@ impl Dispatch for Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    fn device_control(irp: Irp) -> Completed {
+    fn device_control(irp: Irp, at: &mut Passive) -> Completed {
         let Ok(_admitted) = RUNDOWN.enter() else {
             return stopping().refuse(irp);
         };
-        let mut irp = match park_if_pending_request(irp) {
+        let mut irp = match park_if_pending_request(irp, at) {
             Ok(done) => return done,
             Err(irp) => irp,
         };
@@ -165,24 +166,24 @@ impl Dispatch for Evshare {
             };
             return unknown.refuse(irp);
         };
-        match handlers::handle(&caller, &mut ioctl) {
+        match handlers::handle(&caller, &mut ioctl, at) {
             Ok(written) => irp.complete(NtStatus::SUCCESS, written),
             Err(rejection) => rejection.refuse(irp),
         }
     }
 
-    fn unload() {
+    fn unload(at: &mut Passive) {
         // Refuse new requests and wait for those in flight: after this, no registration or
         // pended IRP can arrive, so the teardown below gets every one.
-        RUNDOWN.stop_requests();
+        RUNDOWN.stop_requests(at);
         let cancelled = inverted::cancel_all(None);
-        let retired = retire_all(None);
+        let retired = retire_all(None, at);
         // Take the device out first: deleting it needs PASSIVE_LEVEL, not the spin lock.
-        let control = CONTROL.lock().take();
+        let control = CONTROL.lock(at).take();
         drop(control);
         // Closes still running (they were admitted while stopping) finish before the image
         // can go.
-        RUNDOWN.stop_closes();
+        RUNDOWN.stop_closes(at);
         log!(
             Info,
             "unloaded; released {} registration(s), cancelled {} pending request(s)",
@@ -194,7 +195,7 @@ impl Dispatch for Evshare {
 
 /// `PEND_NOTIFICATION` does not complete in its dispatch routine: it is checked here (code,
 /// input, output size) and parked. Any other request comes back unchanged as `Err`.
-fn park_if_pending_request(mut irp: Irp) -> Result<Completed, Irp> {
+fn park_if_pending_request(mut irp: Irp, at: &mut Passive) -> Result<Completed, Irp> {
     let Some(ioctl) = irp.buffered_ioctl() else {
         return Err(irp);
     };
@@ -209,7 +210,7 @@ fn park_if_pending_request(mut irp: Irp) -> Result<Completed, Irp> {
     if let Err(rejection) = checked {
         return Ok(rejection.refuse(irp));
     }
-    match inverted::pend(irp) {
+    match inverted::pend(irp, at) {
         Ok(completed) => Ok(completed),
         Err((irp, rejection)) => Ok(rejection.refuse(irp)),
     }

@@ -12,6 +12,7 @@ use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
 use evshare_km::irp::{BufferedIoctl, Completed, FileId, Irp};
+use evshare_km::irql::Passive;
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
@@ -119,7 +120,11 @@ pub fn check_output(kind: Ioctl, room: usize) -> Result<(), Rejection> {
 /// Handles one `METHOD_BUFFERED` IOCTL; returns the number of output bytes written.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, Rejection> {
+pub fn handle(
+    caller: &Caller,
+    ioctl: &mut BufferedIoctl<'_>,
+    at: &mut Passive,
+) -> Result<usize, Rejection> {
     let code = ioctl.code();
     let kind = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
     check_output(kind, ioctl.output_len())?;
@@ -127,7 +132,7 @@ pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, R
     // because both live in the same system buffer.
     let reply = {
         let request = request::parse(code, ioctl.input())?;
-        execute(caller, request)?
+        execute(caller, request, at)?
     };
     let out = ioctl.output();
     let written = match reply {
@@ -146,26 +151,26 @@ pub fn handle(caller: &Caller, ioctl: &mut BufferedIoctl<'_>) -> Result<usize, R
     Ok(written)
 }
 
-fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
+fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Reply, Rejection> {
     match request {
         Request::QueryVersion => Ok(Reply::Version(version())),
         Request::RegisterByName { mode, name_bytes } => {
-            methods::by_name(caller, mode, name_bytes).map(Reply::Register)
+            methods::by_name(caller, mode, name_bytes, at).map(Reply::Register)
         }
         Request::RegisterByHandle { handle, mode } => {
-            methods::by_handle(caller, handle, mode).map(Reply::Register)
+            methods::by_handle(caller, handle, mode, at).map(Reply::Register)
         }
         Request::CreateEvent { kind, mode } => {
-            methods::driver_handle(caller, kind, mode).map(Reply::Register)
+            methods::driver_handle(caller, kind, mode, at).map(Reply::Register)
         }
         Request::CreateNamedEvent {
             kind,
             scope,
             mode,
             leaf_bytes,
-        } => methods::driver_named(caller, kind, scope, mode, leaf_bytes).map(Reply::Register),
-        Request::QueryHolders => Ok(Reply::Holders(REGISTRY.holders())),
-        Request::Notify { count } => inverted::notify(caller, count).map(Reply::Notify),
+        } => methods::driver_named(caller, kind, scope, mode, leaf_bytes, at).map(Reply::Register),
+        Request::QueryHolders => Ok(Reply::Holders(REGISTRY.holders(at))),
+        Request::Notify { count } => inverted::notify(caller, count, at).map(Reply::Notify),
         // Parked by the dispatch routine before it gets here.
         Request::PendNotification => Err(ProtocolError::UnknownIoctl {
             code: Ioctl::PendNotification.code(),
@@ -187,14 +192,14 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
                 data_ready,
                 space_free,
             };
-            methods::ring(caller, request).map(Reply::Ring)
+            methods::ring(caller, request, at).map(Reply::Ring)
         }
         Request::Produce { id, count } => {
             let registration = REGISTRY
-                .find(caller.file, id)
+                .find(at, caller.file, id)
                 .ok_or_else(no_such_registration)?;
             let ring = registration.ring().ok_or_else(no_such_registration)?;
-            let produced = ring.produce(count, true);
+            let produced = ring.produce(at, count, true);
             Ok(Reply::Produce(ProduceReply {
                 written: produced.written,
                 dropped: produced.dropped,
@@ -203,10 +208,10 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
         }
         Request::QueryRing { id } => {
             let registration = REGISTRY
-                .find(caller.file, id)
+                .find(at, caller.file, id)
                 .ok_or_else(no_such_registration)?;
             let ring = registration.ring().ok_or_else(no_such_registration)?;
-            let (stats, poisoned) = ring.stats();
+            let (stats, poisoned) = ring.stats(at);
             Ok(Reply::RingInfo(RingInfo {
                 poisoned,
                 id,
@@ -219,12 +224,12 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
         }
         Request::SetSignalMode { id, mode } => {
             // Checked against the process's timer budget and applied in one registry lock hold.
-            REGISTRY.set_mode(caller.file, id, mode)?;
+            REGISTRY.set_mode(at, caller.file, id, mode)?;
             Ok(Reply::None)
         }
         Request::Signal { id } => {
             let registration = REGISTRY
-                .find(caller.file, id)
+                .find(at, caller.file, id)
                 .ok_or_else(no_such_registration)?;
             // A ring is fed with PRODUCE, not signalled.
             if registration.event().is_none() {
@@ -238,15 +243,15 @@ fn execute(caller: &Caller, request: Request<'_>) -> Result<Reply, Rejection> {
         }
         Request::Unregister { id } => {
             let registration = REGISTRY
-                .remove(caller.file, id)
+                .remove(at, caller.file, id)
                 .ok_or_else(no_such_registration)?;
-            registration.retire();
+            registration.retire(at);
             Ok(Reply::None)
         }
-        Request::QueryStats { pid } => Ok(Reply::Stats(stats(pid))),
+        Request::QueryStats { pid } => Ok(Reply::Stats(stats(pid, at))),
         Request::QueryRegistration { id } => {
             let registration = REGISTRY
-                .find(caller.file, id)
+                .find(at, caller.file, id)
                 .ok_or_else(no_such_registration)?;
             let origin = registration.origin();
             Ok(Reply::Registration(RegistrationInfo {
@@ -287,13 +292,13 @@ fn version() -> VersionReply {
     }
 }
 
-fn stats(pid: u32) -> StatsReply {
+fn stats(pid: u32, at: &mut Passive) -> StatsReply {
     let filter = (pid != 0).then_some(ProcessId(pid));
     let Counts {
         live,
         for_pid,
         by_method,
-    } = REGISTRY.counts(filter);
+    } = REGISTRY.counts(at, filter);
     StatsReply {
         host: host(),
         live_registrations: live,

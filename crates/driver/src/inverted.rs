@@ -11,6 +11,7 @@ use crate::handlers::{Caller, Rejection};
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
 use evshare_km::irp::{Completed, FileId, Irp, ParkedIrp};
+use evshare_km::irql::Passive;
 use evshare_km::pending::{park_irp, PendingQueue, Refusal};
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
@@ -92,11 +93,11 @@ fn refused(refusal: Refusal) -> Rejection {
 /// buffer.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn pend(irp: Irp) -> Result<Completed, (Irp, Rejection)> {
+pub fn pend(irp: Irp, at: &mut Passive) -> Result<Completed, (Irp, Rejection)> {
     let Some(state) = file_state::of(&irp) else {
         return Err((irp, out_of_memory()));
     };
-    let mut inbox = state.inbox.lock();
+    let mut inbox = state.inbox.lock(at);
     if inbox.owed > 0 {
         inbox.owed -= 1;
         let seq = inbox.next_seq;
@@ -116,7 +117,7 @@ pub fn pend(irp: Irp) -> Result<Completed, (Irp, Rejection)> {
 /// and owes the rest.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn notify(caller: &Caller, count: u32) -> Result<NotifyReply, Rejection> {
+pub fn notify(caller: &Caller, count: u32, at: &mut Passive) -> Result<NotifyReply, Rejection> {
     let state = caller.state.ok_or_else(out_of_memory)?;
     let file = caller.file;
     STATS
@@ -124,7 +125,7 @@ pub fn notify(caller: &Caller, count: u32) -> Result<NotifyReply, Rejection> {
         .fetch_add(u64::from(count), Ordering::Relaxed);
     let mut completed = 0u64;
     for _ in 0..count {
-        let mut inbox = state.inbox.lock();
+        let mut inbox = state.inbox.lock(at);
         let Some(parked) = PENDING.take_for(file) else {
             inbox.owed += u64::from(count) - completed;
             break;
@@ -135,7 +136,7 @@ pub fn notify(caller: &Caller, count: u32) -> Result<NotifyReply, Rejection> {
         let _ = deliver(parked, seq);
         completed += 1;
     }
-    let owed = state.inbox.lock().owed;
+    let owed = state.inbox.lock(at).owed;
     Ok(NotifyReply { completed, owed })
 }
 

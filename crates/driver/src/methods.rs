@@ -14,6 +14,7 @@ use crate::ring_channel::{RingChannel, MAX_WAKE_DELAY_TICKS};
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::event::{create_event, EventKind as KmEventKind, OpenOptions, SharedEvent};
+use evshare_km::irql::Passive;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::{duplicate_from, duplicate_into, ForeignHandle};
 use evshare_km::section::MappedView;
@@ -65,6 +66,7 @@ fn register(
     caller: &Caller,
     new: NewRegistration,
     mode: SignalMode,
+    at: &mut Passive,
 ) -> Result<(RegisterReply, PoolArc<Registration>), Rejection> {
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -78,7 +80,7 @@ fn register(
     // The registry's copy keeps it alive; ours goes when we return (outside the lock). The
     // registry checks every quota, inserts and arms in one lock hold.
     REGISTRY
-        .insert(registration.clone(), new.ring_bytes, mode)
+        .insert(at, registration.clone(), new.ring_bytes, mode)
         .map_err(|(refusal, _rejected)| Rejection::from(refusal))?;
     STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
     let reply = RegisterReply {
@@ -100,15 +102,17 @@ pub fn by_name(
     caller: &Caller,
     mode: SignalMode,
     name_bytes: &[u8],
+    at: &mut Passive,
 ) -> Result<RegisterReply, Rejection> {
     let mut units = [0u16; MAX_INPUT_UNITS];
     let name = names::decode_wire_name(name_bytes, &mut units)?;
     // The session comes from the requesting process itself, never from the request.
-    let session_id = caller.process.session_id()?;
+    let session_id = caller.process.session_id(at)?;
     let resolved = names::resolve(name, session_id)?;
     let path = UnicodeStr::new(resolved.as_units())?;
     // OBJ_FORCE_ACCESS_CHECK: the caller must be able to open the event themselves.
     let event = SharedEvent::open(
+        at,
         &path,
         OpenOptions {
             force_access_check: true,
@@ -121,7 +125,7 @@ pub fn by_name(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode).map(|(reply, _)| reply)
+    register(caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 /// Method 1: the app passes a handle. The driver copies it out of the *requesting process*
@@ -134,6 +138,7 @@ pub fn by_handle(
     caller: &Caller,
     handle: u64,
     mode: SignalMode,
+    at: &mut Passive,
 ) -> Result<RegisterReply, Rejection> {
     let invalid = Rejection {
         status: NtStatus::INVALID_HANDLE,
@@ -142,8 +147,8 @@ pub fn by_handle(
     if handle == 0 || handle >= FIRST_PSEUDO_HANDLE {
         return Err(invalid);
     }
-    let process = caller.process.open(PROCESS_DUP_HANDLE)?;
-    let local = duplicate_from(&process, ForeignHandle(handle)).map_err(|status| {
+    let process = caller.process.open(at, PROCESS_DUP_HANDLE)?;
+    let local = duplicate_from(at, &process, ForeignHandle(handle)).map_err(|status| {
         if status == NtStatus::INVALID_HANDLE {
             invalid
         } else {
@@ -151,9 +156,9 @@ pub fn by_handle(
         }
     })?;
     // Wine's ObReferenceObjectByHandle ignores DesiredAccess: check what the app was granted.
-    let granted = local.granted_access()?;
+    let granted = local.granted_access(at)?;
     // Type first: a mutex handle is "not an event", whatever its access.
-    let event = SharedEvent::from_handle(local).map_err(|status| Rejection {
+    let event = SharedEvent::from_handle(at, local).map_err(|status| Rejection {
         status,
         reason: if status.as_u32() == evshare_protocol::status::STATUS_OBJECT_TYPE_MISMATCH {
             RejectReason::NotAnEventHandle
@@ -167,7 +172,7 @@ pub fn by_handle(
             reason: RejectReason::HandleAccessDenied,
         });
     }
-    let session_id = caller.process.session_id()?;
+    let session_id = caller.process.session_id(at)?;
     let new = NewRegistration {
         method: Method::ByHandle,
         resolved: None,
@@ -175,18 +180,19 @@ pub fn by_handle(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode).map(|(reply, _)| reply)
+    register(caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 /// Runs `f` with a descriptor that grants the caller's user [`CREATED_EVENT_ACCESS`] and
 /// nobody anything else.
 fn with_caller_only<R>(
     caller: &Caller,
+    at: &Passive,
     f: impl FnOnce(&UserOnlyDescriptor) -> R,
 ) -> Result<R, NtStatus> {
-    let process = caller.process.open(PROCESS_QUERY_LIMITED_INFORMATION)?;
-    let sid = Sid::of_process(&process)?;
-    UserOnlyDescriptor::with(&sid, CREATED_EVENT_ACCESS, f)
+    let process = caller.process.open(at, PROCESS_QUERY_LIMITED_INFORMATION)?;
+    let sid = Sid::of_process(at, &process)?;
+    UserOnlyDescriptor::with(at, &sid, CREATED_EVENT_ACCESS, f)
 }
 
 /// Method 2, fixed: the driver creates an unnamed event and puts a handle to it into the
@@ -200,11 +206,14 @@ pub fn driver_handle(
     caller: &Caller,
     kind: EventKind,
     mode: SignalMode,
+    at: &mut Passive,
 ) -> Result<RegisterReply, Rejection> {
-    let process = caller.process.open(PROCESS_DUP_HANDLE)?;
-    let handle = with_caller_only(caller, |sd| create_event(None, km_kind(kind), Some(sd)))??;
-    let event = SharedEvent::from_handle(handle)?;
-    let session_id = caller.process.session_id()?;
+    let process = caller.process.open(at, PROCESS_DUP_HANDLE)?;
+    let handle = with_caller_only(caller, at, |sd| {
+        create_event(at, None, km_kind(kind), Some(sd))
+    })??;
+    let event = SharedEvent::from_handle(at, handle)?;
+    let session_id = caller.process.session_id(at)?;
     let new = NewRegistration {
         method: Method::DriverHandle,
         resolved: None,
@@ -212,11 +221,11 @@ pub fn driver_handle(
         session_id,
         ring_bytes: 0,
     };
-    let (mut reply, registration) = register(caller, new, mode)?;
+    let (mut reply, registration) = register(caller, new, mode, at)?;
     // Only now give the app its handle: every failure before this point leaves nothing behind
     // in the app's handle table. If this step fails, undo the registration.
     let duplicated = match registration.event() {
-        Some(event) => duplicate_into(&process, event.kernel_handle(), SYNCHRONIZE),
+        Some(event) => duplicate_into(at, &process, event.kernel_handle(), SYNCHRONIZE),
         None => Err(NtStatus::UNSUCCESSFUL),
     };
     match duplicated {
@@ -227,8 +236,8 @@ pub fn driver_handle(
         Err(status) => {
             // A refusal leaves the state as it was: the registration goes, and so does its
             // count in `registrations_total` (the caller counts the refusal itself, once).
-            if let Some(registration) = REGISTRY.remove(caller.file, reply.id) {
-                registration.retire();
+            if let Some(registration) = REGISTRY.remove(at, caller.file, reply.id) {
+                registration.retire(at);
                 STATS.registrations_total.fetch_sub(1, Ordering::Relaxed);
             }
             Err(status.into())
@@ -249,17 +258,18 @@ pub fn driver_named(
     scope: Scope,
     mode: SignalMode,
     leaf_bytes: &[u8],
+    at: &mut Passive,
 ) -> Result<RegisterReply, Rejection> {
     let mut units = [0u16; MAX_CREATED_LEAF_UNITS];
     let leaf = names::decode_wire_leaf(leaf_bytes, &mut units)?;
-    let session_id = caller.process.session_id()?;
+    let session_id = caller.process.session_id(at)?;
     let resolved = names::driver_created(leaf, scope, session_id)?;
     let path = UnicodeStr::new(resolved.as_units())?;
-    let handle = with_caller_only(caller, |sd| {
-        create_event(Some(&path), km_kind(kind), Some(sd))
+    let handle = with_caller_only(caller, at, |sd| {
+        create_event(at, Some(&path), km_kind(kind), Some(sd))
     })??;
     // The registration keeps this handle, and with it the name, until it is unregistered.
-    let event = SharedEvent::from_handle(handle)?;
+    let event = SharedEvent::from_handle(at, handle)?;
     let new = NewRegistration {
         method: Method::DriverNamed,
         resolved: Some(resolved),
@@ -267,7 +277,7 @@ pub fn driver_named(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode).map(|(reply, _)| reply)
+    register(caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 fn bad_ring(status: NtStatus) -> Rejection {
@@ -278,12 +288,17 @@ fn bad_ring(status: NtStatus) -> Rejection {
 }
 
 /// Opens one of a ring's events by name, like [`by_name`] does.
-fn open_named_event(name_bytes: &[u8], session_id: u32) -> Result<SharedEvent, Rejection> {
+fn open_named_event(
+    at: &Passive,
+    name_bytes: &[u8],
+    session_id: u32,
+) -> Result<SharedEvent, Rejection> {
     let mut units = [0u16; MAX_INPUT_UNITS];
     let name = names::decode_wire_name(name_bytes, &mut units)?;
     let resolved = names::resolve(name, session_id)?;
     let path = UnicodeStr::new(resolved.as_units())?;
     Ok(SharedEvent::open(
+        at,
         &path,
         OpenOptions {
             force_access_check: true,
@@ -313,20 +328,24 @@ pub struct RingRequest<'a> {
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
-pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Rejection> {
-    let session_id = caller.process.session_id()?;
+pub fn ring(
+    caller: &Caller,
+    request: RingRequest<'_>,
+    at: &mut Passive,
+) -> Result<RingReply, Rejection> {
+    let session_id = caller.process.session_id(at)?;
     let needed =
         required_len(request.capacity).map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
     // A ring the quota could never admit is refused before its section is mapped and locked;
     // the admission itself is the registry's, against the view's real size.
-    REGISTRY.ring_bytes_fit(caller.process, needed as u64)?;
-    let data_ready = open_named_event(request.data_ready, session_id)?;
-    let space_free = open_named_event(request.space_free, session_id)?;
+    REGISTRY.ring_bytes_fit(at, caller.process, needed as u64)?;
+    let data_ready = open_named_event(at, request.data_ready, session_id)?;
+    let space_free = open_named_event(at, request.space_free, session_id)?;
     let mut units = [0u16; MAX_INPUT_UNITS];
     let name = names::decode_wire_name(request.section, &mut units)?;
     let resolved = names::resolve(name, session_id)?;
     let path = UnicodeStr::new(resolved.as_units())?;
-    let view = MappedView::map_named(&path)?;
+    let view = MappedView::map_named(at, &path)?;
     let view_size = NtStatus::from_u32(STATUS_INVALID_VIEW_SIZE);
     if view.len() < needed {
         return Err(bad_ring(view_size));
@@ -349,7 +368,7 @@ pub fn ring(caller: &Caller, request: RingRequest<'_>) -> Result<RingReply, Reje
         session_id,
         ring_bytes,
     };
-    let (reply, _) = register(caller, new, request.mode)?;
+    let (reply, _) = register(caller, new, request.mode, at)?;
     Ok(RingReply {
         session_id,
         id: reply.id,

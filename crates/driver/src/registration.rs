@@ -6,6 +6,7 @@ use crate::stats::STATS;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
+use evshare_km::irql::{DispatchLevel, Passive};
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::timer::{Timer, TimerOwner};
@@ -155,10 +156,10 @@ impl Registration {
     /// when the registration leaves the registry; the memory goes when the last reference does.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn retire(&self) {
+    pub fn retire(&self, at: &Passive) {
         self.mode
             .store(pack(SignalMode::OnDemand), Ordering::Relaxed);
-        self.timer.shutdown();
+        self.timer.shutdown(at);
     }
 }
 
@@ -167,11 +168,11 @@ impl TimerOwner for Registration {
         &self.timer
     }
 
-    fn on_timer(&self) {
+    fn on_timer(&self, at: &mut DispatchLevel) {
         match &self.target {
             Target::Event(_) => self.signal(),
             Target::Ring(ring) => {
-                let _ = ring.produce(1, false);
+                let _ = ring.produce(at, 1, false);
             }
         }
     }
@@ -182,7 +183,9 @@ impl Drop for Registration {
         // No DPC can be running: an armed timer holds a reference, so the last one goes only
         // after `retire` shut it down (or it was never armed).
         if let Some(ring) = self.ring() {
-            ring.poison();
+            // SAFETY: km never runs above DISPATCH_LEVEL, and no `Passive` token is in this
+            // scope: poisoning only takes the ring's spin lock and signals its events.
+            ring.poison(&mut unsafe { DispatchLevel::assume() });
         }
     }
 }

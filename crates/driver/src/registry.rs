@@ -14,6 +14,7 @@
 use crate::handlers::Rejection;
 use crate::registration::Registration;
 use evshare_km::irp::FileId;
+use evshare_km::irql::{Irql, Passive};
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::sync::SpinLock;
@@ -156,11 +157,12 @@ impl Registry {
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn insert(
         &self,
+        at: &mut impl Irql,
         registration: PoolArc<Registration>,
         ring_bytes: u64,
         mode: SignalMode,
     ) -> Result<(), (Refusal, PoolArc<Registration>)> {
-        let mut slots = self.slots.lock();
+        let mut slots = self.slots.lock(at);
         let file = registration.origin().file;
         let owner = registration.origin().owner;
         let of_handle = slots.iter().flatten().filter(|e| e.file() == file).count();
@@ -197,8 +199,13 @@ impl Registry {
     /// [`Registry::insert`], which charges the view's real size.)
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn ring_bytes_fit(&self, owner: ProcessId, ring_bytes: u64) -> Result<(), Refusal> {
-        let slots = self.slots.lock();
+    pub fn ring_bytes_fit(
+        &self,
+        at: &mut impl Irql,
+        owner: ProcessId,
+        ring_bytes: u64,
+    ) -> Result<(), Refusal> {
+        let slots = self.slots.lock(at);
         let usage = usage_of(slots.as_slice(), owner, None);
         if usage.ring_bytes.saturating_add(ring_bytes) > MAX_RING_BYTES_PER_PROCESS {
             return Err(Refusal::ProcessRingBytes);
@@ -212,8 +219,14 @@ impl Registry {
     /// unregistered is never re-armed after it left the table.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn set_mode(&self, file: FileId, id: u64, mode: SignalMode) -> Result<(), Refusal> {
-        let slots = self.slots.lock();
+    pub fn set_mode(
+        &self,
+        at: &mut impl Irql,
+        file: FileId,
+        id: u64,
+        mode: SignalMode,
+    ) -> Result<(), Refusal> {
+        let slots = self.slots.lock(at);
         let Some((index, entry)) = slots.iter().enumerate().find_map(|(index, slot)| {
             slot.as_ref()
                 .filter(|e| e.registration.id() == id && e.file() == file)
@@ -232,8 +245,8 @@ impl Registry {
     /// The registration `id` if `file` owns it.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn find(&self, file: FileId, id: u64) -> Option<PoolArc<Registration>> {
-        let slots = self.slots.lock();
+    pub fn find(&self, at: &mut impl Irql, file: FileId, id: u64) -> Option<PoolArc<Registration>> {
+        let slots = self.slots.lock(at);
         slots
             .iter()
             .flatten()
@@ -244,19 +257,32 @@ impl Registry {
     /// Takes out the registration `id` if `file` owns it.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn remove(&self, file: FileId, id: u64) -> Option<PoolArc<Registration>> {
-        self.take_first(|e| e.registration.id() == id && e.file() == file)
+    pub fn remove(
+        &self,
+        at: &mut impl Irql,
+        file: FileId,
+        id: u64,
+    ) -> Option<PoolArc<Registration>> {
+        self.take_first(at, |e| e.registration.id() == id && e.file() == file)
     }
 
     /// Takes out one registration owned by `file`, or any when `file` is `None`.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn take_one(&self, file: Option<FileId>) -> Option<PoolArc<Registration>> {
-        self.take_first(|e| file.is_none_or(|f| e.file() == f))
+    pub fn take_one(
+        &self,
+        at: &mut impl Irql,
+        file: Option<FileId>,
+    ) -> Option<PoolArc<Registration>> {
+        self.take_first(at, |e| file.is_none_or(|f| e.file() == f))
     }
 
-    fn take_first(&self, matches: impl Fn(&Entry) -> bool) -> Option<PoolArc<Registration>> {
-        let mut slots = self.slots.lock();
+    fn take_first(
+        &self,
+        at: &mut impl Irql,
+        matches: impl Fn(&Entry) -> bool,
+    ) -> Option<PoolArc<Registration>> {
+        let mut slots = self.slots.lock(at);
         slots
             .iter_mut()
             .find(|slot| slot.as_ref().is_some_and(&matches))
@@ -267,8 +293,8 @@ impl Registry {
     /// How many registrations are live, in all and for `pid`.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn counts(&self, pid: Option<ProcessId>) -> Counts {
-        let slots = self.slots.lock();
+    pub fn counts(&self, at: &mut impl Irql, pid: Option<ProcessId>) -> Counts {
+        let slots = self.slots.lock(at);
         let mut counts = Counts {
             live: 0,
             for_pid: 0,
@@ -294,9 +320,9 @@ impl Registry {
     /// [`MAX_HOLDERS`] processes found; a diagnostic, not an inventory).
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn holders(&self) -> HoldersReply {
+    pub fn holders(&self, at: &mut impl Irql) -> HoldersReply {
         let mut reply = HoldersReply::default();
-        let slots = self.slots.lock();
+        let slots = self.slots.lock(at);
         for entry in slots.iter().flatten() {
             let origin = entry.registration.origin();
             let pid = origin.owner.0;
@@ -323,10 +349,10 @@ impl Registry {
 /// Retires every registration `file` owns (or every one, for `None`), outside the lock.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn retire_all(file: Option<FileId>) -> u32 {
+pub fn retire_all(file: Option<FileId>, at: &mut Passive) -> u32 {
     let mut retired = 0;
-    while let Some(registration) = REGISTRY.take_one(file) {
-        registration.retire();
+    while let Some(registration) = REGISTRY.take_one(at, file) {
+        registration.retire(at);
         retired += 1;
     }
     retired

@@ -8,6 +8,7 @@
 use crate::stats::STATS;
 use core::sync::atomic::Ordering;
 use evshare_km::event::SharedEvent;
+use evshare_km::irql::Irql;
 use evshare_km::section::MappedView;
 use evshare_km::sync::SpinLock;
 use evshare_km::time::performance_counter;
@@ -94,7 +95,7 @@ impl RingChannel {
     /// ended). Never waits: a full ring drops and counts.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn produce(&self, count: u32, end_of_batch: bool) -> Produced {
+    pub fn produce(&self, at: &mut impl Irql, count: u32, end_of_batch: bool) -> Produced {
         let mut total = Produced::default();
         let mut remaining = count;
         while remaining > 0 {
@@ -103,7 +104,7 @@ impl RingChannel {
             let last = remaining == 0;
             let mut wake = false;
             {
-                let mut state = self.state.lock();
+                let mut state = self.state.lock(at);
                 let Some(producer) = state.producer.as_mut() else {
                     return total;
                 };
@@ -154,8 +155,8 @@ impl RingChannel {
     }
 
     /// The producer's totals, and whether the ring was poisoned.
-    pub fn stats(&self) -> (ProducerStats, bool) {
-        let state = self.state.lock();
+    pub fn stats(&self, at: &mut impl Irql) -> (ProducerStats, bool) {
+        let state = self.state.lock(at);
         match state.producer.as_ref() {
             Some(producer) => (producer.stats(), false),
             None => (state.reported, true),
@@ -166,16 +167,16 @@ impl RingChannel {
     /// neither side sleeps forever. Idempotent.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn poison(&self) {
+    pub fn poison(&self, at: &mut impl Irql) {
         let producer = {
-            let mut state = self.state.lock();
+            let mut state = self.state.lock(at);
             Self::report(&mut state);
             state.producer.take()
         };
         if let Some(producer) = producer {
             let mut set_both = false;
             let stats = producer.poison(|| set_both = true);
-            self.state.lock().reported = stats;
+            self.state.lock(at).reported = stats;
             if set_both {
                 self.data_ready.set();
                 self.space_free.set();

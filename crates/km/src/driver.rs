@@ -12,6 +12,7 @@
 //! them itself ([`crate::wine_fence`]); the driver never sees them.
 
 use crate::irp::{Completed, Irp};
+use crate::irql::Passive;
 use crate::pool::PoolBox;
 use crate::status::NtStatus;
 use crate::sys::imports::{
@@ -30,28 +31,29 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// What a driver does with each kind of request. Every method runs at `PASSIVE_LEVEL` in the
 /// context of the requesting thread on Windows; under Wine, in `winedevice.exe`'s single
 /// dispatch thread (so a dispatch routine must never block waiting for another request).
+/// Each is lent the [`Passive`] token that `PASSIVE_LEVEL` routines and spin locks ask for.
 pub trait Dispatch: 'static {
     /// What the driver keeps per open handle (file object): made by
     /// [`new_file_state`](Self::new_file_state) at `IRP_MJ_CREATE`, read with [`file_state`],
     /// handed to [`close`](Self::close) and freed after it.
     type FileState: Sync + 'static;
     /// `DriverEntry`: create devices, initialise state. An error fails the load.
-    fn entry(driver: &mut DriverObject) -> Result<(), NtStatus>;
+    fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus>;
     /// A fresh per-handle state, attached before [`create`](Self::create) runs. (If the pool
     /// has no memory for it, the handle has none: [`file_state`] returns `None`.)
     fn new_file_state() -> Self::FileState;
     /// `IRP_MJ_CREATE`. Under Wine its status is ignored: an open cannot be refused.
-    fn create(irp: Irp) -> Completed;
+    fn create(irp: Irp, at: &mut Passive) -> Completed;
     /// `IRP_MJ_CLEANUP`: the last handle to a file object closed (Windows only; Wine never
     /// sends it).
-    fn cleanup(irp: Irp) -> Completed;
+    fn cleanup(irp: Irp, at: &mut Passive) -> Completed;
     /// `IRP_MJ_CLOSE`: the file object goes away (under Wine, possibly with IRPs still pending).
     /// `state` was detached from the file object first and is freed after this returns.
-    fn close(irp: Irp, state: Option<&Self::FileState>) -> Completed;
+    fn close(irp: Irp, state: Option<&Self::FileState>, at: &mut Passive) -> Completed;
     /// `IRP_MJ_DEVICE_CONTROL`.
-    fn device_control(irp: Irp) -> Completed;
+    fn device_control(irp: Irp, at: &mut Passive) -> Completed;
     /// `DriverUnload`: release everything.
-    fn unload();
+    fn unload(at: &mut Passive);
 }
 
 /// The `DRIVER_OBJECT` during `DriverEntry`.
@@ -71,6 +73,7 @@ impl DriverObject {
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn create_device(
         &mut self,
+        _at: &Passive,
         name: &UnicodeStr<'_>,
         device_type: u32,
     ) -> Result<Device, NtStatus> {
@@ -94,7 +97,8 @@ impl DriverObject {
     }
 }
 
-/// A device object of ours, deleted on drop.
+/// A device object of ours, deleted on drop (`IoDeleteDevice`: drop it at `PASSIVE_LEVEL`,
+/// which the verifier build checks).
 pub struct Device {
     raw: NonNull<crate::sys::DEVICE_OBJECT>,
 }
@@ -127,7 +131,11 @@ impl SymbolicLink {
     /// Creates `link` pointing at `target`.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn create(link: &'static [u16], target: &UnicodeStr<'_>) -> Result<Self, NtStatus> {
+    pub fn create(
+        _at: &Passive,
+        link: &'static [u16],
+        target: &UnicodeStr<'_>,
+    ) -> Result<Self, NtStatus> {
         let name = UnicodeStr::new(link)?;
         // SAFETY: both strings outlive the call.
         NtStatus::from_raw(unsafe { IoCreateSymbolicLink(name.as_raw(), target.as_raw()) }).ok()?;
@@ -164,7 +172,7 @@ pub enum Host {
 /// for `@ stub` exports, which crash when called: it guards missing routines, not stubs.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn routine_exists(name: &UnicodeStr<'_>) -> bool {
+pub fn routine_exists(_at: &Passive, name: &UnicodeStr<'_>) -> bool {
     // SAFETY: `name` is a valid UNICODE_STRING for the duration of the call.
     !unsafe { MmGetSystemRoutineAddress(name.as_raw()) }.is_null()
 }
@@ -175,10 +183,10 @@ static HOST_IS_WINE: AtomicBool = AtomicBool::new(false);
 /// not. Call it from `DriverEntry`; [`host`] reports the answer afterwards.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn detect_host() -> Host {
+pub fn detect_host(at: &Passive) -> Host {
     const WINE_MARKER: UnicodeStr<'static> =
         UnicodeStr::from_static(crate::utf16!("wine_ntoskrnl_main_loop"));
-    let wine = routine_exists(&WINE_MARKER);
+    let wine = routine_exists(at, &WINE_MARKER);
     HOST_IS_WINE.store(wine, Ordering::Relaxed);
     host()
 }
@@ -289,6 +297,8 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     crate::verifier::irp_received(raw.as_ptr() as usize);
     // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
     let irp = unsafe { Irp::from_raw(raw) };
+    // SAFETY: the I/O manager calls dispatch routines at PASSIVE_LEVEL; the token stays here.
+    let at = &mut unsafe { Passive::assume() };
     if crate::wine_fence::is_fence_device(device) {
         return crate::wine_fence::dispatch(irp).status().raw();
     }
@@ -296,7 +306,7 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
         IRP_MJ_CREATE => {
             attach_state::<D>(&irp);
             let file = irp.file_object();
-            let completed = D::create(irp);
+            let completed = D::create(irp, at);
             if !completed.status().is_success() && host() == Host::Windows {
                 // SAFETY: the file object of the CREATE being dispatched: the I/O manager
                 // keeps it until this dispatch routine has returned.
@@ -304,24 +314,26 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
             }
             completed
         }
-        IRP_MJ_CLEANUP => D::cleanup(irp),
+        IRP_MJ_CLEANUP => D::cleanup(irp, at),
         IRP_MJ_CLOSE => {
             let state = detach_state::<D>(&irp);
-            let completed = D::close(irp, state.as_ref().map(|attached| &attached.state));
+            let completed = D::close(irp, state.as_ref().map(|attached| &attached.state), at);
             drop(state);
             completed
         }
-        IRP_MJ_DEVICE_CONTROL => D::device_control(irp),
+        IRP_MJ_DEVICE_CONTROL => D::device_control(irp, at),
         _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
     };
     // Under Wine: one fence for the parked IRPs this request completed, if any.
-    crate::wine_fence::after_dispatch();
+    crate::wine_fence::after_dispatch(at);
     completed.status().raw()
 }
 
 unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
-    D::unload();
-    crate::wine_fence::stop();
+    // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL; the token stays here.
+    let at = &mut unsafe { Passive::assume() };
+    D::unload(at);
+    crate::wine_fence::stop(at);
     crate::verifier::at_unload();
 }
 
@@ -345,13 +357,15 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     }
     object.DriverUnload = Some(unload_trampoline::<D>);
     let mut driver = DriverObject { raw };
-    if detect_host() == Host::Wine {
-        crate::wine_fence::start(&mut driver);
+    // SAFETY: the kernel calls DriverEntry at PASSIVE_LEVEL; the token stays here.
+    let at = &mut unsafe { Passive::assume() };
+    if detect_host(at) == Host::Wine {
+        crate::wine_fence::start(&mut driver, at);
     }
-    match D::entry(&mut driver) {
+    match D::entry(&mut driver, at) {
         Ok(()) => NtStatus::SUCCESS.raw(),
         Err(status) => {
-            crate::wine_fence::stop();
+            crate::wine_fence::stop(at);
             status.raw()
         }
     }

@@ -5,6 +5,7 @@
 //! including DPCs, and is dropped with `ObfDereferenceObject`.
 
 use crate::handle::KernelHandle;
+use crate::irql::Passive;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     ExEventObjectType, KeSetEvent, ObReferenceObjectByHandle, ObfDereferenceObject,
@@ -41,15 +42,19 @@ impl EventRef {
     /// object of another type is `STATUS_OBJECT_TYPE_MISMATCH`.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn open(name: &UnicodeStr<'_>, options: OpenOptions) -> Result<Self, NtStatus> {
-        let handle = open_event_handle(name, options)?;
-        Self::reference(&handle)
+    pub fn open(
+        at: &Passive,
+        name: &UnicodeStr<'_>,
+        options: OpenOptions,
+    ) -> Result<Self, NtStatus> {
+        let handle = open_event_handle(at, name, options)?;
+        Self::reference(at, &handle)
     }
 
     /// References the event behind a kernel handle, checking that it is an event.
     ///
     /// IRQL: `<= APC_LEVEL`.
-    pub fn reference(handle: &KernelHandle) -> Result<Self, NtStatus> {
+    pub fn reference(_at: &Passive, handle: &KernelHandle) -> Result<Self, NtStatus> {
         let mut object = core::ptr::null_mut();
         // SAFETY: reading an imported kernel variable that is set before drivers load.
         let event_type = unsafe { ExEventObjectType };
@@ -91,6 +96,7 @@ impl EventRef {
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 fn open_event_handle(
+    _at: &Passive,
     name: &UnicodeStr<'_>,
     options: OpenOptions,
 ) -> Result<KernelHandle, NtStatus> {
@@ -153,17 +159,21 @@ impl SharedEvent {
     /// Opens the existing event at the full NT path `name` (see [`EventRef::open`]).
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn open(name: &UnicodeStr<'_>, options: OpenOptions) -> Result<Self, NtStatus> {
-        let handle = open_event_handle(name, options)?;
-        Self::from_handle(handle)
+    pub fn open(
+        at: &Passive,
+        name: &UnicodeStr<'_>,
+        options: OpenOptions,
+    ) -> Result<Self, NtStatus> {
+        let handle = open_event_handle(at, name, options)?;
+        Self::from_handle(at, handle)
     }
 
     /// Adopts a kernel handle to an event (it must grant `EVENT_MODIFY_STATE`), checking that
     /// the object is an event.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn from_handle(handle: KernelHandle) -> Result<Self, NtStatus> {
-        let object = EventRef::reference(&handle)?;
+    pub fn from_handle(at: &Passive, handle: KernelHandle) -> Result<Self, NtStatus> {
+        let object = EventRef::reference(at, &handle)?;
         Ok(SharedEvent { object, handle })
     }
 
@@ -207,6 +217,7 @@ pub enum EventKind {
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn create_event(
+    _at: &Passive,
     name: Option<&UnicodeStr<'_>>,
     kind: EventKind,
     security: Option<&crate::security::UserOnlyDescriptor>,

@@ -7,7 +7,8 @@ use crate::sys::HANDLE;
 
 /// A handle in the kernel handle table (`OBJ_KERNEL_HANDLE`), closed on drop.
 ///
-/// IRQL: `PASSIVE_LEVEL` (`ZwClose`).
+/// IRQL: `PASSIVE_LEVEL` (`ZwClose`), for the drop too: [`KernelHandle::close`] says so in the
+/// types, and the verifier build checks every drop against the thread's shadow IRQL.
 pub struct KernelHandle(HANDLE);
 
 // SAFETY: an OBJ_KERNEL_HANDLE is valid in every process context and on every thread.
@@ -23,6 +24,11 @@ impl KernelHandle {
     pub unsafe fn from_raw(raw: HANDLE) -> Self {
         crate::verifier::reference_taken();
         KernelHandle(raw)
+    }
+
+    /// Closes the handle now: the explicit form of the drop, with its `PASSIVE_LEVEL` proven.
+    pub fn close(self, _at: &crate::irql::Passive) {
+        drop(self);
     }
 
     /// The raw value, for passing to kernel routines.
@@ -47,7 +53,7 @@ impl KernelHandle {
     /// `DesiredAccess`.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn granted_access(&self) -> Result<u32, crate::NtStatus> {
+    pub fn granted_access(&self, _at: &crate::irql::Passive) -> Result<u32, crate::NtStatus> {
         use crate::sys::imports::ZwQueryObject;
         use crate::sys::{OBJECT_BASIC_INFORMATION, OBJECT_BASIC_INFORMATION_CLASS};
         let mut info = OBJECT_BASIC_INFORMATION::default();

@@ -117,6 +117,17 @@ impl Irql for Passive {
 
 /// Proof that the current thread runs at `DISPATCH_LEVEL` (a DPC, or under a spin lock): it can
 /// take spin locks and call `<= DISPATCH_LEVEL` routines, nothing that needs `PASSIVE_LEVEL`.
+///
+/// A `PASSIVE_LEVEL` routine called from a DPC does not compile (E0308: a DPC has only this
+/// token):
+///
+/// ```compile_fail,E0308
+/// # use evshare_km::irql::{DispatchLevel, Passive};
+/// fn needs_passive(_at: &Passive) {}
+/// fn on_timer(at: &mut DispatchLevel) {
+///     needs_passive(at);
+/// }
+/// ```
 pub struct DispatchLevel {
     _not_send: PhantomData<*mut ()>,
 }
@@ -125,7 +136,8 @@ impl DispatchLevel {
     /// A token for the current context.
     ///
     /// # Safety
-    /// The caller runs at `DISPATCH_LEVEL` or below and keeps the token in this context.
+    /// The caller runs at `DISPATCH_LEVEL` or below, keeps the token in this context, and uses
+    /// no [`Passive`] token while it lives (a lock taken with it would not hold `Passive` back).
     pub unsafe fn assume() -> DispatchLevel {
         DispatchLevel {
             _not_send: PhantomData,

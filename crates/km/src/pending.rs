@@ -197,7 +197,7 @@ impl<R: Request, const N: usize> PendingQueue<R, N> {
 
     /// How many requests are parked.
     pub fn len(&self) -> usize {
-        self.slots.lock().len
+        self.slots.lock_leaf().len
     }
 
     /// Whether no request is parked.
@@ -207,7 +207,7 @@ impl<R: Request, const N: usize> PendingQueue<R, N> {
 
     /// How many requests of `process` are parked.
     pub fn held_by(&self, process: u32) -> usize {
-        self.slots.lock().held_by(process)
+        self.slots.lock_leaf().held_by(process)
     }
 
     /// Parks `request` of `process` until a `take` or a cancel completes it, unless the queue
@@ -224,13 +224,13 @@ impl<R: Request, const N: usize> PendingQueue<R, N> {
         let request = R::park(owned);
         if self.fault == Fault::CheckThenInsert {
             // The old code's separate first hold.
-            let refusal = self.slots.lock().refusal(process, per_process);
+            let refusal = self.slots.lock_leaf().refusal(process, per_process);
             if let Some(refusal) = refusal {
                 // SAFETY: never armed, in no queue.
                 return Err((unsafe { request.unpark() }, refusal));
             }
         }
-        let mut slots = self.slots.lock();
+        let mut slots = self.slots.lock_leaf();
         if self.fault == Fault::None {
             if let Some(refusal) = slots.refusal(process, per_process) {
                 drop(slots);
@@ -272,7 +272,7 @@ impl<R: Request, const N: usize> PendingQueue<R, N> {
     }
 
     fn take_where(&self, matches: impl Fn(R) -> bool) -> Option<R::Owned> {
-        let mut slots = self.slots.lock();
+        let mut slots = self.slots.lock_leaf();
         let mut index = 0;
         while index < slots.len {
             let Some(slot) = slots.slots.get(index).copied().flatten() else {
@@ -297,7 +297,7 @@ impl<R: Request, const N: usize> PendingQueue<R, N> {
     /// Unlinks `request` if it is still parked: the cancel routine's half, before it completes
     /// the request.
     pub fn unlink(&self, request: R) {
-        let mut slots = self.slots.lock();
+        let mut slots = self.slots.lock_leaf();
         let found = slots
             .slots
             .iter()

@@ -6,6 +6,7 @@
 //! `IoGetRequestorSessionId` are crashing stubs under Wine).
 
 use crate::handle::KernelHandle;
+use crate::irql::Passive;
 use crate::status::NtStatus;
 use crate::sys::imports::{ZwOpenProcess, ZwQueryInformationProcess};
 use crate::sys::{
@@ -21,8 +22,8 @@ impl ProcessId {
     /// The session the process belongs to.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn session_id(self) -> Result<u32, NtStatus> {
-        let process = self.open(PROCESS_QUERY_LIMITED_INFORMATION)?;
+    pub fn session_id(self, at: &Passive) -> Result<u32, NtStatus> {
+        let process = self.open(at, PROCESS_QUERY_LIMITED_INFORMATION)?;
         let mut session: u32 = 0;
         let mut returned: u32 = 0;
         // SAFETY: `process` is a valid handle; the buffer is a u32 of the size we pass.
@@ -42,7 +43,7 @@ impl ProcessId {
     /// Opens the process with `access`, as a kernel handle.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn open(self, access: u32) -> Result<KernelHandle, NtStatus> {
+    pub fn open(self, _at: &Passive, access: u32) -> Result<KernelHandle, NtStatus> {
         let oa = OBJECT_ATTRIBUTES {
             Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
             RootDirectory: core::ptr::null_mut(),
@@ -74,6 +75,7 @@ pub struct ForeignHandle(pub u64);
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn duplicate_from(
+    _at: &Passive,
     process: &KernelHandle,
     handle: ForeignHandle,
 ) -> Result<KernelHandle, NtStatus> {
@@ -104,6 +106,7 @@ pub fn duplicate_from(
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn duplicate_into(
+    _at: &Passive,
     process: &KernelHandle,
     object: &KernelHandle,
     access: u32,

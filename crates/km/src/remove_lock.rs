@@ -25,6 +25,7 @@
 //! after the device is deleted (under Wine no close is sent for a deleted device; on Windows
 //! `DriverUnload` runs only once every handle is closed).
 
+use crate::irql::Passive;
 use crate::sync::model::{AtomicBool, Ordering};
 
 /// What the rundown needs from a remove lock: `IO_REMOVE_LOCK`'s four operations.
@@ -112,7 +113,7 @@ impl<L: RawRemoveLock> Rundown<L> {
     }
 
     /// Initialises both locks (`DriverEntry`, before the device exists).
-    pub fn init(&self) {
+    pub fn init(&self, _at: &Passive) {
         self.requests.init();
         self.closes.init();
     }
@@ -164,7 +165,7 @@ impl<L: RawRemoveLock> Rundown<L> {
     /// admitted have finished. Afterwards nothing but closes runs the driver's code.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn stop_requests(&self) {
+    pub fn stop_requests(&self, _at: &Passive) {
         self.stopping.store(true, Ordering::SeqCst);
         // `IoReleaseRemoveLockAndWaitEx` needs an acquisition of the caller's own; it can be
         // refused only if a previous call already removed the lock and waited.
@@ -180,7 +181,7 @@ impl<L: RawRemoveLock> Rundown<L> {
     /// Wine's (Windows calls `DriverUnload` only once every handle is closed).
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn stop_closes(&self) {
+    pub fn stop_closes(&self, _at: &Passive) {
         self.closes_stopped.store(true, Ordering::SeqCst);
         if self.closes.acquire() {
             self.closes.release_and_wait();

@@ -26,6 +26,7 @@
 
 use crate::driver::{host, routine_exists, Host};
 use crate::handle::KernelHandle;
+use crate::irql::Passive;
 use crate::seh::try_call;
 use crate::status::NtStatus;
 use crate::sys::imports::{
@@ -77,9 +78,9 @@ unsafe impl Send for MappedView {}
 // SAFETY: as above.
 unsafe impl Sync for MappedView {}
 
-fn resolve(name: &'static [u16]) -> Result<*mut c_void, NtStatus> {
+fn resolve(at: &Passive, name: &'static [u16]) -> Result<*mut c_void, NtStatus> {
     let name = UnicodeStr::new(name)?;
-    if !routine_exists(&name) {
+    if !routine_exists(at, &name) {
         return Err(NtStatus::from_u32(0xC000_0002)); // STATUS_NOT_IMPLEMENTED
     }
     // SAFETY: `name` is a valid UNICODE_STRING for the duration of the call.
@@ -91,13 +92,13 @@ impl MappedView {
     /// it read-write.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn map_named(name: &UnicodeStr<'_>) -> Result<MappedView, NtStatus> {
-        let section = open_section(name)?;
+    pub fn map_named(at: &Passive, name: &UnicodeStr<'_>) -> Result<MappedView, NtStatus> {
+        let section = open_section(at, name)?;
         let mut view = match host() {
-            Host::Wine => map_into_this_process(&section)?,
-            Host::Windows => map_into_system_space(&section)?,
+            Host::Wine => map_into_this_process(at, &section)?,
+            Host::Windows => map_into_system_space(at, &section)?,
         };
-        if let Some(size) = section_size(&section) {
+        if let Some(size) = section_size(at, &section) {
             view.len = view.len.min(size);
         }
         Ok(view)
@@ -154,7 +155,7 @@ impl Drop for MappedView {
     }
 }
 
-fn open_section(name: &UnicodeStr<'_>) -> Result<KernelHandle, NtStatus> {
+fn open_section(_at: &Passive, name: &UnicodeStr<'_>) -> Result<KernelHandle, NtStatus> {
     let oa = OBJECT_ATTRIBUTES {
         Length: core::mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
         RootDirectory: core::ptr::null_mut(),
@@ -172,7 +173,7 @@ fn open_section(name: &UnicodeStr<'_>) -> Result<KernelHandle, NtStatus> {
     Ok(unsafe { KernelHandle::from_raw(raw) })
 }
 
-fn map_into_this_process(section: &KernelHandle) -> Result<MappedView, NtStatus> {
+fn map_into_this_process(at: &Passive, section: &KernelHandle) -> Result<MappedView, NtStatus> {
     let mut base: *mut c_void = core::ptr::null_mut();
     let mut size: usize = 0;
     // SAFETY: valid section handle; out pointers are live locals; size 0 maps the whole section.
@@ -198,7 +199,7 @@ fn map_into_this_process(section: &KernelHandle) -> Result<MappedView, NtStatus>
         len: size,
         mapping: Mapping::ProcessView,
     };
-    require_committed(base, size)?;
+    require_committed(at, base, size)?;
     Ok(view)
 }
 
@@ -207,9 +208,9 @@ fn map_into_this_process(section: &KernelHandle) -> Result<MappedView, NtStatus>
 /// Windows the MDL lock is what refuses it. `ZwQueryVirtualMemory` on our own process, over the
 /// whole view: every region must be `MEM_COMMIT`. Fails closed (refuses) if the routine is
 /// missing.
-fn require_committed(base: NonNull<u8>, len: usize) -> Result<(), NtStatus> {
+fn require_committed(at: &Passive, base: NonNull<u8>, len: usize) -> Result<(), NtStatus> {
     const QUERY: &[u16] = crate::utf16!("ZwQueryVirtualMemory");
-    let query = resolve(QUERY).map_err(|_| SECTION_NOT_COMMITTED)?;
+    let query = resolve(at, QUERY).map_err(|_| SECTION_NOT_COMMITTED)?;
     // SAFETY: the export has exactly this signature on x64.
     let query: ZW_QUERY_VIRTUAL_MEMORY = unsafe { core::mem::transmute(query) };
     let start = base.as_ptr() as usize;
@@ -247,9 +248,9 @@ fn require_committed(base: NonNull<u8>, len: usize) -> Result<(), NtStatus> {
 
 /// The section's own size (`ZwQuerySection(SectionBasicInformation)`), or `None` where the
 /// kernel does not export the routine (then [`MappedView::len`] is the view's length).
-fn section_size(section: &KernelHandle) -> Option<usize> {
+fn section_size(at: &Passive, section: &KernelHandle) -> Option<usize> {
     const QUERY: &[u16] = crate::utf16!("ZwQuerySection");
-    let query = resolve(QUERY).ok()?;
+    let query = resolve(at, QUERY).ok()?;
     // SAFETY: the export has exactly this signature on x64.
     let query: ZW_QUERY_SECTION = unsafe { core::mem::transmute(query) };
     let mut info = SECTION_BASIC_INFORMATION::default();
@@ -269,15 +270,15 @@ fn section_size(section: &KernelHandle) -> Option<usize> {
     usize::try_from(info.MaximumSize).ok()
 }
 
-fn map_into_system_space(section: &KernelHandle) -> Result<MappedView, NtStatus> {
+fn map_into_system_space(at: &Passive, section: &KernelHandle) -> Result<MappedView, NtStatus> {
     const MAP: &[u16] = crate::utf16!("MmMapViewInSystemSpace");
     const UNMAP: &[u16] = crate::utf16!("MmUnmapViewInSystemSpace");
     const SECTION_TYPE: &[u16] = crate::utf16!("MmSectionObjectType");
     // SAFETY: these exports have exactly these signatures on Windows x64.
-    let map: MM_MAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(MAP)?) };
+    let map: MM_MAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(at, MAP)?) };
     // SAFETY: as above.
-    let unmap: MM_UNMAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(UNMAP)?) };
-    let type_slot = resolve(SECTION_TYPE)?.cast::<POBJECT_TYPE>();
+    let unmap: MM_UNMAP_VIEW_IN_SYSTEM_SPACE = unsafe { core::mem::transmute(resolve(at, UNMAP)?) };
+    let type_slot = resolve(at, SECTION_TYPE)?.cast::<POBJECT_TYPE>();
     // SAFETY: a data export's address is the address of the kernel variable `MmSectionObjectType`.
     let section_type = unsafe { *type_slot };
     let mut object: *mut c_void = core::ptr::null_mut();

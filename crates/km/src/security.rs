@@ -5,6 +5,7 @@
 //! `ZwQueryInformationToken(TokenUser)`, which both kernels implement.
 
 use crate::handle::KernelHandle;
+use crate::irql::Passive;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     RtlAddAccessAllowedAce, RtlCreateAcl, RtlCreateSecurityDescriptor, RtlLengthSid,
@@ -30,7 +31,7 @@ impl Sid {
     /// `PROCESS_QUERY_LIMITED_INFORMATION`.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn of_process(process: &KernelHandle) -> Result<Sid, NtStatus> {
+    pub fn of_process(_at: &Passive, process: &KernelHandle) -> Result<Sid, NtStatus> {
         let mut raw: HANDLE = core::ptr::null_mut();
         // SAFETY: `process` is valid; `raw` is a valid out pointer.
         let status = unsafe {
@@ -117,6 +118,7 @@ impl UserOnlyDescriptor {
     ///
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn with<R>(
+        _at: &Passive,
         sid: &Sid,
         access: u32,
         f: impl FnOnce(&UserOnlyDescriptor) -> R,

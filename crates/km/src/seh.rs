@@ -176,7 +176,7 @@ fn resolve_raise() -> Option<RaiseStatus> {
 /// the load (a driver whose raises escape must not serve requests).
 ///
 /// IRQL: `PASSIVE_LEVEL` (call it from `DriverEntry`, after [`crate::driver::detect_host`]).
-pub fn self_test() -> Result<(), NtStatus> {
+pub fn self_test(_at: &crate::irql::Passive) -> Result<(), NtStatus> {
     let Some(raise) = resolve_raise() else {
         crate::log!(Error, "SEH self-test: no RtlRaiseStatus to raise with");
         return Err(NtStatus::from_u32(0xC000_0002)); // STATUS_NOT_IMPLEMENTED

@@ -36,9 +36,10 @@ use core::ffi::c_void;
 pub trait TimerOwner: Sized + Send + Sync + 'static {
     /// The owner's timer (the one [`Timer::new_owner`] handed to the owner's constructor).
     fn timer(&self) -> &Timer<Self>;
-    /// Runs in the DPC, at `DISPATCH_LEVEL` on Windows. Must not wait, must not arm or cancel
-    /// its own timer.
-    fn on_timer(&self);
+    /// Runs in the DPC, at `DISPATCH_LEVEL` on Windows, with that level's token (no
+    /// [`crate::irql::Passive`] here: a `PASSIVE_LEVEL` routine does not compile). Must not
+    /// wait, must not arm or cancel its own timer.
+    fn on_timer(&self, at: &mut crate::irql::DispatchLevel);
 }
 
 /// The `KTIMER` and `KDPC` the kernel uses: [`KernelTimer`] for the driver.
@@ -99,7 +100,8 @@ unsafe extern "system" fn dpc_trampoline<O: TimerOwner>(
     let owner = unsafe { &*context.cast::<O>() };
     crate::verifier::dpc_enter();
     if owner.timer().state.dpc_may_run() {
-        owner.on_timer();
+        // SAFETY: a DPC runs at DISPATCH_LEVEL; the token stays in this call.
+        owner.on_timer(&mut unsafe { crate::irql::DispatchLevel::assume() });
     }
     crate::verifier::dpc_leave();
 }
@@ -169,7 +171,7 @@ impl<O: TimerOwner> Timer<O> {
     ///
     /// IRQL: `PASSIVE_LEVEL`; never from this timer's own DPC, never while holding a lock the
     /// callback takes; not the owner's last reference (call it through a reference you hold).
-    pub fn shutdown(&self) {
+    pub fn shutdown(&self, _at: &crate::irql::Passive) {
         self.state.shutdown();
     }
 

@@ -63,7 +63,7 @@ impl<K: KernelTimer, R> TimerState<K, R> {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`; never from this timer's own DPC.
     pub fn arm(&self, due_ms: u32, period_ms: u32, keep_alive: impl FnOnce() -> R) -> bool {
-        let mut kept = self.keep_alive.lock();
+        let mut kept = self.keep_alive.lock_leaf();
         if self.retired.load(Ordering::Acquire) {
             return false;
         }
@@ -81,7 +81,7 @@ impl<K: KernelTimer, R> TimerState<K, R> {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`; never from this timer's own DPC.
     pub fn cancel(&self) -> bool {
-        let _kept = self.keep_alive.lock();
+        let _kept = self.keep_alive.lock_leaf();
         self.kernel.cancel()
     }
 
@@ -93,12 +93,12 @@ impl<K: KernelTimer, R> TimerState<K, R> {
     /// a lock the DPC takes.
     pub fn shutdown(&self) {
         {
-            let _kept = self.keep_alive.lock();
+            let _kept = self.keep_alive.lock_leaf();
             self.retired.store(true, Ordering::Release);
         }
         self.kernel.cancel();
         self.kernel.flush();
-        let released = self.keep_alive.lock().take();
+        let released = self.keep_alive.lock_leaf().take();
         drop(released);
     }
 
@@ -112,6 +112,6 @@ impl<K: KernelTimer, R> TimerState<K, R> {
 
     /// Whether the timer holds its owner's reference (armed since the last shutdown).
     pub fn holds_owner(&self) -> bool {
-        self.keep_alive.lock().is_some()
+        self.keep_alive.lock_leaf().is_some()
     }
 }

@@ -46,6 +46,7 @@
 use crate::driver::{Device, DriverObject};
 use crate::irp::kept::KeptIrp;
 use crate::irp::{Completed, Irp};
+use crate::irql::Passive;
 use crate::status::NtStatus;
 use crate::sync::SpinLock;
 use crate::sys::imports::{PsGetCurrentProcessId, ZwClose, ZwCreateFile};
@@ -108,13 +109,13 @@ fn name_units(seed: usize) -> [u16; NAME_LEN] {
 /// completed parked IRPs alive, but never frees them: logged.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub(crate) fn start(driver: &mut DriverObject) {
+pub(crate) fn start(driver: &mut DriverObject, at: &Passive) {
     let seed = driver.address();
     let units = name_units(seed);
     let Ok(name) = UnicodeStr::new(&units) else {
         return;
     };
-    match driver.create_device(&name, FILE_DEVICE_UNKNOWN) {
+    match driver.create_device(at, &name, FILE_DEVICE_UNKNOWN) {
         Ok(device) => {
             NAME_SEED.store(seed, Ordering::Relaxed);
             // SAFETY: no arguments. In DriverEntry this is winedevice itself.
@@ -123,7 +124,7 @@ pub(crate) fn start(driver: &mut DriverObject) {
                 Ordering::Relaxed,
             );
             FENCE_DEVICE.store(device.as_ptr(), Ordering::Release);
-            *FENCE.lock() = Some(device);
+            *FENCE.lock_leaf() = Some(device);
         }
         Err(status) => crate::log!(
             Error,
@@ -136,12 +137,12 @@ pub(crate) fn start(driver: &mut DriverObject) {
 /// Deletes the fence device (unload). The graveyard stays: see the module docs.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub(crate) fn stop() {
+pub(crate) fn stop(_at: &Passive) {
     FENCE_DEVICE.store(core::ptr::null_mut(), Ordering::Release);
-    let device = FENCE.lock().take();
+    let device = FENCE.lock_leaf().take();
     let had_one = device.is_some();
     drop(device);
-    let left = GRAVEYARD.lock().len;
+    let left = GRAVEYARD.lock_leaf().len;
     if had_one {
         crate::log!(
             Info,
@@ -175,7 +176,7 @@ pub(crate) fn dispatch(irp: Irp) -> Completed {
 /// After a dispatch routine: issues one fence if parked IRPs were buried since the last one.
 ///
 /// IRQL: `PASSIVE_LEVEL` (dispatch).
-pub(crate) fn after_dispatch() {
+pub(crate) fn after_dispatch(_at: &Passive) {
     if !NEED_FENCE.swap(false, Ordering::AcqRel) {
         return;
     }
@@ -235,7 +236,7 @@ pub(crate) fn after_dispatch() {
 /// `kept::complete_keeping`).
 pub(crate) fn bury(mut kept: KeptIrp) {
     kept.set_epoch(ATTEMPTS.load(Ordering::Acquire) + 1);
-    let mut graveyard = GRAVEYARD.lock();
+    let mut graveyard = GRAVEYARD.lock_leaf();
     kept.set_next(graveyard.head.take());
     graveyard.head = Some(kept);
     graveyard.len += 1;
@@ -248,7 +249,7 @@ pub(crate) fn bury(mut kept: KeptIrp) {
 fn free_through(epoch: u64) {
     let mut due: Option<KeptIrp> = None;
     {
-        let mut graveyard = GRAVEYARD.lock();
+        let mut graveyard = GRAVEYARD.lock_leaf();
         let mut rest = graveyard.head.take();
         let mut kept: Option<KeptIrp> = None;
         while let Some(mut irp) = rest {

@@ -39,7 +39,7 @@ impl Driver {
             unloaded: AtomicBool::new(false),
             refused: AtomicUsize::new(0),
         };
-        driver.rundown.init();
+        driver.rundown.init(&passive());
         Arc::new(driver)
     }
 
@@ -72,11 +72,12 @@ impl Driver {
 
     /// `DriverUnload`, in the driver's order.
     fn unload(&self) {
-        self.rundown.stop_requests();
+        let at = passive();
+        self.rundown.stop_requests(&at);
         self.tearing_down.store(true, SeqCst);
         // retire_all(None), cancel_all(None): everything admitted is gone.
         self.live.store(0, SeqCst);
-        self.rundown.stop_closes();
+        self.rundown.stop_closes(&at);
         self.unloaded.store(true, SeqCst);
     }
 }
@@ -165,4 +166,10 @@ fn wines_remove_lock_alone_admits_a_request_during_teardown() {
         tearing_down.store(true, SeqCst);
         requester.join().unwrap();
     });
+}
+
+/// The model's threads stand for `DriverEntry` and unload, which run at `PASSIVE_LEVEL`.
+fn passive() -> evshare_km::irql::Passive {
+    // SAFETY: a host thread holding no spin lock is what `PASSIVE_LEVEL` means here.
+    unsafe { evshare_km::irql::Passive::assume() }
 }

@@ -5,6 +5,7 @@
 //! forget to release or release with the wrong IRQL. It is `!Send`: a spin lock is released on
 //! the CPU (and at the IRQL) where it was taken, so the guard cannot move to another thread.
 
+use crate::irql::{DispatchLevel, Irql};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
@@ -116,13 +117,47 @@ impl<T> SpinLock<T> {
         }
     }
 
-    /// Spins until the lock is ours.
-    pub fn lock(&self) -> SpinLockGuard<'_, T> {
+    /// Spins until the lock is ours. The guard borrows the caller's IRQL token `at` for as long
+    /// as it lives, so code holding the lock cannot call a routine that needs
+    /// `PASSIVE_LEVEL` ([`crate::irql`]); it lends a [`DispatchLevel`] for a nested lock.
+    ///
+    /// ```
+    /// # use evshare_km::{irql::{DispatchLevel, Passive}, sync::SpinLock};
+    /// fn count(lock: &SpinLock<u32>, at: &mut Passive) {
+    ///     let mut guard = lock.lock(at);
+    ///     *guard += 1;
+    /// }
+    /// # let lock = SpinLock::new(0);
+    /// # // SAFETY: a doctest is a thread at PASSIVE_LEVEL holding no lock.
+    /// # count(&lock, &mut unsafe { Passive::assume() });
+    /// ```
+    ///
+    /// A `PASSIVE_LEVEL` routine called under the lock does not compile (E0502: the token is
+    /// borrowed by the guard):
+    ///
+    /// ```compile_fail,E0502
+    /// # use evshare_km::{irql::Passive, sync::SpinLock};
+    /// fn needs_passive(_at: &Passive) {}
+    /// fn count(lock: &SpinLock<u32>, at: &mut Passive) {
+    ///     let mut guard = lock.lock(at);
+    ///     needs_passive(at);
+    ///     *guard += 1;
+    /// }
+    /// ```
+    pub fn lock<'g, I: Irql>(&'g self, _at: &'g mut I) -> SpinLockGuard<'g, T> {
+        self.lock_leaf()
+    }
+
+    /// Takes the lock without an IRQL token: for km's own critical sections that call no
+    /// kernel routine (the pending queue, the timer bookkeeping, the Wine fence's lists).
+    pub(crate) fn lock_leaf(&self) -> SpinLockGuard<'_, T> {
         let token = self.lock.acquire();
         crate::verifier::lock_taken(core::any::type_name::<T>());
         SpinLockGuard {
             owner: self,
             token,
+            // SAFETY: holding a spin lock is DISPATCH_LEVEL; the token stays in the guard.
+            at: unsafe { DispatchLevel::assume() },
             _not_send: PhantomData,
         }
     }
@@ -133,8 +168,16 @@ impl<T> SpinLock<T> {
 pub struct SpinLockGuard<'a, T> {
     owner: &'a SpinLock<T>,
     token: raw::Token,
+    at: DispatchLevel,
     /// A raw pointer makes the guard `!Send` and `!Sync`.
     _not_send: PhantomData<*mut ()>,
+}
+
+impl<T> SpinLockGuard<'_, T> {
+    /// The token of the IRQL the holder runs at, for a nested lock.
+    pub fn at(&mut self) -> &mut DispatchLevel {
+        &mut self.at
+    }
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {
