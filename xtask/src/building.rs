@@ -10,7 +10,7 @@ use crate::paths::{self, DRIVER_TARGET, MINGW_GCC, USER_TARGET};
 use crate::steps;
 
 /// The cargo profile the driver is built with (see the root `Cargo.toml`).
-const DRIVER_PROFILE: &str = "driver";
+pub const DRIVER_PROFILE: &str = "driver";
 
 /// Which cargo profile the user-mode side is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

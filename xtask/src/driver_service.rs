@@ -34,7 +34,13 @@ impl DriverService {
     /// Installs the driver from `target/evshare/evshare.sys`, starts it, and checks that it runs.
     /// Needs the persistent wineserver to be up (else the driver dies with the last program).
     pub fn install_and_start(&self) -> Result<()> {
-        let sys = wine::windows_path(&paths::dist_driver());
+        self.install_image_and_start(&paths::dist_driver())
+    }
+
+    /// Installs the driver image at `image` (the service is reconfigured if it exists), starts
+    /// it, and checks that it runs.
+    pub fn install_image_and_start(&self, image: &std::path::Path) -> Result<()> {
+        let sys = wine::windows_path(image);
         steps::run(self.cli().args(["install", "--sys", &sys]))?;
         steps::run(self.cli().arg("start"))?;
         self.require_running()?;

@@ -17,6 +17,7 @@ mod setup;
 mod sign;
 mod steps;
 mod test_suite;
+mod verifier;
 mod wine;
 
 use std::path::PathBuf;

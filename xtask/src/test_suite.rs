@@ -10,6 +10,7 @@ use crate::building::{self, cargo, Profile};
 use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
+use crate::verifier;
 use crate::wine::{ServerGuard, Wine};
 use crate::{layout, pe_lint, repro, runner_check, setup, sign};
 
@@ -131,8 +132,28 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
             soak_tests(wine.as_ref().context("Wine was not located")?)
         });
     }
+    // The verifier build last: the whole e2e suite again, then its unload summary.
+    let mut verifier_installed = false;
+    report.run("verifier build: install", || {
+        let service = service.as_ref().context("the driver was not installed")?;
+        let image = verifier::build()?;
+        // The verifier build imports more (PsGetCurrentThread): the same rules apply to it.
+        pe_lint::run(&image)?;
+        service.stop()?;
+        service.install_image_and_start(&image)?;
+        verifier_installed = true;
+        Ok(())
+    });
+    report.run("verifier build: e2e tests under Wine", || {
+        e2e_tests(wine.as_ref().context("Wine was not located")?)
+    });
     if let Some(service) = &service {
         report.run_always("stop driver", || service.stop());
+    }
+    if verifier_installed {
+        report.run_always("verifier build: 0 violations at unload", || {
+            verifier::require_clean_unload()
+        });
     }
     if let Some(server) = server {
         report.run_always("stop wineserver", || server.stop());
