@@ -80,6 +80,13 @@ pub enum ProtocolError {
         /// The wire `count`.
         count: u32,
     },
+    /// A `VERIFIER` operation other than query (0), faults (1) or provoke (2) of a known check.
+    BadVerifierOp {
+        /// The wire `op`.
+        op: u32,
+        /// The wire `arg`.
+        arg: u32,
+    },
     /// The name is malformed or not one the caller may use.
     Name(NameError),
     /// A reply names a host kind other than Windows (1) or Wine (2).
@@ -136,6 +143,7 @@ impl ProtocolError {
             | ProtocolError::BadCapacity { .. }
             | ProtocolError::BadWatermark { .. }
             | ProtocolError::BadCount { .. }
+            | ProtocolError::BadVerifierOp { .. }
             | ProtocolError::UnknownHost { .. }
             | ProtocolError::UnknownMethod { .. }
             | ProtocolError::MethodMismatch { .. } => RejectReason::BadParameter,
@@ -219,6 +227,12 @@ impl core::fmt::Display for ProtocolError {
             ProtocolError::BadCount { count } => {
                 write!(f, "a count must be in 1..={MAX_COUNT}, got {count}")
             }
+            ProtocolError::BadVerifierOp { op, arg } => write!(
+                f,
+                "VERIFIER takes op 0 (query), 1 (faults) or 2 (provoke a check below {}), got op \
+                 {op} with arg {arg}",
+                crate::reply::VERIFIER_CHECK_NAMES.len()
+            ),
             ProtocolError::Name(error) => write!(f, "bad name: {error}"),
             ProtocolError::UnknownHost { host } => write!(
                 f,

@@ -9,7 +9,7 @@
 use crate::error::ProtocolError;
 use crate::reply::{
     HoldersReply, Notification, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo,
-    RingInfo, RingReply, SignalReply, StatsReply, VersionReply,
+    RingInfo, RingReply, SignalReply, StatsReply, VerifierReply, VersionReply,
 };
 use crate::request;
 
@@ -75,11 +75,13 @@ pub enum Ioctl {
     Notify,
     /// `QUERY_RING`: a ring's counters.
     QueryRing,
+    /// `VERIFIER`: the verifier build's figures, fault injection and self-test.
+    Verifier,
 }
 
 impl Ioctl {
     /// Every IOCTL, in function-number order.
-    pub const ALL: [Ioctl; 16] = [
+    pub const ALL: [Ioctl; 17] = [
         Ioctl::QueryVersion,
         Ioctl::RegisterByName,
         Ioctl::SetSignalMode,
@@ -96,9 +98,10 @@ impl Ioctl {
         Ioctl::PendNotification,
         Ioctl::Notify,
         Ioctl::QueryRing,
+        Ioctl::Verifier,
     ];
 
-    /// The `CTL_CODE` function number (`0x800..=0x80F`; `0x810..` are reserved).
+    /// The `CTL_CODE` function number (`0x800..=0x810`; `0x811..` are reserved).
     pub const fn function(self) -> u32 {
         match self {
             Ioctl::QueryVersion => 0x800,
@@ -117,6 +120,7 @@ impl Ioctl {
             Ioctl::PendNotification => 0x80D,
             Ioctl::Notify => 0x80E,
             Ioctl::QueryRing => 0x80F,
+            Ioctl::Verifier => 0x810,
         }
     }
 
@@ -164,6 +168,7 @@ impl Ioctl {
             Ioctl::PendNotification => "PEND_NOTIFICATION",
             Ioctl::Notify => "NOTIFY",
             Ioctl::QueryRing => "QUERY_RING",
+            Ioctl::Verifier => "VERIFIER",
         }
     }
 
@@ -179,7 +184,8 @@ impl Ioctl {
             | Ioctl::CreateNamedEvent
             | Ioctl::RegisterRing
             | Ioctl::Produce
-            | Ioctl::Notify => true,
+            | Ioctl::Notify
+            | Ioctl::Verifier => true,
             Ioctl::QueryVersion
             | Ioctl::QueryStats
             | Ioctl::QueryRegistration
@@ -208,6 +214,7 @@ impl Ioctl {
             Ioctl::RegisterRing => request::REGISTER_RING_FIXED_LEN,
             Ioctl::Produce => request::PRODUCE_LEN,
             Ioctl::Notify => request::NOTIFY_LEN,
+            Ioctl::Verifier => request::VERIFIER_LEN,
         }
     }
 
@@ -238,6 +245,7 @@ impl Ioctl {
             Ioctl::PendNotification => Notification::LEN,
             Ioctl::Notify => NotifyReply::LEN,
             Ioctl::QueryRing => RingInfo::LEN,
+            Ioctl::Verifier => VerifierReply::LEN,
         }
     }
 
@@ -295,6 +303,7 @@ mod tests {
             (Ioctl::PendNotification, 0x8E5E_6034, "PEND_NOTIFICATION"),
             (Ioctl::Notify, 0x8E5E_A038, "NOTIFY"),
             (Ioctl::QueryRing, 0x8E5E_603C, "QUERY_RING"),
+            (Ioctl::Verifier, 0x8E5E_A040, "VERIFIER"),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, code, name) in expected {
@@ -342,9 +351,9 @@ mod tests {
         }
         // The next functions are reserved: neither access makes them a code.
         for access in [1, 2] {
-            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x810, 0, access)), None);
+            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x811, 0, access)), None);
         }
-        assert_eq!(Ioctl::from_code(0x8E5E_A040), None);
+        assert_eq!(Ioctl::from_code(0x8E5E_A044), None);
         assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x7FF, 0, 1)), None);
     }
 
@@ -356,7 +365,7 @@ mod tests {
             (Ioctl::SetSignalMode, 0),
             (Ioctl::Signal, 16),
             (Ioctl::Unregister, 0),
-            (Ioctl::QueryStats, 356),
+            (Ioctl::QueryStats, 404),
             (Ioctl::QueryRegistration, 552),
             (Ioctl::RegisterByHandle, 544),
             (Ioctl::CreateEvent, 544),
@@ -367,6 +376,7 @@ mod tests {
             (Ioctl::PendNotification, 64),
             (Ioctl::Notify, 24),
             (Ioctl::QueryRing, 56),
+            (Ioctl::Verifier, 56),
         ];
         assert_eq!(expected.map(|(ioctl, _)| ioctl), Ioctl::ALL);
         for (ioctl, len) in expected {
@@ -405,6 +415,7 @@ mod tests {
             (Ioctl::PendNotification, 8, false),
             (Ioctl::Notify, 16, false),
             (Ioctl::QueryRing, 16, false),
+            (Ioctl::Verifier, 24, false),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, len, tail) in expected {

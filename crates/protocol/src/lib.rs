@@ -61,9 +61,10 @@ pub use mode::SignalMode;
 pub use names::{NameError, Namespace, ResolvedName};
 pub use reply::{
     Holder, HoldersReply, HostKind, Notification, NotifyReply, ProduceReply, RegisterReply,
-    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VersionReply,
+    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VerifierFigures, VerifierReply,
+    VersionReply,
 };
-pub use request::Request;
+pub use request::{Request, VerifierOp};
 pub use stats::RejectReason;
 
 /// The protocol version this crate speaks; the first field of every request and reply.

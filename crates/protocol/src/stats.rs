@@ -8,7 +8,7 @@ pub const REJECT_REASONS: usize = 32;
 
 /// How many of them have a reason ([`RejectReason::ALL`]); the counters from this index to
 /// [`REJECT_REASONS`] are reserved and always zero.
-pub const KNOWN_REJECT_REASONS: usize = 27;
+pub const KNOWN_REJECT_REASONS: usize = 28;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +69,8 @@ pub enum RejectReason {
     TimerBudget = 25,
     /// The driver is being unloaded: new requests are refused.
     DriverStopping = 26,
+    /// `VERIFIER` was sent to a driver that is not the verifier build.
+    NotVerifierBuild = 27,
 }
 
 impl RejectReason {
@@ -101,6 +103,7 @@ impl RejectReason {
         RejectReason::ProcessRingBytes,
         RejectReason::TimerBudget,
         RejectReason::DriverStopping,
+        RejectReason::NotVerifierBuild,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -143,6 +146,7 @@ impl RejectReason {
             RejectReason::ProcessRingBytes => "process ring-bytes quota",
             RejectReason::TimerBudget => "timer budget",
             RejectReason::DriverStopping => "driver stopping",
+            RejectReason::NotVerifierBuild => "not the verifier build",
         }
     }
 
@@ -192,6 +196,7 @@ impl RejectReason {
             status::STATUS_EVSHARE_PROCESS_RING_BYTES => RejectReason::ProcessRingBytes,
             status::STATUS_EVSHARE_TIMER_BUDGET => RejectReason::TimerBudget,
             status::STATUS_DELETE_PENDING => RejectReason::DriverStopping,
+            status::STATUS_NOT_SUPPORTED => RejectReason::NotVerifierBuild,
             _ => RejectReason::Other,
         }
     }

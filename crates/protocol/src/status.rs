@@ -73,6 +73,9 @@ statuses! {
     STATUS_NAME_TOO_LONG = 0xC000_0106;
     /// The process is exiting.
     STATUS_PROCESS_IS_TERMINATING = 0xC000_010A;
+    /// The request is not supported (here: `VERIFIER` sent to a driver that is not the
+    /// verifier build).
+    STATUS_NOT_SUPPORTED = 0xC000_00BB;
     /// The request was cancelled: a pending `PEND_NOTIFICATION` whose caller cancelled it,
     /// closed its handle or exited, or that was still queued when the driver unloaded.
     STATUS_CANCELLED = 0xC000_0120;

@@ -123,6 +123,12 @@ fn every_protocol_error_has_its_status_reason_and_message() {
             "count must be in 1..=1000000, got 0",
         ),
         (
+            BadVerifierOp { op: 2, arg: 6 },
+            STATUS_INVALID_PARAMETER,
+            RejectReason::BadParameter,
+            "provoke a check below 6), got op 2 with arg 6",
+        ),
+        (
             MethodMismatch {
                 method: Method::DriverNamed,
             },
@@ -240,6 +246,7 @@ fn reasons_from_errors_agree_with_reasons_from_their_status() {
             capacity: 16,
         },
         ProtocolError::BadCount { count: 0 },
+        ProtocolError::BadVerifierOp { op: 3, arg: 0 },
         ProtocolError::Name(NameError::CreatedLeafTooLong { units: 65 }),
         ProtocolError::Name(NameError::BadCreatedLeaf),
     ];
@@ -337,6 +344,7 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         ),
         (RejectReason::TimerBudget, 25, "timer budget"),
         (RejectReason::DriverStopping, 26, "driver stopping"),
+        (RejectReason::NotVerifierBuild, 27, "not the verifier build"),
     ];
     for (reason, index, label) in cases {
         assert_eq!(reason.index(), index);
@@ -345,10 +353,10 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         assert_eq!(reason.to_string(), label);
     }
     assert_eq!(REJECT_REASONS, 32);
-    assert_eq!(KNOWN_REJECT_REASONS, 27);
+    assert_eq!(KNOWN_REJECT_REASONS, 28);
     assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
-    // 27..=31 are reserved: no reason has them.
-    for index in 27..32 {
+    // 28..=31 are reserved: no reason has them.
+    for index in 28..32 {
         assert_eq!(RejectReason::from_index(index), None);
     }
 }

@@ -154,6 +154,16 @@ fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
                     Ioctl::PendNotification => Request::PendNotification,
                     Ioctl::Notify => Request::Notify { count },
                     Ioctl::QueryRing => Request::QueryRing { id },
+                    Ioctl::Verifier => Request::Verifier {
+                        op: match count % 3 {
+                            0 => evshare_protocol::VerifierOp::Query,
+                            1 => evshare_protocol::VerifierOp::Faults {
+                                seed: id,
+                                one_in: pid,
+                            },
+                            _ => evshare_protocol::VerifierOp::Provoke { check: pid % 6 },
+                        },
+                    },
                 };
                 let mut out = [0_u8; MAX_REQUEST_LEN];
                 let (code, len) = encode(&request, &mut out).unwrap();
@@ -440,30 +450,39 @@ fn any_stats_reply() -> impl Strategy<Value = StatsReply> {
         any::<[u32; 5]>(),
         any::<[u64; 6]>(),
         any::<bool>(),
+        (any::<bool>(), any::<u32>(), any::<u64>(), any::<[u32; 8]>()),
     )
-        .prop_map(|(small, mut rejected, live_by_method, large, wine)| {
-            rejected[KNOWN_REJECT_REASONS..].fill(0);
-            StatsReply {
-                host: if wine {
-                    HostKind::Wine
-                } else {
-                    HostKind::Windows
-                },
-                live_registrations: small[0],
-                live_for_pid: small[1],
-                open_handles: small[2],
-                registrations_total: large[0],
-                signals_sent: large[1],
-                rejected,
-                live_by_method,
-                live_rings: small[3],
-                pending_irps: small[4],
-                ring_produced: large[2],
-                ring_dropped: large[3],
-                ring_corrupt: large[4],
-                notifications: large[5],
-            }
-        })
+        .prop_map(
+            |(small, mut rejected, live_by_method, large, wine, verifier)| {
+                rejected[KNOWN_REJECT_REASONS..].fill(0);
+                StatsReply {
+                    host: if wine {
+                        HostKind::Wine
+                    } else {
+                        HostKind::Windows
+                    },
+                    live_registrations: small[0],
+                    live_for_pid: small[1],
+                    open_handles: small[2],
+                    registrations_total: large[0],
+                    signals_sent: large[1],
+                    rejected,
+                    live_by_method,
+                    live_rings: small[3],
+                    pending_irps: small[4],
+                    ring_produced: large[2],
+                    ring_dropped: large[3],
+                    ring_corrupt: large[4],
+                    notifications: large[5],
+                    verifier: evshare_protocol::VerifierFigures {
+                        enabled: verifier.0,
+                        faults_injected: verifier.1,
+                        calls_checked: verifier.2,
+                        violations: verifier.3,
+                    },
+                }
+            },
+        )
 }
 
 /// How many kinds of reply [`any_valid_reply`] makes.

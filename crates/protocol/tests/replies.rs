@@ -75,6 +75,12 @@ fn stats() -> StatsReply {
         ring_dropped: 17,
         ring_corrupt: 1,
         notifications: u64::MAX,
+        verifier: evshare_protocol::VerifierFigures {
+            enabled: true,
+            faults_injected: 9,
+            calls_checked: 1 << 35,
+            violations: [1, 0, 2, 0, 3, 0, 0, 0],
+        },
     }
 }
 
@@ -157,7 +163,7 @@ fn sizes_are_the_documented_ones() {
     assert_eq!(VersionReply::LEN, 24);
     assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
-    assert_eq!(StatsReply::LEN, 356);
+    assert_eq!(StatsReply::LEN, 404);
     assert_eq!(HoldersReply::LEN, 776);
     assert_eq!(Holder::LEN, 24);
     assert_eq!(MAX_HOLDERS, 32);
@@ -342,8 +348,10 @@ fn stats_reply_layout_and_round_trip() {
     assert_eq!(u64_at(&bytes, 200), 21_000);
     assert_eq!(reply.rejected_for(RejectReason::DriverStopping), 27_000);
     assert_eq!(u64_at(&bytes, 248), 27_000);
-    // Counters 27..=31 are reserved.
-    assert!(bytes[256..296].iter().all(|&b| b == 0));
+    assert_eq!(reply.rejected_for(RejectReason::NotVerifierBuild), 28_000);
+    assert_eq!(u64_at(&bytes, 256), 28_000);
+    // Counters 28..=31 are reserved.
+    assert!(bytes[264..296].iter().all(|&b| b == 0));
     let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 296 + 4 * i)).collect();
     assert_eq!(by_method, [7, 0, 1, 2, 3]);
     for method in Method::ALL {
@@ -356,6 +364,12 @@ fn stats_reply_layout_and_round_trip() {
     assert_eq!(u64_at(&bytes, 332), 17);
     assert_eq!(u64_at(&bytes, 340), 1);
     assert_eq!(u64_at(&bytes, 348), u64::MAX);
+    // The verifier's figures: enabled, faults, calls checked, 8 violation counters.
+    assert_eq!(u32_at(&bytes, 356), 1);
+    assert_eq!(u32_at(&bytes, 360), 9);
+    assert_eq!(u64_at(&bytes, 364), 1 << 35);
+    let violations: Vec<u32> = (0..8).map(|i| u32_at(&bytes, 372 + 4 * i)).collect();
+    assert_eq!(violations, [1, 0, 2, 0, 3, 0, 0, 0]);
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }
 
@@ -537,7 +551,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..100].to_vec(),
             InputTooShort {
-                needed: 356,
+                needed: 404,
                 got: 100,
             },
         ),
@@ -639,7 +653,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..252].to_vec(),
             InputTooShort {
-                needed: 356,
+                needed: 404,
                 got: 252,
             },
         ),
@@ -648,14 +662,20 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             [stats.clone(), vec![0; 4]].concat(),
             LengthMismatch {
-                declared: 356,
-                got: 360,
+                declared: 404,
+                got: 408,
             },
         ),
         (
-            "stats reserved counter 27",
+            "stats reserved counter 28",
             stats_parse,
-            patched(stats.clone(), 40 + 8 * 27, &1u64.to_le_bytes()),
+            patched(stats.clone(), 40 + 8 * 28, &1u64.to_le_bytes()),
+            ReservedNotZero,
+        ),
+        (
+            "stats verifier enabled 2",
+            stats_parse,
+            patched(stats.clone(), 356, &2u32.to_le_bytes()),
             ReservedNotZero,
         ),
         (

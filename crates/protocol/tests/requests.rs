@@ -395,6 +395,12 @@ fn valid(ioctl: Ioctl) -> Vec<u8> {
         Ioctl::PendNotification => Request::PendNotification,
         Ioctl::Notify => Request::Notify { count: 10 },
         Ioctl::QueryRing => Request::QueryRing { id: 5 },
+        Ioctl::Verifier => Request::Verifier {
+            op: evshare_protocol::VerifierOp::Faults {
+                seed: 0x5EED,
+                one_in: 7,
+            },
+        },
     };
     encoded(&request).1
 }
@@ -412,9 +418,9 @@ fn malformed_requests_get_their_error_and_status() {
     let cases: Vec<(&str, u32, Vec<u8>, ProtocolError, u32)> = vec![
         (
             "unknown code",
-            0x8E5E_A040,
+            0x8E5E_A044,
             valid(Ioctl::Signal),
-            UnknownIoctl { code: 0x8E5E_A040 },
+            UnknownIoctl { code: 0x8E5E_A044 },
             STATUS_INVALID_DEVICE_REQUEST,
         ),
         (

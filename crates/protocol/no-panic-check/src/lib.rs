@@ -128,6 +128,12 @@ pub unsafe extern "C" fn handle(
                 ring_dropped: 2,
                 ring_corrupt: 3,
                 notifications: 4,
+                verifier: evshare_protocol::VerifierFigures {
+                    enabled: session & 1 != 0,
+                    faults_injected: session,
+                    calls_checked: 5,
+                    violations: [session; 8],
+                },
             }
             .encode(output)
         }
@@ -181,6 +187,13 @@ pub unsafe extern "C" fn handle(
         Request::Notify { count } => NotifyReply {
             completed: u64::from(count),
             owed: u64::from(session),
+        }
+        .encode(output),
+        Request::Verifier { op } => evshare_protocol::VerifierReply {
+            figures: evshare_protocol::VerifierFigures {
+                enabled: matches!(op, evshare_protocol::VerifierOp::Query),
+                ..Default::default()
+            },
         }
         .encode(output),
         Request::QueryRing { id } => RingInfo {

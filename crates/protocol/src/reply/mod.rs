@@ -60,6 +60,7 @@ mod resolved_field;
 mod ring;
 mod signal;
 mod stats;
+mod verifier;
 mod version;
 
 pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
@@ -69,6 +70,7 @@ pub use registration::RegistrationInfo;
 pub use ring::{ProduceReply, RingInfo, RingReply};
 pub use signal::SignalReply;
 pub use stats::StatsReply;
+pub use verifier::{VerifierFigures, VerifierReply, VERIFIER_CHECKS, VERIFIER_CHECK_NAMES};
 pub use version::VersionReply;
 
 use crate::error::ProtocolError;

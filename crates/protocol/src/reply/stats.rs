@@ -1,6 +1,8 @@
 //! `StatsReply`, the answer to `QUERY_STATS`.
 
-use super::{check_reserved, finish_reply, missing, open_reply, start_reply, HostKind};
+use super::{
+    check_reserved, finish_reply, missing, open_reply, start_reply, HostKind, VerifierFigures,
+};
 use crate::error::ProtocolError;
 use crate::method::{Method, METHODS};
 use crate::stats::{RejectReason, KNOWN_REJECT_REASONS, REJECT_REASONS};
@@ -9,7 +11,8 @@ use crate::stats::{RejectReason, KNOWN_REJECT_REASONS, REJECT_REASONS};
 /// `live_for_pid: u32`, `open_handles: u32`, `reserved: u32`, `registrations_total: u64`,
 /// `signals_sent: u64`, `rejected: [u64; 24]`, `live_by_method: [u32; 5]`, `live_rings: u32`,
 /// `pending_irps: u32`, `ring_produced: u64`, `ring_dropped: u64`, `ring_corrupt: u64`,
-/// `notifications: u64`.
+/// `notifications: u64`, then the verifier build's [`VerifierFigures`] (all zero in the shipped
+/// build).
 ///
 /// The reserved rejection counters (from [`KNOWN_REJECT_REASONS`] on) must be zero: `encode`
 /// and `parse` both refuse one that is not ([`ReservedNotZero`](ProtocolError::ReservedNotZero)).
@@ -44,11 +47,13 @@ pub struct StatsReply {
     pub ring_corrupt: u64,
     /// Notifications made (`NOTIFY`) since the driver loaded.
     pub notifications: u64,
+    /// What the verifier build has seen (all zero in the shipped build).
+    pub verifier: VerifierFigures,
 }
 
 impl StatsReply {
     /// The encoded size.
-    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS + 8 + 32;
+    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS + 8 + 32 + VerifierFigures::LEN;
 
     /// How many requests were refused for `reason`.
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {
@@ -90,6 +95,7 @@ impl StatsReply {
         fields.u64(self.ring_dropped).ok_or(too_small)?;
         fields.u64(self.ring_corrupt).ok_or(too_small)?;
         fields.u64(self.notifications).ok_or(too_small)?;
+        self.verifier.write(&mut fields).ok_or(too_small)?;
         finish_reply(&fields, Self::LEN)
     }
 
@@ -118,6 +124,7 @@ impl StatsReply {
         let ring_dropped = fields.u64().ok_or(missing)?;
         let ring_corrupt = fields.u64().ok_or(missing)?;
         let notifications = fields.u64().ok_or(missing)?;
+        let verifier = VerifierFigures::read(&mut fields).ok_or(missing)??;
         check_reserved(reserved)?;
         check_reserved_counters(&rejected)?;
         Ok(StatsReply {
@@ -135,6 +142,7 @@ impl StatsReply {
             ring_dropped,
             ring_corrupt,
             notifications,
+            verifier,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The client's side: turning a [`Request`] into an input buffer.
 
-use super::{Request, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN};
+use super::{Request, VerifierOp, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use crate::error::ProtocolError;
 use crate::names::{
     check_wire_leaf, check_wire_name, NameError, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS,
@@ -121,6 +121,16 @@ pub fn encode(
             let count = check_count(count)?;
             fields.u32(count).ok_or(full)?;
             fields.u32(0).ok_or(full)?;
+        }
+        Request::Verifier { op } => {
+            let (op, arg, seed) = match op {
+                VerifierOp::Query => (0, 0, 0),
+                VerifierOp::Faults { seed, one_in } => (1, one_in, seed),
+                VerifierOp::Provoke { check } => (2, check, 0),
+            };
+            fields.u32(op).ok_or(full)?;
+            fields.u32(arg).ok_or(full)?;
+            fields.u64(seed).ok_or(full)?;
         }
     }
     Ok((request.ioctl().code(), fields.written()))

@@ -38,6 +38,8 @@ pub const REGISTER_RING_FIXED_LEN: usize = 36;
 pub const PRODUCE_LEN: usize = 24;
 /// Size of `Notify`: header, count, reserved.
 pub const NOTIFY_LEN: usize = 16;
+/// `VERIFIER`: header, `op: u32`, `arg: u32`, `seed: u64`.
+pub const VERIFIER_LEN: usize = 24;
 /// The longest name, in bytes.
 pub const MAX_NAME_BYTES: usize = 2 * MAX_INPUT_UNITS;
 /// The longest leaf of a driver-created event, in bytes.
@@ -173,6 +175,34 @@ pub enum Request<'a> {
         /// The ring's registration.
         id: u64,
     },
+    /// `VERIFIER`: an operation of the verifier build (refused by the shipped driver).
+    Verifier {
+        /// What to do.
+        op: VerifierOp,
+    },
+}
+
+/// What a `VERIFIER` request asks the verifier build to do (`op: u32`, `arg: u32`,
+/// `seed: u64` on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VerifierOp {
+    /// `op = 0`: only report the figures (`arg` and `seed` zero).
+    Query,
+    /// `op = 1`: fail about one in `one_in` of the kernel calls fault injection may fail,
+    /// chosen by a sequence seeded with `seed`; `one_in = 0` stops.
+    Faults {
+        /// The seed of the sequence.
+        seed: u64,
+        /// One call in how many fails (0: none).
+        one_in: u32,
+    },
+    /// `op = 2`: do the wrong thing check `check` (an index of
+    /// [`VERIFIER_CHECK_NAMES`](crate::reply::VERIFIER_CHECK_NAMES)) exists to catch, once,
+    /// so that the check fires (`seed` zero). The checks made at unload fire at unload.
+    Provoke {
+        /// The check to provoke.
+        check: u32,
+    },
 }
 
 impl Request<'_> {
@@ -195,6 +225,7 @@ impl Request<'_> {
             Request::PendNotification => Ioctl::PendNotification,
             Request::Notify { .. } => Ioctl::Notify,
             Request::QueryRing { .. } => Ioctl::QueryRing,
+            Request::Verifier { .. } => Ioctl::Verifier,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The driver's side: turning an input buffer into a [`Request`].
 
-use super::Request;
+use super::{Request, VerifierOp};
 use crate::created::{EventKind, Scope};
 use crate::error::ProtocolError;
 use crate::ioctl::Ioctl;
 use crate::mode::SignalMode;
 use crate::names::{check_wire_leaf, check_wire_name};
+use crate::reply::VERIFIER_CHECK_NAMES;
 use crate::ring::{check_capacity, check_count, check_watermark};
 use crate::wire::Reader;
 use crate::PROTOCOL_VERSION;
@@ -200,6 +201,27 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             let count = check_count(count)?;
             Request::Notify { count }
         }
+        Ioctl::Verifier => {
+            expect_len(input, fixed_len)?;
+            let op = fields.u32().ok_or(too_short)?;
+            let arg = fields.u32().ok_or(too_short)?;
+            let seed = fields.u64().ok_or(too_short)?;
+            check_zero(flags)?;
+            let op = match op {
+                0 => {
+                    check_zero(arg)?;
+                    check_zero_u64(seed)?;
+                    VerifierOp::Query
+                }
+                1 => VerifierOp::Faults { seed, one_in: arg },
+                2 if (arg as usize) < VERIFIER_CHECK_NAMES.len() => {
+                    check_zero_u64(seed)?;
+                    VerifierOp::Provoke { check: arg }
+                }
+                _ => return Err(ProtocolError::BadVerifierOp { op, arg }),
+            };
+            Request::Verifier { op }
+        }
     };
     Ok(request)
 }
@@ -231,6 +253,15 @@ fn expect_len(input: &[u8], declared: usize) -> Result<(), ProtocolError> {
             declared,
             got: input.len(),
         })
+    }
+}
+
+/// A reserved 64-bit field must be zero.
+fn check_zero_u64(field: u64) -> Result<(), ProtocolError> {
+    if field == 0 {
+        Ok(())
+    } else {
+        Err(ProtocolError::ReservedNotZero)
     }
 }
 
