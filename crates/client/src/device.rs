@@ -12,7 +12,8 @@ use evshare_protocol::request::{
 use evshare_protocol::status::STATUS_ACCESS_DENIED;
 use evshare_protocol::{
     EventKind, HoldersReply, Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo,
-    Request, Scope, SignalMode, StatsReply, VersionReply, PROTOCOL_VERSION,
+    Request, Scope, SignalMode, StatsReply, VerifierFigures, VerifierOp, VerifierReply,
+    VersionReply, PROTOCOL_VERSION,
 };
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND};
 
@@ -404,6 +405,19 @@ impl Driver {
             .send(&message, &mut reply)
             .map_err(|failure| failure.into_error(Ioctl::QueryStats, None))?;
         parse_reply(Ioctl::QueryStats, &reply[..written], StatsReply::parse)
+    }
+
+    /// `VERIFIER`: carries out `op` in the driver's verifier build (query, fault injection,
+    /// or one check provoked) and returns its figures. Fails with [`Error::NotVerifierBuild`]
+    /// against the shipped driver. A provoked `irp-at-unload` never completes: send it with
+    /// a handle you then close, never through this call.
+    pub fn verifier(&self, op: VerifierOp) -> Result<VerifierFigures> {
+        let mut reply = [0u8; VerifierReply::LEN];
+        let written = self
+            .send(&Request::Verifier { op }, &mut reply)
+            .map_err(|failure| failure.into_error(Ioctl::Verifier, None))?;
+        parse_reply(Ioctl::Verifier, &reply[..written], VerifierReply::parse)
+            .map(|reply| reply.figures)
     }
 
     /// What the driver knows about registration `id` of this handle (`QUERY_REGISTRATION`).

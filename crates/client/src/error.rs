@@ -409,6 +409,19 @@ pub enum Error {
         status: NtStatus,
     },
 
+    /// `VERIFIER` was sent to a driver that is not the verifier build.
+    #[error(
+        "the driver refused {operation}: it is not the verifier build (build it with \
+         `--features verifier`; `cargo xtask test` installs it for its second e2e run)"
+    )]
+    NotVerifierBuild {
+        /// The request.
+        operation: Ioctl,
+        /// `STATUS_NOT_SUPPORTED`.
+        #[source]
+        status: NtStatus,
+    },
+
     /// The ring would take the process past its ring-bytes quota.
     #[error(
         "the driver refused {operation}: this ring would take this process's rings past {} MiB \
@@ -649,6 +662,7 @@ impl Error {
             | Error::ProcessRingBytesQuota { status, .. }
             | Error::ProcessPendingQuota { status, .. }
             | Error::PendingPoolFull { status, .. }
+            | Error::NotVerifierBuild { status, .. }
             | Error::TimerBudget { status, .. }
             | Error::UnknownRegistration { status, .. }
             | Error::OutOfResources { status, .. }

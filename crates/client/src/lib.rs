@@ -99,6 +99,8 @@ pub use evshare_protocol::{
 };
 /// The ring's and the inverted call's replies (issue 5), re-exported likewise.
 pub use evshare_protocol::{Notification, NotifyReply, ProduceReply, RingInfo};
+/// The verifier build's figures and operations (`Driver::verifier`), re-exported likewise.
+pub use evshare_protocol::{VerifierFigures, VerifierOp, VERIFIER_CHECK_NAMES};
 /// The ring's own types (records, the consumer's totals, its spin policy), re-exported so
 /// callers need not depend on `evshare-ring` themselves.
 pub use evshare_ring::{

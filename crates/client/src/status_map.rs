@@ -239,6 +239,10 @@ pub(crate) fn request_error(status: u32, operation: Ioctl, id: Option<u64>) -> E
             limit: evshare_protocol::quota::MAX_PENDING,
             status: nt,
         },
+        STATUS_NOT_SUPPORTED => Error::NotVerifierBuild {
+            operation,
+            status: nt,
+        },
         STATUS_DELETE_PENDING | STATUS_FILE_DELETED => Error::DriverStopped {
             what: if status == STATUS_DELETE_PENDING {
                 format!("it refused {operation} because it is being unloaded")

@@ -150,10 +150,16 @@ impl Dispatch for Evshare {
         let Ok(_admitted) = RUNDOWN.enter() else {
             return stopping().refuse(irp);
         };
-        let mut irp = match park_if_pending_request(irp, at) {
+        let irp = match park_if_pending_request(irp, at) {
             Ok(done) => return done,
             Err(irp) => irp,
         };
+        #[cfg(feature = "verifier")]
+        let irp = match crate::verifier_ops::provoke_with_irp(irp) {
+            Ok(done) => return done,
+            Err(irp) => irp,
+        };
+        let mut irp = irp;
         let caller = Caller {
             file: irp.file(),
             process: irp.requestor(),

@@ -22,7 +22,7 @@ use evshare_protocol::method::Method;
 use evshare_protocol::names::NameError;
 use evshare_protocol::reply::{
     HoldersReply, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo, RingInfo, RingReply,
-    SignalReply, StatsReply, VersionReply,
+    SignalReply, StatsReply, VerifierReply, VersionReply,
 };
 use evshare_protocol::request::{self, Request};
 use evshare_protocol::stats::RejectReason;
@@ -104,6 +104,7 @@ enum Reply {
     Ring(RingReply),
     Produce(ProduceReply),
     RingInfo(RingInfo),
+    Verifier(VerifierReply),
 }
 
 /// Refuses a request whose output buffer cannot hold its reply, before anything changes.
@@ -147,6 +148,7 @@ pub fn handle(
         Reply::Ring(r) => r.encode(out)?,
         Reply::Produce(r) => r.encode(out)?,
         Reply::RingInfo(r) => r.encode(out)?,
+        Reply::Verifier(r) => r.encode(out)?,
     };
     Ok(written)
 }
@@ -248,6 +250,9 @@ fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Re
             registration.retire(at);
             Ok(Reply::None)
         }
+        Request::Verifier { op } => {
+            crate::verifier_ops::handle(op, caller, at).map(Reply::Verifier)
+        }
         Request::QueryStats { pid } => Ok(Reply::Stats(stats(pid, at))),
         Request::QueryRegistration { id } => {
             let registration = REGISTRY
@@ -314,5 +319,6 @@ fn stats(pid: u32, at: &mut Passive) -> StatsReply {
         ring_dropped: STATS.ring_dropped.load(Ordering::Relaxed),
         ring_corrupt: STATS.ring_corrupt.load(Ordering::Relaxed),
         notifications: STATS.notifications.load(Ordering::Relaxed),
+        verifier: crate::verifier_ops::figures(),
     }
 }

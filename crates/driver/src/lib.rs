@@ -26,6 +26,7 @@ mod registration;
 mod registry;
 mod ring_channel;
 mod stats;
+mod verifier_ops;
 
 evshare_km::driver_entry!(dispatch::Evshare);
 

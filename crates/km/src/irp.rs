@@ -74,6 +74,20 @@ impl Irp {
         }
     }
 
+    /// The IRP's address (the verifier's key for it).
+    #[cfg(feature = "verifier")]
+    pub(crate) fn address(&self) -> usize {
+        self.raw.as_ptr() as usize
+    }
+
+    /// Marks the IRP pending and forgets it: it is never completed (the verifier build's
+    /// self-test of its unload check, `crate::verifier::provoke`).
+    #[cfg(feature = "verifier")]
+    pub(crate) fn leak_pending(self) -> Completed {
+        self.park().mark_pending();
+        Completed::pending()
+    }
+
     /// Gives the IRP up to a queue of pending IRPs, as the [`ParkedIrp`] the queue and the
     /// cancel routine share. Nothing is changed in the IRP yet.
     pub(crate) fn park(self) -> ParkedIrp {
@@ -229,6 +243,20 @@ unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, 
     } else {
         // SAFETY: we own the IRP and give it back exactly once.
         unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
+    }
+}
+
+/// Completes the IRP at `address` again, as far as the verifier's check that comes first in
+/// every completion ([`complete_raw`]): the verifier build's self-test (see
+/// `crate::verifier::provoke::complete_twice`). Nothing after that check runs, caught or not,
+/// so the IRP (no longer ours) is never touched.
+#[cfg(feature = "verifier")]
+pub(crate) fn complete_again(address: usize) {
+    if crate::verifier::irp_completing(address) {
+        crate::log!(
+            Error,
+            "VERIFIER self-test: a second completion was not caught (IRPs were untracked)"
+        );
     }
 }
 

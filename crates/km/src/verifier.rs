@@ -104,6 +104,8 @@ pub fn keeps(rule: Rule, level: Level) -> bool {
 #[cfg(all(feature = "verifier", target_os = "windows"))]
 mod on;
 #[cfg(all(feature = "verifier", target_os = "windows"))]
+pub mod provoke;
+#[cfg(all(feature = "verifier", target_os = "windows"))]
 pub use on::*;
 
 #[cfg(not(all(feature = "verifier", target_os = "windows")))]

@@ -62,7 +62,7 @@ pub use names::{NameError, Namespace, ResolvedName};
 pub use reply::{
     Holder, HoldersReply, HostKind, Notification, NotifyReply, ProduceReply, RegisterReply,
     RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VerifierFigures, VerifierReply,
-    VersionReply,
+    VersionReply, VERIFIER_CHECK_NAMES,
 };
 pub use request::{Request, VerifierOp};
 pub use stats::RejectReason;

@@ -1,6 +1,6 @@
 //! `evshare stats`: the driver's counters.
 
-use evshare::{Driver, Method, RejectReason};
+use evshare::{Driver, Method, RejectReason, VERIFIER_CHECK_NAMES};
 
 use super::output::plural;
 use super::Outcome;
@@ -35,6 +35,20 @@ pub(crate) fn run(pid: Option<u32>) -> Outcome {
         let count = stats.rejected_for(reason);
         if count > 0 {
             println!("  {:<20} {count}", reason.label());
+        }
+    }
+    let verifier = stats.verifier;
+    if verifier.enabled {
+        println!(
+            "verifier build:       {} kernel calls checked, {} faults injected, {}",
+            verifier.calls_checked,
+            verifier.faults_injected,
+            plural(verifier.total_violations(), "violation", "violations")
+        );
+        for (name, count) in VERIFIER_CHECK_NAMES.iter().zip(verifier.violations) {
+            if count > 0 {
+                println!("  {name:<20} {count}");
+            }
         }
     }
     Ok(())
