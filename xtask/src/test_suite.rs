@@ -2,7 +2,7 @@
 //! with the Wine end-to-end tests against the real driver last and the driver and wineserver
 //! always stopped at the end. Ends with a table of step, result and duration.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use anyhow::{bail, Context, Result};
 
@@ -132,28 +132,47 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
             soak_tests(wine.as_ref().context("Wine was not located")?)
         });
     }
-    // The verifier build last: the whole e2e suite again, then its unload summary.
-    let mut verifier_installed = false;
+    // The verifier build last (see `verifier`): the whole e2e suite again plus fault
+    // injection, a clean unload, then each check provoked on a fresh load.
+    let running = Cell::new(service.is_some());
     report.run("verifier build: install", || {
         let service = service.as_ref().context("the driver was not installed")?;
         let image = verifier::build()?;
         // The verifier build imports more (PsGetCurrentThread): the same rules apply to it.
         pe_lint::run(&image)?;
+        running.set(false);
         service.stop()?;
         service.install_image_and_start(&image)?;
-        verifier_installed = true;
+        running.set(true);
         Ok(())
     });
     report.run("verifier build: e2e tests under Wine", || {
         e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
+    report.run("verifier build: fault injection", || {
+        let wine = wine.as_ref().context("Wine was not located")?;
+        steps::run(&mut verifier::ignored_e2e(wine, verifier::FAULT_TEST))
+    });
+    report.run("verifier build: 0 violations at unload", || {
+        let service = service.as_ref().context("the driver was not installed")?;
+        running.set(false);
+        service.stop()?;
+        verifier::require_clean_unload()
+    });
+    report.run("verifier build: each check fires", || {
+        let service = service.as_ref().context("the driver was not installed")?;
+        service.install_image_and_start(&verifier::image())?;
+        running.set(true);
+        let wine = wine.as_ref().context("Wine was not located")?;
+        steps::run(&mut verifier::ignored_e2e(wine, verifier::PROVOKE_TEST))?;
+        running.set(false);
+        service.stop()?;
+        verifier::require_each_check_fired()
+    });
     if let Some(service) = &service {
-        report.run_always("stop driver", || service.stop());
-    }
-    if verifier_installed {
-        report.run_always("verifier build: 0 violations at unload", || {
-            verifier::require_clean_unload()
-        });
+        if running.get() {
+            report.run_always("stop driver", || service.stop());
+        }
     }
     if let Some(server) = server {
         report.run_always("stop wineserver", || server.stop());

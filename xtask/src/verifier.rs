@@ -4,13 +4,43 @@
 //! judged by the summary its `DriverUnload` logs: any violation fails the suite.
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
 use crate::building::{cargo, DRIVER_PROFILE};
-use crate::paths::{self, DRIVER_TARGET};
+use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps;
-use crate::wine;
+use crate::wine::{self, Wine};
+
+/// The ignored e2e test that injects faults (run before the clean-unload check).
+pub const FAULT_TEST: &str =
+    "fault_injection_fails_requests_with_a_defined_status_and_leaves_nothing";
+/// The ignored e2e test that provokes each check (run on a fresh load, after it).
+pub const PROVOKE_TEST: &str = "each_check_fires_when_provoked";
+
+/// `cargo test` of one ignored test of `crates/client/tests/e2e_verifier.rs` under Wine.
+pub fn ignored_e2e(wine: &Wine, test: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "--target",
+        USER_TARGET,
+        "-p",
+        "evshare",
+        "--test",
+        "e2e_verifier",
+        "--",
+        "--ignored",
+        "--exact",
+        test,
+        "--test-threads=1",
+        "--nocapture",
+    ])
+    .env("WINEPREFIX", &wine.prefix)
+    .env("EVSHARE_E2E", "1");
+    cmd
+}
 
 /// Where the verifier image goes.
 pub fn image() -> PathBuf {
@@ -91,6 +121,60 @@ pub fn summary(log: &str) -> Option<Summary> {
     })
 }
 
+/// Each check and how many times the provocation test makes it fire: once each.
+const PROVOKED: [(&str, u64); 6] = [
+    ("irql", 1),
+    ("irp-completion", 1),
+    ("lock-order", 1),
+    ("irp-at-unload", 1),
+    ("pool-at-unload", 1),
+    ("references-at-unload", 1),
+];
+
+/// Fails unless the unload summary after the provocation test shows every check fired exactly
+/// once (its per-check counts read from the summary line).
+pub fn require_each_check_fired() -> Result<()> {
+    let path = wine::session_log();
+    let log = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let Some(summary) = summary(&String::from_utf8_lossy(&log)) else {
+        bail!("no verifier unload summary after the provocation test");
+    };
+    steps::note(&summary.line);
+    for line in &summary.violation_lines {
+        steps::note(line);
+    }
+    for (check, expected) in PROVOKED {
+        let fired = count_in_summary(&summary.line, check);
+        if fired != Some(expected) {
+            bail!(
+                "provoked once, check {check} fired {} times (summary: {})",
+                fired.map_or("an unknown number of".to_owned(), |n| n.to_string()),
+                summary.line
+            );
+        }
+    }
+    let expected: u64 = PROVOKED.iter().map(|(_, n)| n).sum();
+    if summary.violations != expected || summary.violation_lines.len() as u64 != expected {
+        bail!(
+            "{} violations ({} lines) after provoking each of {} checks once",
+            summary.violations,
+            summary.violation_lines.len(),
+            PROVOKED.len()
+        );
+    }
+    Ok(())
+}
+
+/// `N` from "N check" in the summary line ("... (1 irql, 0 irp-completion, ...").
+fn count_in_summary(line: &str, check: &str) -> Option<u64> {
+    let inside = line.split('(').nth(1)?.split(')').next()?;
+    inside.split(',').find_map(|part| {
+        let mut words = part.split_whitespace();
+        let count = words.next()?.parse().ok()?;
+        (words.next()? == check).then_some(count)
+    })
+}
+
 /// Fails unless the verifier build unloaded with zero violations (read from the session log
 /// after the driver was stopped).
 pub fn require_clean_unload() -> Result<()> {
@@ -144,6 +228,17 @@ mod tests {
         assert_eq!(summary.violations, 1);
         assert_eq!(summary.violation_lines.len(), 1);
         assert!(summary.violation_lines[0].contains("ZwSetEvent"));
+    }
+
+    #[test]
+    fn per_check_counts_are_read_from_the_summary() {
+        let line = "evshare: VERIFIER: unload summary: 3 violations (1 irql, 0 irp-completion, \
+                    2 lock-order, 0 irp-at-unload, 0 pool-at-unload, 0 references-at-unload); \
+                    9 calls checked";
+        assert_eq!(count_in_summary(line, "irql"), Some(1));
+        assert_eq!(count_in_summary(line, "lock-order"), Some(2));
+        assert_eq!(count_in_summary(line, "references-at-unload"), Some(0));
+        assert_eq!(count_in_summary(line, "nonsense"), None);
     }
 
     #[test]

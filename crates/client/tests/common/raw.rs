@@ -138,3 +138,44 @@ pub fn create_section(name: &str, len: usize, protect: u32) -> std::os::windows:
     // SAFETY: a handle CreateFileMappingW just returned to us; nothing else owns it.
     unsafe { std::os::windows::io::OwnedHandle::from_raw_handle(raw) }
 }
+
+/// Starts `request` on the overlapped `handle` and leaves it in flight: `Ok(())` if it is
+/// pending, else `Err` with the Win32 error (0 if it completed at once). Its OVERLAPPED and
+/// buffers are leaked on purpose: a request that never completes must not find them freed.
+pub fn start_overlapped(handle: HANDLE, request: &Request<'_>) -> Result<(), u32> {
+    use windows_sys::Win32::Foundation::ERROR_IO_PENDING;
+    use windows_sys::Win32::System::IO::OVERLAPPED;
+    let (code, input) = encoded(request);
+    let input: &'static [u8] = Vec::leak(input);
+    let output: &'static mut [u8] = Vec::leak(vec![0u8; 256]);
+    // SAFETY: OVERLAPPED is plain data; all zeroes is its initial state.
+    let overlapped: &'static mut OVERLAPPED = Box::leak(Box::new(unsafe { std::mem::zeroed() }));
+    // SAFETY: the buffers and the OVERLAPPED are leaked, so they outlive the request whatever
+    // happens to it.
+    let ok = unsafe {
+        DeviceIoControl(
+            handle,
+            code,
+            input.as_ptr().cast::<c_void>(),
+            input.len() as u32,
+            output.as_mut_ptr().cast::<c_void>(),
+            output.len() as u32,
+            std::ptr::null_mut(),
+            overlapped,
+        )
+    };
+    if ok != 0 {
+        return Err(0);
+    }
+    // SAFETY: no arguments.
+    match unsafe { GetLastError() } {
+        ERROR_IO_PENDING => Ok(()),
+        error => Err(error),
+    }
+}
+
+/// Closes a handle from [`open_device`].
+pub fn close(handle: HANDLE) {
+    // SAFETY: the caller owns `handle` and never uses it again.
+    unsafe { windows_sys::Win32::Foundation::CloseHandle(handle) };
+}
