@@ -175,25 +175,54 @@ fn count_in_summary(line: &str, check: &str) -> Option<u64> {
     })
 }
 
-/// Fails unless the verifier build unloaded with zero violations (read from the session log
-/// after the driver was stopped).
+/// Every verifier unload summary in `log` (one per load: the e2e suite stops and restarts
+/// the driver), and every violation line.
+pub fn all_summaries(log: &str) -> (Vec<Summary>, Vec<String>) {
+    let mut summaries = Vec::new();
+    let mut violations = Vec::new();
+    for line in log.lines() {
+        if line.contains("VERIFIER:") && line.contains("violation:") {
+            violations.push(line.trim().to_owned());
+        }
+        if let Some(count) = line
+            .split("VERIFIER: unload summary:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|count| count.parse().ok())
+        {
+            summaries.push(Summary {
+                violations: count,
+                line: line.trim().to_owned(),
+                violation_lines: Vec::new(),
+            });
+        }
+    }
+    (summaries, violations)
+}
+
+/// Fails unless every load of the verifier build in this Wine session so far unloaded with
+/// zero violations (read from the session log after the driver was stopped).
 pub fn require_clean_unload() -> Result<()> {
     let path = wine::session_log();
     let log = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let Some(summary) = summary(&String::from_utf8_lossy(&log)) else {
+    let (summaries, violations) = all_summaries(&String::from_utf8_lossy(&log));
+    if summaries.is_empty() {
         bail!(
             "no verifier unload summary in {}: the verifier build did not unload cleanly",
             path.display()
         );
-    };
-    steps::note(&summary.line);
-    if summary.violations > 0 || !summary.violation_lines.is_empty() {
-        for line in &summary.violation_lines {
+    }
+    for summary in &summaries {
+        steps::note(&summary.line);
+    }
+    let total: u64 = summaries.iter().map(|summary| summary.violations).sum();
+    if total > 0 || !violations.is_empty() {
+        for line in &violations {
             steps::warn(line);
         }
         bail!(
-            "the verifier build found {} violation(s) under the e2e suite",
-            summary.violations
+            "the verifier build found {total} violation(s) over {} load(s) under the e2e suite",
+            summaries.len()
         );
     }
     Ok(())
@@ -239,6 +268,15 @@ mod tests {
         assert_eq!(count_in_summary(line, "lock-order"), Some(2));
         assert_eq!(count_in_summary(line, "references-at-unload"), Some(0));
         assert_eq!(count_in_summary(line, "nonsense"), None);
+    }
+
+    #[test]
+    fn every_load_counts() {
+        let log = format!("{CLEAN}{DIRTY}");
+        let (summaries, violations) = all_summaries(&log);
+        assert_eq!(summaries.len(), 2);
+        assert_eq!(summaries.iter().map(|s| s.violations).sum::<u64>(), 1);
+        assert_eq!(violations.len(), 2, "the old run's line counts too");
     }
 
     #[test]

@@ -193,9 +193,13 @@ impl SharedEvent {
             }
             crate::driver::Host::Wine => {
                 let mut previous = 0i32;
-                // SAFETY: the handle is a valid kernel handle with EVENT_MODIFY_STATE; Wine
-                // has no IRQL restriction on ZwSetEvent.
-                let status = unsafe { ZwSetEvent(self.handle.as_raw(), &mut previous) };
+                // ZwSetEvent needs PASSIVE_LEVEL and this runs in DPCs: fine only because
+                // Windows never takes this branch and Wine has no IRQL (the verifier counts it
+                // as Wine-only rather than checking it).
+                let status = crate::verifier::wine_branch(|| {
+                    // SAFETY: the handle is a valid kernel handle with EVENT_MODIFY_STATE.
+                    unsafe { ZwSetEvent(self.handle.as_raw(), &mut previous) }
+                });
                 NtStatus::from_raw(status).is_success()
             }
         }

@@ -16,6 +16,12 @@ pub fn inject(_routine: &'static str) -> bool {
     false
 }
 
+/// Runs `f`, the Wine side of a host switch (nothing to record here).
+#[inline(always)]
+pub fn wine_branch<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// A DPC starts on this thread.
 #[inline(always)]
 pub fn dpc_enter() {}
