@@ -153,7 +153,7 @@ pub fn by_handle(
     // Wine's ObReferenceObjectByHandle ignores DesiredAccess: check what the app was granted.
     let granted = local.granted_access()?;
     // Type first: a mutex handle is "not an event", whatever its access.
-    let event = SharedEvent::from_handle(local).map_err(|status| Rejection {
+    let event = SharedEvent::from_app_handle(local).map_err(|status| Rejection {
         status,
         reason: if status.as_u32() == evshare_protocol::status::STATUS_OBJECT_TYPE_MISMATCH {
             RejectReason::NotAnEventHandle
@@ -203,7 +203,7 @@ pub fn driver_handle(
 ) -> Result<RegisterReply, Rejection> {
     let process = caller.process.open(PROCESS_DUP_HANDLE)?;
     let handle = with_caller_only(caller, |sd| create_event(None, km_kind(kind), Some(sd)))??;
-    let event = SharedEvent::from_handle(handle)?;
+    let event = SharedEvent::from_created(handle)?;
     let session_id = caller.process.session_id()?;
     let new = NewRegistration {
         method: Method::DriverHandle,
@@ -259,7 +259,7 @@ pub fn driver_named(
         create_event(Some(&path), km_kind(kind), Some(sd))
     })??;
     // The registration keeps this handle, and with it the name, until it is unregistered.
-    let event = SharedEvent::from_handle(handle)?;
+    let event = SharedEvent::from_created(handle)?;
     let new = NewRegistration {
         method: Method::DriverNamed,
         resolved: Some(resolved),
