@@ -10,7 +10,7 @@ use crate::paths::{self, DRIVER_TARGET, MINGW_GCC, USER_TARGET};
 use crate::steps;
 
 /// The cargo profile the driver is built with (see the root `Cargo.toml`).
-const DRIVER_PROFILE: &str = "driver";
+pub const DRIVER_PROFILE: &str = "driver";
 
 /// Which cargo profile the user-mode side is built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,8 @@ pub fn shim() -> Result<()> {
     Ok(())
 }
 
-fn copy(from: &Path, to: &Path) -> Result<()> {
+/// Copies a built file to where the harness keeps it, creating the directory.
+pub fn copy(from: &Path, to: &Path) -> Result<()> {
     if !from.is_file() {
         bail!("the build succeeded but {} does not exist", from.display());
     }

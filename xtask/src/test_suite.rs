@@ -10,6 +10,7 @@ use crate::building::{self, cargo, Profile};
 use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
+use crate::variants::{Variant, VARIANTS};
 use crate::wine::{ServerGuard, Wine};
 use crate::{layout, pe_lint, repro, runner_check, setup, sign};
 
@@ -57,6 +58,11 @@ pub fn run(options: Options) -> Result<()> {
     }
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    for variant in VARIANTS {
+        report.run(&format!("build + lint variant {}", variant.name), || {
+            variant.build()
+        });
+    }
     if static_checks {
         // A signed image must still be one Windows loads: signature verified, image re-linted.
         report.run("test-sign evshare.sys", || sign::run(None));
@@ -80,6 +86,9 @@ pub fn run(options: Options) -> Result<()> {
             "Wine's late cancel (C repro)",
         ] {
             report.skip(name);
+        }
+        for variant in VARIANTS {
+            report.skip(&variant_step(variant));
         }
     } else {
         wine_steps(&mut report, &log, options.soak);
@@ -126,6 +135,13 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     report.run("Wine's late cancel (C repro)", || {
         repro::run(wine.as_ref().context("Wine was not located")?)
     });
+    for variant in VARIANTS {
+        report.run(&variant_step(variant), || {
+            let wine = wine.as_ref().context("Wine was not located")?;
+            let service = service.as_ref().context("the driver was not installed")?;
+            variant_e2e_tests(variant, service, wine)
+        });
+    }
     if soak {
         report.run("soak tests under Wine", || {
             soak_tests(wine.as_ref().context("Wine was not located")?)
@@ -252,6 +268,23 @@ fn clippy_user() -> Result<()> {
 /// (`tools/wine-run`), against the driver the harness installed (`EVSHARE_E2E=1` tells them so).
 fn e2e_tests(wine: &Wine) -> Result<()> {
     steps::run(&mut e2e_command(wine))
+}
+
+/// The name of a variant's e2e step in the table.
+fn variant_step(variant: &Variant) -> String {
+    format!("e2e tests under Wine: variant {}", variant.name)
+}
+
+/// The whole e2e suite (the same command as [`e2e_tests`]) against `variant`'s image, installed
+/// in place of the shipped one; the shipped image is installed and started again afterwards,
+/// also when the suite failed, so the steps after this one find it as before.
+fn variant_e2e_tests(variant: &Variant, service: &DriverService, wine: &Wine) -> Result<()> {
+    service.replace_with(&variant.image(), variant.features)?;
+    let tested = steps::run(&mut e2e_command(wine))
+        .with_context(|| format!("the e2e suite failed against variant {}", variant.name));
+    steps::note("restoring the shipped image");
+    let restored = service.replace_with(&paths::dist_driver(), &[]);
+    tested.and(restored)
 }
 
 /// The soak tests: the client's `#[ignore]`d tests whose names contain `soak` (ignored so that
