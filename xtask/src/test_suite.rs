@@ -229,21 +229,25 @@ fn clippy_host() -> Result<()> {
     steps::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
 }
 
+/// The driver and km, as shipped and with each variant's features (code behind a feature is
+/// linted too).
 fn clippy_driver() -> Result<()> {
-    steps::run(cargo().args([
-        "clippy",
-        "--target",
-        DRIVER_TARGET,
-        "--profile",
-        "driver",
-        "-p",
-        "evshare-driver",
-        "-p",
-        "evshare-km",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    let shipped: &[&str] = &[];
+    for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
+        let mut cmd = cargo();
+        cmd.args(["clippy", "--target", DRIVER_TARGET, "--profile", "driver"])
+            .args(["-p", "evshare-driver", "-p", "evshare-km"]);
+        if !features.is_empty() {
+            // The driver's features (km's are forwarded by the driver's).
+            let named: Vec<String> = features
+                .iter()
+                .map(|feature| format!("evshare-driver/{feature}"))
+                .collect();
+            cmd.arg("--features").arg(named.join(","));
+        }
+        steps::run(cmd.args(["--", "-D", "warnings"]))?;
+    }
+    Ok(())
 }
 
 fn clippy_user() -> Result<()> {
