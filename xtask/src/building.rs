@@ -120,7 +120,8 @@ pub fn shim() -> Result<()> {
     Ok(())
 }
 
-fn copy(from: &Path, to: &Path) -> Result<()> {
+/// Copies a built file to where the harness keeps it, creating the directory.
+pub fn copy(from: &Path, to: &Path) -> Result<()> {
     if !from.is_file() {
         bail!("the build succeeded but {} does not exist", from.display());
     }

@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use crate::building::{self, Profile};
 use crate::driver_service::DriverService;
+use crate::variants::Variant;
 use crate::wine::Wine;
 use crate::{paths, pe_lint, setup, steps};
 
@@ -34,14 +35,22 @@ pub fn demo() -> Result<()> {
     server_stopped
 }
 
-/// Starts the persistent wineserver, installs and starts the driver, and leaves both running.
-pub fn install() -> Result<()> {
+/// Starts the persistent wineserver, installs and starts the driver (the shipped image, or
+/// `variant`'s in its place), and leaves both running.
+pub fn install(variant: Option<Variant>) -> Result<()> {
     let wine = Wine::locate()?;
     steps::heading("start persistent wineserver");
     let server = wine.start_persistent_server()?;
     steps::heading("install + start driver");
     let service = DriverService::new(wine.clone())?;
     service.install_and_start()?;
+    if let Some(variant) = variant {
+        steps::heading(&format!(
+            "install + start the driver variant {}",
+            variant.name
+        ));
+        service.replace_with(&variant.image(), variant.features)?;
+    }
     server.keep_running();
     steps::note(&format!(
         "the driver runs in the prefix {}; `cargo xtask stop` stops it and the wineserver",

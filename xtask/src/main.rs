@@ -17,6 +17,7 @@ mod setup;
 mod sign;
 mod steps;
 mod test_suite;
+mod variants;
 mod verifier;
 mod wine;
 
@@ -52,6 +53,10 @@ enum Command {
         /// Build the user-mode side with the release profile (the driver always uses `driver`).
         #[arg(long)]
         release: bool,
+        /// Also build the driver variant NAME (its cargo features, its own target directory)
+        /// into target/evshare/variants/NAME/evshare.sys, and lint it.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
     },
 
     /// Check that a PE image is a driver Windows and Wine 8.0 will load safely.
@@ -73,7 +78,12 @@ enum Command {
     /// Start a persistent wineserver, install evshare.sys and start it; leave both running.
     ///
     /// Needs `cargo xtask setup` and `cargo xtask build` first. `cargo xtask stop` undoes it.
-    Install,
+    Install {
+        /// Install the driver variant NAME instead of the shipped image (built by
+        /// `cargo xtask build --variant NAME`), to run e2e tests against it by hand.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
+    },
 
     /// Stop the driver and shut the prefix's wineserver down.
     Stop,
@@ -85,7 +95,9 @@ enum Command {
     ReproCancel,
 
     /// Run every check: fmt, host unit tests, clippy (host, driver, user side), build, lint,
-    /// layout, then the Wine end-to-end tests against the installed driver.
+    /// layout, then the Wine end-to-end tests against the installed driver, and once more
+    /// against each driver variant (xtask/src/variants.rs: the driver built with extra
+    /// features, e.g. windows-branches).
     ///
     /// Runs setup first, stops at the first failure, always stops the driver and the
     /// wineserver at the end, and prints a table of the steps. The e2e tests are the evshare
@@ -151,18 +163,25 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<()> {
     match command {
         Command::Setup => setup::all(),
-        Command::Build { release } => {
+        Command::Build { release, variant } => {
             let profile = if release {
                 building::Profile::Release
             } else {
                 building::Profile::Debug
             };
+            let variant = variant.as_deref().map(variants::named).transpose()?;
             building::all(profile)?;
-            pe_lint::run(&paths::dist_driver())
+            pe_lint::run(&paths::dist_driver())?;
+            match variant {
+                Some(variant) => variant.build(),
+                None => Ok(()),
+            }
         }
         Command::Lint { path } => pe_lint::run(&path),
         Command::Layout => layout::run(),
-        Command::Install => demo::install(),
+        Command::Install { variant } => {
+            demo::install(variant.as_deref().map(variants::named).transpose()?)
+        }
         Command::Stop => demo::stop(),
         Command::ReproCancel => repro::run(&wine::Wine::locate()?),
         Command::Test {

@@ -2,7 +2,7 @@
 //! with the Wine end-to-end tests against the real driver last and the driver and wineserver
 //! always stopped at the end. Ends with a table of step, result and duration.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use anyhow::{bail, Context, Result};
 
@@ -10,6 +10,7 @@ use crate::building::{self, cargo, Profile};
 use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
 use crate::steps::{self, Report};
+use crate::variants::{Variant, VARIANTS};
 use crate::verifier;
 use crate::wine::{ServerGuard, Wine};
 use crate::{layout, pe_lint, repro, runner_check, setup, sign};
@@ -58,6 +59,11 @@ pub fn run(options: Options) -> Result<()> {
     }
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    for variant in VARIANTS {
+        report.run(&format!("build + lint variant {}", variant.name), || {
+            variant.build()
+        });
+    }
     if static_checks {
         // A signed image must still be one Windows loads: signature verified, image re-linted.
         report.run("test-sign evshare.sys", || sign::run(None));
@@ -81,6 +87,9 @@ pub fn run(options: Options) -> Result<()> {
             "Wine's late cancel (C repro)",
         ] {
             report.skip(name);
+        }
+        for variant in VARIANTS {
+            report.skip(&variant_step(variant));
         }
     } else {
         wine_steps(&mut report, &log, options.soak);
@@ -127,52 +136,20 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     report.run("Wine's late cancel (C repro)", || {
         repro::run(wine.as_ref().context("Wine was not located")?)
     });
+    for variant in VARIANTS {
+        report.run(&variant_step(variant), || {
+            let wine = wine.as_ref().context("Wine was not located")?;
+            let service = service.as_ref().context("the driver was not installed")?;
+            variant_e2e_tests(variant, service, wine)
+        });
+    }
     if soak {
         report.run("soak tests under Wine", || {
             soak_tests(wine.as_ref().context("Wine was not located")?)
         });
     }
-    // The verifier build last (see `verifier`): the whole e2e suite again plus fault
-    // injection, a clean unload, then each check provoked on a fresh load.
-    let running = Cell::new(service.is_some());
-    report.run("verifier build: install", || {
-        let service = service.as_ref().context("the driver was not installed")?;
-        let image = verifier::build()?;
-        // The verifier build imports more (PsGetCurrentThread): the same rules apply to it.
-        pe_lint::run(&image)?;
-        running.set(false);
-        service.stop()?;
-        service.install_image_and_start(&image)?;
-        running.set(true);
-        Ok(())
-    });
-    report.run("verifier build: e2e tests under Wine", || {
-        e2e_tests(wine.as_ref().context("Wine was not located")?)
-    });
-    report.run("verifier build: fault injection", || {
-        let wine = wine.as_ref().context("Wine was not located")?;
-        steps::run(&mut verifier::ignored_e2e(wine, verifier::FAULT_TEST))
-    });
-    report.run("verifier build: 0 violations at unload", || {
-        let service = service.as_ref().context("the driver was not installed")?;
-        running.set(false);
-        service.stop()?;
-        verifier::require_clean_unload()
-    });
-    report.run("verifier build: each check fires", || {
-        let service = service.as_ref().context("the driver was not installed")?;
-        service.install_image_and_start(&verifier::image())?;
-        running.set(true);
-        let wine = wine.as_ref().context("Wine was not located")?;
-        steps::run(&mut verifier::ignored_e2e(wine, verifier::PROVOKE_TEST))?;
-        running.set(false);
-        service.stop()?;
-        verifier::require_each_check_fired()
-    });
     if let Some(service) = &service {
-        if running.get() {
-            report.run_always("stop driver", || service.stop());
-        }
+        report.run_always("stop driver", || service.stop());
     }
     if let Some(server) = server {
         report.run_always("stop wineserver", || server.stop());
@@ -253,21 +230,25 @@ fn clippy_host() -> Result<()> {
     steps::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
 }
 
+/// The driver and km, as shipped and with each variant's features (code behind a feature is
+/// linted too).
 fn clippy_driver() -> Result<()> {
-    steps::run(cargo().args([
-        "clippy",
-        "--target",
-        DRIVER_TARGET,
-        "--profile",
-        "driver",
-        "-p",
-        "evshare-driver",
-        "-p",
-        "evshare-km",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    let shipped: &[&str] = &[];
+    for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
+        let mut cmd = cargo();
+        cmd.args(["clippy", "--target", DRIVER_TARGET, "--profile", "driver"])
+            .args(["-p", "evshare-driver", "-p", "evshare-km"]);
+        if !features.is_empty() {
+            // The driver's features (km's are forwarded by the driver's).
+            let named: Vec<String> = features
+                .iter()
+                .map(|feature| format!("evshare-driver/{feature}"))
+                .collect();
+            cmd.arg("--features").arg(named.join(","));
+        }
+        steps::run(cmd.args(["--", "-D", "warnings"]))?;
+    }
+    Ok(())
 }
 
 fn clippy_user() -> Result<()> {
@@ -292,6 +273,50 @@ fn clippy_user() -> Result<()> {
 /// (`tools/wine-run`), against the driver the harness installed (`EVSHARE_E2E=1` tells them so).
 fn e2e_tests(wine: &Wine) -> Result<()> {
     steps::run(&mut e2e_command(wine))
+}
+
+/// The name of a variant's e2e step in the table.
+fn variant_step(variant: &Variant) -> String {
+    format!("e2e tests under Wine: variant {}", variant.name)
+}
+
+/// The whole e2e suite (the same command as [`e2e_tests`]) against `variant`'s image, installed
+/// in place of the shipped one; the shipped image is installed and started again afterwards,
+/// also when the suite failed, so the steps after this one find it as before.
+///
+/// A variant with the `verifier` feature also goes through [`verifier_phase`] before the
+/// shipped image comes back.
+fn variant_e2e_tests(variant: &Variant, service: &DriverService, wine: &Wine) -> Result<()> {
+    service.replace_with(&variant.image(), variant.features)?;
+    let tested = steps::run(&mut e2e_command(wine))
+        .with_context(|| format!("the e2e suite failed against variant {}", variant.name))
+        .and_then(|()| {
+            if variant.features.contains(&"verifier") {
+                verifier_phase(variant, service, wine)
+            } else {
+                Ok(())
+            }
+        });
+    steps::note("restoring the shipped image");
+    let restored = service.replace_with(&paths::dist_driver(), &[]);
+    tested.and(restored)
+}
+
+/// The verifier build after the e2e suite: fault injection, then a restart whose unload
+/// summaries (one per load, the e2e suite restarts the driver) must all report zero
+/// violations; then, on that fresh load, each check provoked once, and a restart after which
+/// the summary must show each check fired exactly once.
+fn verifier_phase(variant: &Variant, service: &DriverService, wine: &Wine) -> Result<()> {
+    steps::heading("verifier build: fault injection");
+    steps::run(&mut verifier::ignored_e2e(wine, verifier::FAULT_TEST))?;
+    steps::heading("verifier build: every load unloaded with 0 violations");
+    service.replace_with(&variant.image(), variant.features)?;
+    verifier::require_clean_unload()?;
+    steps::heading("verifier build: each check fires when provoked");
+    steps::run(&mut verifier::ignored_e2e(wine, verifier::PROVOKE_TEST))?;
+    service.stop()?;
+    let fired = verifier::require_each_check_fired();
+    service.install_and_start().and(fired)
 }
 
 /// The soak tests: the client's `#[ignore]`d tests whose names contain `soak` (ignored so that

@@ -1,15 +1,15 @@
-//! The verifier build of `evshare.sys` (`evshare_km::verifier`) in the suite: built with the
-//! driver's `verifier` feature into its own target directory (the shipped image is not
-//! touched), installed in place of the shipped driver, run under the whole e2e suite, and
-//! judged by the summary its `DriverUnload` logs: any violation fails the suite.
+//! The verifier build of `evshare.sys` (`evshare_km::verifier`) in the suite: the driver
+//! variant `verifier` (`crate::variants`) runs the whole e2e suite, then the ignored tests of
+//! `e2e_verifier.rs` (fault injection; each check provoked), and is judged by the summaries
+//! its `DriverUnload` logs: any violation under the suite fails it, and so does a provoked
+//! check that does not fire exactly once.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::building::{cargo, DRIVER_PROFILE};
-use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
+use crate::building::cargo;
+use crate::paths::USER_TARGET;
 use crate::steps;
 use crate::wine::{self, Wine};
 
@@ -40,41 +40,6 @@ pub fn ignored_e2e(wine: &Wine, test: &str) -> Command {
     .env("WINEPREFIX", &wine.prefix)
     .env("EVSHARE_E2E", "1");
     cmd
-}
-
-/// Where the verifier image goes.
-pub fn image() -> PathBuf {
-    paths::dist_dir().join("verifier").join("evshare.sys")
-}
-
-/// Builds the verifier image (features `verifier`) into `target/verifier-build/`.
-pub fn build() -> Result<PathBuf> {
-    let target_dir = paths::target_dir().join("verifier-build");
-    steps::run(cargo().args([
-        "build",
-        "-p",
-        "evshare-driver",
-        "--features",
-        "verifier",
-        "--target",
-        DRIVER_TARGET,
-        "--profile",
-        DRIVER_PROFILE,
-        "--target-dir",
-        &target_dir.to_string_lossy(),
-    ]))?;
-    let built = target_dir
-        .join(DRIVER_TARGET)
-        .join(DRIVER_PROFILE)
-        .join("evshare.dll");
-    let image = image();
-    if let Some(parent) = image.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
-    std::fs::copy(&built, &image)
-        .with_context(|| format!("copying {} to {}", built.display(), image.display()))?;
-    Ok(image)
 }
 
 /// What the verifier's unload summary says.

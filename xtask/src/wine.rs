@@ -284,6 +284,23 @@ pub fn seh_self_test(log: &str) -> SehSelfTest {
     }
 }
 
+/// The cargo features the driver's last load logged (`evshare: built with features: a, b` or
+/// `… none`), or `None` when no load logged them.
+pub fn driver_features(log: &str) -> Option<Vec<String>> {
+    const MARKER: &str = "evshare: built with features: ";
+    let line = log.lines().rev().find(|line| line.contains(MARKER))?;
+    let (_, list) = line.split_once(MARKER)?;
+    let list = list.trim();
+    if list == "none" {
+        return Some(Vec::new());
+    }
+    Some(
+        list.split(',')
+            .map(|name| name.trim().to_string())
+            .collect(),
+    )
+}
+
 /// Whether the session was started with the caller's own `WINEDEBUG` (so the driver's messages
 /// may not be in the log).
 pub fn session_debug_overridden() -> bool {
@@ -310,6 +327,21 @@ mod seh_log_tests {
             seh_self_test("evshare: loaded on Wine\n"),
             SehSelfTest::NotLogged
         );
+    }
+
+    #[test]
+    fn the_last_features_line_decides() {
+        let shipped = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000003: evshare: built with features: none";
+        let variant = "0130:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000003: evshare: built with features: windows-branches, verifier";
+        assert_eq!(
+            driver_features(&format!("{shipped}\nnoise\n{variant}\n")),
+            Some(vec!["windows-branches".to_string(), "verifier".to_string()])
+        );
+        assert_eq!(
+            driver_features(&format!("{variant}\n{shipped}\n")),
+            Some(Vec::new())
+        );
+        assert_eq!(driver_features("evshare: loaded on Wine\n"), None);
     }
 }
 

@@ -192,6 +192,8 @@ struct Tally {
     refused_unloading: AtomicU64,
     /// Refused by Wine once the device was gone (`STATUS_FILE_DELETED`).
     refused_gone: AtomicU64,
+    /// Opens that failed because the device was gone (the opening thread's refusal).
+    opens_failed: AtomicU64,
     served_after_refusal: AtomicU64,
 }
 
@@ -206,24 +208,28 @@ fn requests_racing_the_stop_are_refused_and_leave_nothing_behind() {
     let tally = Tally::default();
     let stopped = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        for thread in 0..4 {
+        for thread in 0..5 {
             let (tally, stopped, name) = (&tally, &stopped, &name);
             scope.spawn(move || {
                 let client = driver();
                 let mut inbox = client.notifications(1).ok();
                 let mut refused = false;
                 // Until the driver stopped and this thread saw a refusal: register (kept:
-                // forgotten, so only unload can release them), pend, ask the version.
+                // forgotten, so only unload can release them), ask the version, pend, or open
+                // a new handle (an IRP_MJ_CREATE the stop may refuse: on Windows km then frees
+                // the handle's state at once, under Wine the CLOSE that follows does, and the
+                // `windows-branches` build runs the Windows side under Wine too).
                 while !(refused && stopped.load(Ordering::SeqCst)) {
-                    let outcome = match thread % 3 {
+                    let outcome = match thread % 4 {
                         0 => client
                             .register_by_name(name, SignalMode::Periodic { period_ms: 20 })
                             .map(std::mem::forget),
                         1 => client.version().map(drop),
-                        _ => match inbox.as_mut() {
+                        2 => match inbox.as_mut() {
                             Some(inbox) => inbox.notify(1).map(drop),
                             None => client.version().map(drop),
                         },
+                        _ => Driver::open().and_then(|fresh| fresh.version().map(drop)),
                     };
                     match outcome {
                         Ok(()) if refused => {
@@ -242,6 +248,13 @@ fn requests_racing_the_stop_are_refused_and_leave_nothing_behind() {
                             };
                             counter.fetch_add(1, Ordering::SeqCst);
                         }
+                        // Only an open can find the device gone; it is that thread's refusal.
+                        Err(Error::DriverNotRunning { .. } | Error::DeviceUnavailable { .. })
+                            if thread % 4 == 3 =>
+                        {
+                            refused = true;
+                            tally.opens_failed.fetch_add(1, Ordering::SeqCst);
+                        }
                         // A thread's own quota (128 registrations) or budget: not the point.
                         Err(Error::ProcessRegistrationQuota { .. } | Error::TimerBudget { .. }) => {
                         }
@@ -258,12 +271,13 @@ fn requests_racing_the_stop_are_refused_and_leave_nothing_behind() {
     let served = tally.served.load(Ordering::SeqCst);
     let unloading = tally.refused_unloading.load(Ordering::SeqCst);
     let gone = tally.refused_gone.load(Ordering::SeqCst);
+    let opens_failed = tally.opens_failed.load(Ordering::SeqCst);
     println!(
         "racing the stop: {served} requests served before it; refused after: {unloading} by the \
          driver while it unloaded (STATUS_DELETE_PENDING), {gone} by Wine once the device was \
-         gone (STATUS_FILE_DELETED)"
+         gone (STATUS_FILE_DELETED), {opens_failed} opens of the vanished device"
     );
-    assert!(served > 0 && unloading + gone > 0);
+    assert!(served > 0 && unloading + gone + opens_failed > 0);
     assert_eq!(
         tally.served_after_refusal.load(Ordering::SeqCst),
         0,

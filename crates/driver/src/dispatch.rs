@@ -18,6 +18,7 @@ use crate::registry::retire_all;
 use crate::stats::STATS;
 use core::sync::atomic::{AtomicU32, Ordering};
 use evshare_km::driver::{detect_host, Device, Dispatch, DriverObject, Host, SymbolicLink};
+use evshare_km::host_switch::{branch, Switch};
 use evshare_km::irp::{Completed, Irp};
 use evshare_km::irql::Passive;
 use evshare_km::remove_lock::{KernelRemoveLock, Rundown};
@@ -75,12 +76,14 @@ impl Dispatch for Evshare {
             Host::Wine => HostKind::Wine,
             Host::Windows => HostKind::Windows,
         };
+        // The host as detected, in every build: a `windows-branches` build forces branches,
+        // not what it reports.
         HOST.store(kind as u32, Ordering::Relaxed);
         // Under Wine a broken SEH frame fails the load here, and the suite sees it. On Windows
         // the self-test would turn the same defect into a bugcheck at every load, so it does
         // not run there: the frame is checked by the PE lint, and raised for real only when
         // locking a ring's pages fails.
-        if host == Host::Wine {
+        if branch(Switch::SehSelfTest) == Host::Wine {
             evshare_km::seh::self_test(at)?;
         }
         // Before the device exists, so before any request can arrive.
@@ -100,6 +103,7 @@ impl Dispatch for Evshare {
             _device: device,
         });
         log!(Info, "loaded on {:?}", host);
+        log!(Info, "built with features: {}", crate::features::Enabled);
         Ok(())
     }
 

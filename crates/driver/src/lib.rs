@@ -3,6 +3,7 @@
 //! made it and released when that handle goes away.
 //!
 //! - [`dispatch`]: `DriverEntry`, create/cleanup/close, IOCTL routing, unload.
+//! - [`features`]: the cargo features of this image, logged at load.
 //! - [`handlers`]: routes each IOCTL; answers queries.
 //! - [`methods`]: the four ways to share an event (by name, by handle, driver-created with a
 //!   handle returned, driver-created named).
@@ -18,6 +19,7 @@
 #![cfg(target_os = "windows")]
 
 mod dispatch;
+mod features;
 mod file_state;
 mod handlers;
 mod inverted;

@@ -158,7 +158,7 @@ pub fn by_handle(
     // Wine's ObReferenceObjectByHandle ignores DesiredAccess: check what the app was granted.
     let granted = local.granted_access(at)?;
     // Type first: a mutex handle is "not an event", whatever its access.
-    let event = SharedEvent::from_handle(at, local).map_err(|status| Rejection {
+    let event = SharedEvent::from_app_handle(at, local).map_err(|status| Rejection {
         status,
         reason: if status.as_u32() == evshare_protocol::status::STATUS_OBJECT_TYPE_MISMATCH {
             RejectReason::NotAnEventHandle
@@ -212,7 +212,7 @@ pub fn driver_handle(
     let handle = with_caller_only(caller, at, |sd| {
         create_event(at, None, km_kind(kind), Some(sd))
     })??;
-    let event = SharedEvent::from_handle(at, handle)?;
+    let event = SharedEvent::from_created(at, handle)?;
     let session_id = caller.process.session_id(at)?;
     let new = NewRegistration {
         method: Method::DriverHandle,
@@ -269,7 +269,7 @@ pub fn driver_named(
         create_event(at, Some(&path), km_kind(kind), Some(sd))
     })??;
     // The registration keeps this handle, and with it the name, until it is unregistered.
-    let event = SharedEvent::from_handle(at, handle)?;
+    let event = SharedEvent::from_created(at, handle)?;
     let new = NewRegistration {
         method: Method::DriverNamed,
         resolved: Some(resolved),

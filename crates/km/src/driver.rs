@@ -11,6 +11,7 @@
 //! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
 //! them itself ([`crate::wine_fence`]); the driver never sees them.
 
+use crate::host_switch::{branch, Switch};
 use crate::irp::{Completed, Irp};
 use crate::irql::Passive;
 use crate::pool::PoolBox;
@@ -159,14 +160,7 @@ pub fn bugcheck(code: u32, detail: usize) -> ! {
     unsafe { crate::sys::imports::KeBugCheckEx(code, detail, 0, 0, 0) }
 }
 
-/// Which kernel the driver runs on, decided once from the exports it sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Host {
-    /// Microsoft Windows.
-    Windows,
-    /// Wine's `ntoskrnl.exe` inside `winedevice.exe`.
-    Wine,
-}
+pub use crate::host_switch::Host;
 
 /// Whether the kernel exports `name` (`MmGetSystemRoutineAddress`). Under Wine this is also true
 /// for `@ stub` exports, which crash when called: it guards missing routines, not stubs.
@@ -191,8 +185,8 @@ pub fn detect_host(at: &Passive) -> Host {
     host()
 }
 
-/// The host [`detect_host`] found (Windows until it ran). The few behaviours that differ are
-/// switched on this, each documented where it is used.
+/// The host [`detect_host`] found (Windows until it ran). The behaviours that differ do not ask
+/// this: each is a [`crate::host_switch::Switch`], run through [`crate::host_switch::branch`].
 ///
 /// IRQL: any.
 pub fn host() -> Host {
@@ -307,7 +301,9 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
             attach_state::<D>(&irp);
             let file = irp.file_object();
             let completed = D::create(irp, at);
-            if !completed.status().is_success() && host() == Host::Windows {
+            if !completed.status().is_success()
+                && branch(Switch::FreeRefusedCreateState) == Host::Windows
+            {
                 // SAFETY: the file object of the CREATE being dispatched: the I/O manager
                 // keeps it until this dispatch routine has returned.
                 unsafe { free_refused_state::<D>(file) };
@@ -359,7 +355,9 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let mut driver = DriverObject { raw };
     // SAFETY: the kernel calls DriverEntry at PASSIVE_LEVEL; the token stays here.
     let at = &mut unsafe { Passive::assume() };
-    if detect_host(at) == Host::Wine {
+    detect_host(at);
+    crate::host_switch::log_forced();
+    if branch(Switch::WineFence) == Host::Wine {
         crate::wine_fence::start(&mut driver, at);
     }
     match D::entry(&mut driver, at) {

@@ -5,6 +5,7 @@
 //! including DPCs, and is dropped with `ObfDereferenceObject`.
 
 use crate::handle::KernelHandle;
+use crate::host_switch::{branch, Host, Switch};
 use crate::irql::Passive;
 use crate::status::NtStatus;
 use crate::sys::imports::{
@@ -138,21 +139,48 @@ impl Drop for EventRef {
     }
 }
 
+/// Where a [`SharedEvent`] came from, which decides how Wine can signal it (one
+/// [`Switch`] each: see their verdicts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The app's event, opened by name with `EVENT_MODIFY_STATE` and the caller's access
+    /// checked.
+    OpenedByName,
+    /// The app's event, from a handle of the app's (only the handle's access was checked).
+    AppHandle,
+    /// An event the driver created, with its own descriptor.
+    Created,
+}
+
+impl Source {
+    fn switch(self) -> Switch {
+        match self {
+            Source::OpenedByName => Switch::SetEventOpenedByName,
+            Source::AppHandle => Switch::SetEventFromAppHandle,
+            Source::Created => Switch::SetCreatedEvent,
+        }
+    }
+}
+
 /// An event the driver signals: a referenced object plus a kernel handle to it with
-/// `EVENT_MODIFY_STATE`.
+/// `EVENT_MODIFY_STATE`, and where it came from.
 ///
-/// **Host switch** (the one place signalling differs): on Windows, [`SharedEvent::set`] is
-/// `KeSetEvent` on the object, legal at `DISPATCH_LEVEL` (so from a DPC). Under Wine it is
-/// `ZwSetEvent` on the kept handle: Wine's `KeSetEvent` on such an object re-opens it by pointer
-/// with an access check against its descriptor (which denies the driver when the descriptor it
-/// wrote admits the user with `SYNCHRONIZE` only, because winedevice runs as that same user),
-/// and costs three wineserver round trips where `ZwSetEvent` costs one. Wine has no IRQL, and
-/// its DPCs run on ordinary threads of winedevice, where the handle is valid.
+/// **Host switch** (the one place signalling differs; [`Switch::SetEventOpenedByName`],
+/// [`Switch::SetEventFromAppHandle`], [`Switch::SetCreatedEvent`]): on Windows,
+/// [`SharedEvent::set`] is `KeSetEvent` on the object, legal at `DISPATCH_LEVEL` (so from a
+/// DPC). Under Wine it is `ZwSetEvent` on the kept handle: Wine's `KeSetEvent` on such an
+/// object re-opens it by pointer with an access check against its descriptor (which denies the
+/// driver when the descriptor admits the user with `SYNCHRONIZE` only, because winedevice runs
+/// as that same user), and costs three wineserver round trips where `ZwSetEvent` costs one.
+/// Wine has no IRQL, and its DPCs run on ordinary threads of winedevice, where the handle is
+/// valid. For an event opened by name the check cannot fail, so the `windows-branches` build
+/// signals it with `KeSetEvent` under Wine too.
 ///
 /// The handle also keeps a named event's name alive while the driver holds it.
 pub struct SharedEvent {
     object: EventRef,
     handle: KernelHandle,
+    source: Source,
 }
 
 impl SharedEvent {
@@ -165,16 +193,31 @@ impl SharedEvent {
         options: OpenOptions,
     ) -> Result<Self, NtStatus> {
         let handle = open_event_handle(at, name, options)?;
-        Self::from_handle(at, handle)
+        Self::adopt(at, handle, Source::OpenedByName)
     }
 
-    /// Adopts a kernel handle to an event (it must grant `EVENT_MODIFY_STATE`), checking that
-    /// the object is an event.
+    /// Adopts a kernel handle duplicated from an app's handle (it must grant
+    /// `EVENT_MODIFY_STATE`), checking that the object is an event.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
-    pub fn from_handle(at: &Passive, handle: KernelHandle) -> Result<Self, NtStatus> {
+    pub fn from_app_handle(at: &Passive, handle: KernelHandle) -> Result<Self, NtStatus> {
+        Self::adopt(at, handle, Source::AppHandle)
+    }
+
+    /// Adopts the handle [`create_event`] returned, checking that the object is an event.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn from_created(at: &Passive, handle: KernelHandle) -> Result<Self, NtStatus> {
+        Self::adopt(at, handle, Source::Created)
+    }
+
+    fn adopt(at: &Passive, handle: KernelHandle, source: Source) -> Result<Self, NtStatus> {
         let object = EventRef::reference(at, &handle)?;
-        Ok(SharedEvent { object, handle })
+        Ok(SharedEvent {
+            object,
+            handle,
+            source,
+        })
     }
 
     /// The kernel handle the driver keeps (e.g. to duplicate into an app's process).
@@ -186,12 +229,12 @@ impl SharedEvent {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn set(&self) -> bool {
-        match crate::driver::host() {
-            crate::driver::Host::Windows => {
+        match branch(self.source.switch()) {
+            Host::Windows => {
                 self.object.set();
                 true
             }
-            crate::driver::Host::Wine => {
+            Host::Wine => {
                 let mut previous = 0i32;
                 // ZwSetEvent needs PASSIVE_LEVEL and this runs in DPCs: fine only because
                 // Windows never takes this branch and Wine has no IRQL (the verifier counts it

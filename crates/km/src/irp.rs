@@ -11,6 +11,7 @@
 
 pub(crate) mod kept;
 
+use crate::host_switch::{branch, Host, Switch};
 use crate::process::ProcessId;
 use crate::status::NtStatus;
 use crate::sys::imports::{
@@ -234,7 +235,8 @@ unsafe fn complete_raw(raw: NonNull<IRP>, status: NtStatus, information: usize, 
     unsafe {
         (*irp).IoStatus.Information = information;
     }
-    if parked && crate::driver::host() == crate::driver::Host::Wine {
+    // Switch::WineFence: never forced (the Windows side re-opens Wine's use-after-free).
+    if parked && branch(Switch::WineFence) == Host::Wine {
         // SAFETY: we own the IRP, it was parked (its cancel routine swapped out), we run under
         // Wine, and we never touch it again.
         if let Some(kept) = unsafe { kept::complete_keeping(raw) } {

@@ -12,6 +12,8 @@
 //! - [`timer`], [`timer_state`], [`time`]: a timer that lives in its owner and keeps it alive
 //!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
+//! - [`host_switch`]: every place Windows and Wine behave differently, with its verdict, and
+//!   the `windows-branches` test build that runs under Wine the Windows sides Wine can run.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
 //!   per-process quotas; generic over the IRP seam so the loom models run its code.
 //! - [`wine_fence`]: under Wine, completed parked IRPs are freed only once no late cancel can
@@ -23,9 +25,9 @@
 //! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
 //!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`), and `sync`, `pending`,
-//! `timer_state` and `remove_lock`'s protocol (the seams the loom models use) build on the
-//! host; the rest
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`, `host_switch`'s table),
+//! and `sync`, `pending`, `timer_state` and `remove_lock`'s protocol (the seams the loom models
+//! use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
@@ -41,6 +43,7 @@ pub mod driver;
 pub mod event;
 #[cfg(target_os = "windows")]
 pub mod handle;
+pub mod host_switch;
 #[cfg(target_os = "windows")]
 pub mod irp;
 #[cfg(target_os = "windows")]

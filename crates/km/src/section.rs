@@ -1,6 +1,7 @@
 //! Shared memory: a named section the app created, mapped where the driver's DPC can write it.
 //!
-//! **Host switch** (decided once, by [`crate::driver::host`]):
+//! **Host switch** ([`Switch::MapSection`]: never forced, the Windows routines are stubs under
+//! Wine):
 //! - **Windows**: `ObReferenceObjectByHandle(MmSectionObjectType)` + `MmMapViewInSystemSpace`,
 //!   a system-space view valid in every process context, DPCs included, locked resident with an
 //!   MDL (`IoAllocateMdl` + `MmProbeAndLockPages`) because a view of a pagefile-backed section
@@ -24,8 +25,9 @@
 //! On both, [`MappedView::len`] is the section's own size (`ZwQuerySection`), so a ring's
 //! "section too small" check is not fooled by the page rounding of the view.
 
-use crate::driver::{host, routine_exists, Host};
+use crate::driver::routine_exists;
 use crate::handle::KernelHandle;
+use crate::host_switch::{branch, Host, Switch};
 use crate::irql::Passive;
 use crate::seh::try_call;
 use crate::status::NtStatus;
@@ -94,7 +96,7 @@ impl MappedView {
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn map_named(at: &Passive, name: &UnicodeStr<'_>) -> Result<MappedView, NtStatus> {
         let section = open_section(at, name)?;
-        let mut view = match host() {
+        let mut view = match branch(Switch::MapSection) {
             Host::Wine => map_into_this_process(at, &section)?,
             Host::Windows => map_into_system_space(at, &section)?,
         };

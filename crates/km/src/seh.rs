@@ -149,12 +149,12 @@ const SELF_TEST_CODE: NtStatus = NtStatus::from_u32(0x8000_0002);
 type RaiseStatus = unsafe extern "system" fn(status: i32);
 
 fn resolve_raise() -> Option<RaiseStatus> {
-    use crate::driver::{host, Host};
+    use crate::host_switch::{branch, Host, Switch};
     use crate::unicode::UnicodeStr;
     const RTL: UnicodeStr<'static> = UnicodeStr::from_static(crate::utf16!("RtlRaiseStatus"));
     const EX: UnicodeStr<'static> = UnicodeStr::from_static(crate::utf16!("ExRaiseStatus"));
     // `ExRaiseStatus` is a crashing `@ stub` under Wine: only Windows may fall back to it.
-    let names: &[UnicodeStr<'static>] = match host() {
+    let names: &[UnicodeStr<'static>] = match branch(Switch::RaiseRoutines) {
         Host::Wine => &[RTL],
         Host::Windows => &[RTL, EX],
     };

@@ -1,0 +1,28 @@
+//! The cargo features this image was built with, logged once at load so that whoever installed
+//! an image can tell which build runs (`cargo xtask test` checks the line after installing each
+//! driver variant, and that the shipped image has none).
+
+use core::fmt;
+
+/// Every feature of this crate, and whether this image has it. A feature added to `Cargo.toml`
+/// gets its line here.
+const FEATURES: &[(&str, bool)] = &[
+    ("verifier", cfg!(feature = "verifier")),
+    ("windows-branches", cfg!(feature = "windows-branches")),
+];
+
+/// The enabled features, comma-separated, or `none`.
+pub struct Enabled;
+
+impl fmt::Display for Enabled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut enabled = FEATURES.iter().filter(|(_, on)| *on).map(|(name, _)| name);
+        match enabled.next() {
+            None => f.write_str("none"),
+            Some(first) => {
+                f.write_str(first)?;
+                enabled.try_for_each(|name| write!(f, ", {name}"))
+            }
+        }
+    }
+}
