@@ -11,10 +11,10 @@
 //! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
 //! them itself ([`crate::wine_fence`]); the driver never sees them.
 
+use crate::handle_state;
 use crate::host_switch::{branch, Switch};
 use crate::irp::{Completed, Irp};
 use crate::irql::Passive;
-use crate::pool::PoolBox;
 use crate::status::NtStatus;
 use crate::sys::imports::{
     IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink,
@@ -25,7 +25,6 @@ use crate::sys::{
     IRP_MJ_DEVICE_CONTROL, NTSTATUS, PDEVICE_OBJECT,
 };
 use crate::unicode::UnicodeStr;
-use core::any::TypeId;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -205,80 +204,8 @@ pub fn host() -> Host {
 /// The reference is used only while handling a request on that handle, which never overlaps
 /// with its `IRP_MJ_CLOSE` (when the state is detached and freed).
 pub unsafe fn file_state<'file, D: Dispatch>(irp: &Irp) -> Option<&'file D::FileState> {
-    let attached = attached::<D::FileState>(irp)?;
-    // SAFETY: `attached` checked the type; the state lives until close (the caller's contract).
-    Some(unsafe { &(*attached.as_ptr()).state })
-}
-
-/// What km stores in `FileObject->FsContext`: the state and the type it was made as. The
-/// layout puts `owner` first whatever `T` is, so it can be checked before `T` is trusted.
-#[repr(C)]
-struct Attached<T> {
-    owner: TypeId,
-    state: T,
-}
-
-/// The file object's context, if it is an `Attached<T>`.
-fn attached<T: 'static>(irp: &Irp) -> Option<NonNull<Attached<T>>> {
-    let context = NonNull::new(irp.file_context_raw())?;
-    // SAFETY: km stores only `Attached<_>` boxes in FsContext, and every one starts with its
-    // TypeId (`repr(C)`), alive until the close that frees it.
-    let owner = unsafe { context.cast::<TypeId>().read() };
-    (owner == TypeId::of::<T>()).then(|| context.cast())
-}
-
-fn attach_state<D: Dispatch>(irp: &Irp) {
-    let attached = Attached {
-        owner: TypeId::of::<D::FileState>(),
-        state: D::new_file_state(),
-    };
-    let Ok(state) = PoolBox::new(attached) else {
-        crate::log!(
-            Error,
-            "no memory for a handle's state; requests that need it will be refused"
-        );
-        return;
-    };
-    let raw = PoolBox::into_raw(state);
-    // SAFETY: an `Attached<_>` box, freed by `detach_state` at close.
-    if !unsafe { irp.set_file_context(raw.as_ptr().cast()) } {
-        // SAFETY: it was not attached after all: ours again.
-        drop(unsafe { PoolBox::from_raw(raw) });
-    }
-}
-
-fn detach_state<D: Dispatch>(irp: &Irp) -> Option<PoolBox<Attached<D::FileState>>> {
-    let attached = attached::<D::FileState>(irp)?;
-    // SAFETY: clearing the context of the file object being closed.
-    let _ = unsafe { irp.set_file_context(core::ptr::null_mut()) };
-    // SAFETY: it came from `attach_state` as this type (checked), and is no longer attached.
-    Some(unsafe { PoolBox::from_raw(attached) })
-}
-
-/// Frees the state [`attach_state`] gave a file object whose CREATE was then refused: Windows
-/// sends no CLOSE for a failed open, so nobody else would. (Under Wine an open cannot be
-/// refused, and its CLOSE frees the state as usual.)
-///
-/// # Safety
-/// `file` is null or the file object of the CREATE being dispatched, alive until the dispatch
-/// routine returns, with no other request on it (its handle does not exist yet).
-unsafe fn free_refused_state<D: Dispatch>(file: *mut crate::sys::FILE_OBJECT) {
-    if file.is_null() {
-        return;
-    }
-    // SAFETY: the caller's contract: a live file object nobody else uses yet.
-    let Some(context) = NonNull::new(unsafe { (*file).FsContext }) else {
-        return;
-    };
-    // SAFETY: km stores only `Attached<_>` boxes in FsContext, each starting with its TypeId.
-    let owner = unsafe { context.cast::<TypeId>().read() };
-    if owner != TypeId::of::<D::FileState>() {
-        return;
-    }
-    // SAFETY: as above; the context is cleared before the box is freed.
-    unsafe { (*file).FsContext = core::ptr::null_mut() };
-    // SAFETY: it came from `attach_state` as this type (checked) and is attached no more.
-    drop(unsafe { PoolBox::<Attached<D::FileState>>::from_raw(context.cast()) });
+    // SAFETY: the caller's contract.
+    unsafe { handle_state::get::<D::FileState>(irp) }
 }
 
 unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
@@ -298,7 +225,7 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     }
     let completed = match irp.major_function() {
         IRP_MJ_CREATE => {
-            attach_state::<D>(&irp);
+            handle_state::attach(&irp, D::new_file_state());
             let file = irp.file_object();
             let completed = D::create(irp, at);
             if !completed.status().is_success()
@@ -306,14 +233,14 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
             {
                 // SAFETY: the file object of the CREATE being dispatched: the I/O manager
                 // keeps it until this dispatch routine has returned.
-                unsafe { free_refused_state::<D>(file) };
+                unsafe { handle_state::free_refused::<D::FileState>(file) };
             }
             completed
         }
         IRP_MJ_CLEANUP => D::cleanup(irp, at),
         IRP_MJ_CLOSE => {
-            let state = detach_state::<D>(&irp);
-            let completed = D::close(irp, state.as_ref().map(|attached| &attached.state), at);
+            let state = handle_state::detach::<D::FileState>(&irp);
+            let completed = D::close(irp, state.as_ref().map(|detached| detached.state()), at);
             drop(state);
             completed
         }
@@ -329,6 +256,14 @@ unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OB
     // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL; the token stays here.
     let at = &mut unsafe { Passive::assume() };
     D::unload(at);
+    let freed = handle_state::free_all_at_unload();
+    if freed > 0 {
+        crate::log!(
+            Info,
+            "freed the state of {} handle(s) still open at unload",
+            freed
+        );
+    }
     crate::wine_fence::stop(at);
     crate::verifier::at_unload();
 }

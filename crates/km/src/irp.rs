@@ -114,35 +114,10 @@ impl Irp {
         FileId(self.stack().FileObject as usize)
     }
 
-    /// `FileObject->FsContext` (null without a file object or context). What it holds is
-    /// `crate::driver`'s business: it attaches the per-handle state there.
-    pub(crate) fn file_context_raw(&self) -> *mut c_void {
-        let file = self.stack().FileObject;
-        if file.is_null() {
-            return core::ptr::null_mut();
-        }
-        // SAFETY: the file object outlives every IRP sent through it.
-        unsafe { (*file).FsContext }
-    }
-
-    /// The request's file object (null for none), for `crate::driver` to release what it
-    /// attached at a CREATE that was refused: Windows sends no CLOSE for a failed open.
+    /// The request's file object (null for none): `crate::handle_state` attaches the
+    /// per-handle state to it.
     pub(crate) fn file_object(&self) -> *mut crate::sys::FILE_OBJECT {
         self.stack().FileObject
-    }
-
-    /// Sets `FileObject->FsContext`; `false` if there is no file object.
-    ///
-    /// # Safety
-    /// `context` is what `crate::driver` attaches (and frees at close).
-    pub(crate) unsafe fn set_file_context(&self, context: *mut c_void) -> bool {
-        let file = self.stack().FileObject;
-        if file.is_null() {
-            return false;
-        }
-        // SAFETY: the file object is alive; FsContext belongs to the driver that owns it.
-        unsafe { (*file).FsContext = context };
-        true
     }
 
     /// The process that sent the request (`PsGetProcessId(IoGetRequestorProcess(irp))`), which is

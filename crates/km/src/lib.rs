@@ -43,6 +43,8 @@ pub mod driver;
 pub mod event;
 #[cfg(target_os = "windows")]
 pub mod handle;
+#[cfg(target_os = "windows")]
+mod handle_state;
 pub mod host_switch;
 #[cfg(target_os = "windows")]
 pub mod irp;
