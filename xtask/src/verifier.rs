@@ -180,6 +180,13 @@ pub fn require_clean_unload() -> Result<()> {
     for summary in &summaries {
         steps::note(&summary.line);
     }
+    // Where fault injection failed kernel calls (logged by the load that injected them).
+    for line in String::from_utf8_lossy(&log)
+        .lines()
+        .filter(|line| line.contains("faults injected into"))
+    {
+        steps::note(line.trim());
+    }
     let total: u64 = summaries.iter().map(|summary| summary.violations).sum();
     if total > 0 || !violations.is_empty() {
         for line in &violations {

@@ -25,7 +25,7 @@ fn violation(check: Check, args: core::fmt::Arguments<'_>) {
 /// How many locks one thread may hold at once before the verifier stops tracking its order.
 const MAX_HELD: usize = 8;
 /// Threads raised above `PASSIVE_LEVEL` at the same time.
-const THREADS: usize = 64;
+const THREADS: usize = 256;
 
 /// A thread above `PASSIVE_LEVEL`: claimed when it raises, given back when it is down again.
 /// Only its own thread writes a claimed slot.
