@@ -104,6 +104,12 @@ pub struct Device {
 }
 
 impl Device {
+    /// Deletes the device now: the explicit form of the drop (`IoDeleteDevice`), with its
+    /// `PASSIVE_LEVEL` proven.
+    pub fn close(self, _at: &Passive) {
+        drop(self);
+    }
+
     /// The device object (to recognise the requests sent to it).
     pub(crate) fn as_ptr(&self) -> PDEVICE_OBJECT {
         self.raw.as_ptr()

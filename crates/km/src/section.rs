@@ -106,6 +106,12 @@ impl MappedView {
         Ok(view)
     }
 
+    /// Unmaps the view now: the explicit form of the drop (`ZwUnmapViewOfSection` or
+    /// `MmUnmapViewInSystemSpace`), with its `PASSIVE_LEVEL` proven.
+    pub fn close(self, _at: &Passive) {
+        drop(self);
+    }
+
     /// The view's first byte.
     pub fn base(&self) -> NonNull<u8> {
         self.base
