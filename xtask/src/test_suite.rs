@@ -328,21 +328,29 @@ fn soak_tests(wine: &Wine) -> Result<()> {
 }
 
 fn e2e_command(wine: &Wine) -> std::process::Command {
-    let mut cmd = cargo();
-    cmd.args([
-        "test",
-        "--target",
-        USER_TARGET,
-        "-p",
-        "evshare",
-        "-p",
-        "evshare-cli",
-    ])
     // --show-output: tests that report figures (the live fuzzer: requests sent, statuses seen,
     // leaks) print them even when they pass.
-    .args(["--", "--test-threads=1", "--show-output"])
-    .env("WINEPREFIX", &wine.prefix)
-    .env("EVSHARE_E2E", "1");
+    e2e_command_for(
+        wine,
+        &["-p", "evshare", "-p", "evshare-cli"],
+        &["--test-threads=1", "--show-output"],
+    )
+}
+
+/// `cargo test` for Windows, of the tests `selection` picks, run under Wine against the
+/// installed driver, with `test_args` for the test binaries.
+pub(crate) fn e2e_command_for(
+    wine: &Wine,
+    selection: &[&str],
+    test_args: &[&str],
+) -> std::process::Command {
+    let mut cmd = cargo();
+    cmd.args(["test", "--target", USER_TARGET])
+        .args(selection)
+        .arg("--")
+        .args(test_args)
+        .env("WINEPREFIX", &wine.prefix)
+        .env("EVSHARE_E2E", "1");
     cmd
 }
 

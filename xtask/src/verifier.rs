@@ -8,8 +8,6 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::building::cargo;
-use crate::paths::USER_TARGET;
 use crate::steps;
 use crate::wine::{self, Wine};
 
@@ -21,25 +19,17 @@ pub const PROVOKE_TEST: &str = "each_check_fires_when_provoked";
 
 /// `cargo test` of one ignored test of `crates/client/tests/e2e_verifier.rs` under Wine.
 pub fn ignored_e2e(wine: &Wine, test: &str) -> Command {
-    let mut cmd = cargo();
-    cmd.args([
-        "test",
-        "--target",
-        USER_TARGET,
-        "-p",
-        "evshare",
-        "--test",
-        "e2e_verifier",
-        "--",
-        "--ignored",
-        "--exact",
-        test,
-        "--test-threads=1",
-        "--nocapture",
-    ])
-    .env("WINEPREFIX", &wine.prefix)
-    .env("EVSHARE_E2E", "1");
-    cmd
+    crate::test_suite::e2e_command_for(
+        wine,
+        &["-p", "evshare", "--test", "e2e_verifier"],
+        &[
+            "--ignored",
+            "--exact",
+            test,
+            "--test-threads=1",
+            "--nocapture",
+        ],
+    )
 }
 
 /// What the verifier's unload summary says.

@@ -47,6 +47,33 @@ pub fn encoded(request: &Request<'_>) -> (u32, Vec<u8>) {
     (code, out[..len].to_vec())
 }
 
+/// `DeviceIoControl` with `input` and `output` as its buffers; nonzero on success.
+///
+/// # Safety
+/// The buffers (and `overlapped`, if not null) outlive the request.
+unsafe fn ioctl(
+    handle: HANDLE,
+    code: u32,
+    input: &[u8],
+    output: &mut [u8],
+    got: *mut u32,
+    overlapped: *mut windows_sys::Win32::System::IO::OVERLAPPED,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        DeviceIoControl(
+            handle,
+            code,
+            input.as_ptr().cast::<c_void>(),
+            input.len() as u32,
+            output.as_mut_ptr().cast::<c_void>(),
+            output.len() as u32,
+            got,
+            overlapped,
+        )
+    }
+}
+
 /// A synchronous request on a non-overlapped `handle`: `Ok(bytes written)` or the Win32 error.
 /// The handle may be closed by another thread at any moment; that is an error, not UB (the
 /// value is just a number to the kernel).
@@ -55,18 +82,7 @@ pub fn call(handle: HANDLE, request: &Request<'_>, output: &mut [u8]) -> Result<
     let mut got = 0u32;
     // SAFETY: the buffers outlive the synchronous call; a stale handle value only makes the
     // kernel fail the call.
-    let ok = unsafe {
-        DeviceIoControl(
-            handle,
-            code,
-            input.as_ptr().cast::<c_void>(),
-            input.len() as u32,
-            output.as_mut_ptr().cast::<c_void>(),
-            output.len() as u32,
-            &mut got,
-            std::ptr::null_mut(),
-        )
-    };
+    let ok = unsafe { ioctl(handle, code, &input, output, &mut got, std::ptr::null_mut()) };
     if ok != 0 {
         Ok(got)
     } else {
@@ -153,13 +169,11 @@ pub fn start_overlapped(handle: HANDLE, request: &Request<'_>) -> Result<(), u32
     // SAFETY: the buffers and the OVERLAPPED are leaked, so they outlive the request whatever
     // happens to it.
     let ok = unsafe {
-        DeviceIoControl(
+        ioctl(
             handle,
             code,
-            input.as_ptr().cast::<c_void>(),
-            input.len() as u32,
-            output.as_mut_ptr().cast::<c_void>(),
-            output.len() as u32,
+            input,
+            output,
             std::ptr::null_mut(),
             overlapped,
         )
