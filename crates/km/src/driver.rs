@@ -106,6 +106,8 @@ pub struct Device {
 impl Device {
     /// Deletes the device now: the explicit form of the drop (`IoDeleteDevice`), with its
     /// `PASSIVE_LEVEL` proven.
+    ///
+    /// IRQL: `PASSIVE_LEVEL` (the token proves it).
     pub fn close(self, _at: &Passive) {
         drop(self);
     }
@@ -160,6 +162,8 @@ impl Drop for SymbolicLink {
 
 /// Stops the machine (`KeBugCheckEx`): what a kernel panic must do. Under Wine it ends
 /// `winedevice.exe` instead.
+///
+/// IRQL: any.
 pub fn bugcheck(code: u32, detail: usize) -> ! {
     // SAFETY: KeBugCheckEx never returns; the parameters are informational.
     unsafe { crate::sys::imports::KeBugCheckEx(code, detail, 0, 0, 0) }
@@ -278,6 +282,8 @@ unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OB
 ///
 /// # Safety
 /// `driver` is the driver object the kernel passed to `DriverEntry`.
+///
+/// IRQL: `PASSIVE_LEVEL` (`DriverEntry`).
 pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let Some(raw) = NonNull::new(driver) else {
         return NtStatus::INVALID_PARAMETER.raw();

@@ -27,6 +27,8 @@ impl KernelHandle {
     }
 
     /// Closes the handle now: the explicit form of the drop, with its `PASSIVE_LEVEL` proven.
+    ///
+    /// IRQL: `PASSIVE_LEVEL` (the token proves it).
     pub fn close(self, _at: &crate::irql::Passive) {
         drop(self);
     }

@@ -25,6 +25,10 @@
 //! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
 //!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
+//! IRQL: every public function that calls a kernel routine says the IRQL it may be called at
+//! (an `IRQL:` line); one without that line calls none and runs at any IRQL km runs at. The
+//! kernel routines' own rules are declared with their imports ([`sys::imports`]).
+//!
 //! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`, `host_switch`'s table),
 //! and `sync`, `pending`, `timer_state` and `remove_lock`'s protocol (the seams the loom models
 //! use) build on the host; the rest

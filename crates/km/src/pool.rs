@@ -54,7 +54,10 @@ unsafe impl<T: Send> Send for PoolBox<T> {}
 unsafe impl<T: Sync> Sync for PoolBox<T> {}
 
 impl<T> PoolBox<T> {
-    /// Moves `value` into a new pool allocation.
+    /// Moves `value` into a new pool allocation. Dropping the box frees it (`ExFreePoolWithTag`,
+    /// `<= DISPATCH_LEVEL`, after `T`'s own drop).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL` (non-paged pool).
     pub fn new(value: T) -> Result<Self, NtStatus> {
         Ok(PoolBox {
             ptr: allocate(value)?,
@@ -118,7 +121,10 @@ unsafe impl<T: Send + Sync> Send for PoolArc<T> {}
 unsafe impl<T: Send + Sync> Sync for PoolArc<T> {}
 
 impl<T> PoolArc<T> {
-    /// Moves `value` into a new pool allocation with one reference.
+    /// Moves `value` into a new pool allocation with one reference. Dropping the last
+    /// reference frees it (`<= DISPATCH_LEVEL`, after `T`'s own drop).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL` (non-paged pool).
     pub fn new(value: T) -> Result<Self, NtStatus> {
         let ptr = allocate(ArcInner {
             refs: AtomicUsize::new(1),

@@ -108,6 +108,8 @@ impl MappedView {
 
     /// Unmaps the view now: the explicit form of the drop (`ZwUnmapViewOfSection` or
     /// `MmUnmapViewInSystemSpace`), with its `PASSIVE_LEVEL` proven.
+    ///
+    /// IRQL: `PASSIVE_LEVEL` (the token proves it).
     pub fn close(self, _at: &Passive) {
         drop(self);
     }

@@ -14,6 +14,9 @@
 //!   [`Check::PoolAtUnload`] (allocations not freed, by pool tag), [`Check::ReferencesAtUnload`]
 //!   (object references and kernel handles not given back).
 //!
+//! Every hook may be called at any IRQL km runs at (it touches only atomics, and
+//! `PsGetCurrentThread` / `DbgPrintEx`, which have no IRQL restriction below `DIRQL`).
+//!
 //! Violations are counted, logged (`evshare: VERIFIER: ...`) and reported by the stats request;
 //! the unload summary is logged last. Fault injection (Driver Verifier's low-resource
 //! simulation) fails the imports marked `injectable` at points chosen from a seed
