@@ -38,7 +38,7 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 10] = [
+    let host_steps: [(&str, Step); 11] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
@@ -49,6 +49,7 @@ pub fn run(options: Options) -> Result<()> {
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
         ("clippy: user side (gnu)", clippy_user),
+        ("cargo doc: 0 warnings", docs),
     ];
     for (name, step) in host_steps {
         if static_checks {
@@ -247,6 +248,33 @@ fn clippy_driver() -> Result<()> {
             cmd.arg("--features").arg(named.join(","));
         }
         steps::run(cmd.args(["--", "-D", "warnings"]))?;
+    }
+    Ok(())
+}
+
+/// The API docs of each library, for the target it runs on, with warnings (broken links
+/// among them) as errors: the host crates on the host, km (with every feature) and the driver
+/// side for Windows' kernel target, the client for the apps' target.
+fn docs() -> Result<()> {
+    let runs: [&[&str]; 3] = [
+        &["-p", "evshare-protocol", "-p", "evshare-ring"],
+        &[
+            "-p",
+            "evshare-km",
+            "--target",
+            DRIVER_TARGET,
+            "--features",
+            "verifier,windows-branches",
+        ],
+        &["-p", "evshare", "--target", USER_TARGET],
+    ];
+    for args in runs {
+        steps::run(
+            cargo()
+                .args(["doc", "--no-deps"])
+                .args(args)
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )?;
     }
     Ok(())
 }

@@ -243,7 +243,7 @@ pub(crate) type CancelRoutine = unsafe extern "system" fn(PDEVICE_OBJECT, *mut I
 /// An IRP parked in a queue of pending IRPs: a copyable pointer that the queue and the cancel
 /// routine share. It offers exactly what the classic cancel-safe queue needs, and it is the
 /// queue's job (see `crate::pending`) to decide who owns the IRP: whoever swaps the cancel
-/// routine out ([`ParkedIrp::disarm`] returning `true`, or `IoCancelIrp`).
+/// routine out (`ParkedIrp::disarm` returning `true`, or `IoCancelIrp`).
 ///
 /// Outside `km` it can only be named (as the item type of a `PendingQueue`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
