@@ -25,6 +25,9 @@
 //! - [`remove_lock`]: the unload rundown (refuse new requests, wait for those in flight) over
 //!   `IO_REMOVE_LOCK`; its protocol builds on the host for the loom model.
 //!
+//! [`ddi`] is the DDI table: every kernel routine km binds, its safe wrapper, its IRQL rule,
+//! whether it may raise, and its state in Wine 8.0 (`docs/ddi.md`, kept in step by a test).
+//!
 //! IRQL: every public function that calls a kernel routine says the IRQL it may be called at
 //! (an `IRQL:` line); one without that line calls none and runs at any IRQL km runs at. The
 //! kernel routines' own rules are declared with their imports ([`sys::imports`]).
@@ -35,6 +38,8 @@
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
 
+#[doc = include_str!("../../../docs/ddi.md")]
+pub mod ddi {}
 pub mod irql;
 pub mod layout;
 pub mod status;
