@@ -14,32 +14,9 @@ use evshare_protocol::names::Namespace;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An NTSTATUS the driver completed a request with (`docs/protocol.md`, "Statuses"), or the
-/// status it would have completed it with when the client refused the request first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NtStatus(pub u32);
-
-impl NtStatus {
-    /// The raw value, as `ntstatus.h` writes it (`0xC0000034`).
-    pub const fn code(self) -> u32 {
-        self.0
-    }
-
-    /// The DDK name (`STATUS_OBJECT_NAME_NOT_FOUND`) if the protocol crate knows the value.
-    pub const fn name(self) -> Option<&'static str> {
-        evshare_protocol::status::status_name(self.0)
-    }
-}
-
-impl fmt::Display for NtStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => write!(f, "{name} ({:#010X})", self.0),
-            None => write!(f, "NTSTATUS {:#010X}", self.0),
-        }
-    }
-}
-
-impl std::error::Error for NtStatus {}
+/// status it would have completed it with when the client refused the request first. The same
+/// type as the kernel layer's and the protocol's (`evshare-ntstatus`).
+pub use evshare_ntstatus::NtStatus;
 
 /// What a name turned out to hold when it is not an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
