@@ -88,6 +88,21 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// The device at a path other than evshare's own (see `Driver::open_at`) cannot be
+    /// opened.
+    #[error(
+        "cannot open the device `{path}`; check the path (`\\\\.\\NAME` opens the device \
+         whose driver created the symbolic link `\\DosDevices\\NAME`) and that this driver \
+         is loaded"
+    )]
+    CannotOpenDevice {
+        /// The Win32 path given.
+        path: String,
+        /// Why opening it failed.
+        #[source]
+        source: io::Error,
+    },
+
     /// The driver and this client speak different protocol versions.
     #[error(
         "the driver speaks evshare protocol version {}, this client speaks version {client}; \
@@ -653,13 +668,15 @@ impl Error {
     }
 
     /// True for the errors that mean "the driver is not there": not installed, not running,
-    /// its device cannot be opened, or it stopped under an open handle.
+    /// its device (evshare's or the one given to `Driver::open_at`) cannot be opened, or it
+    /// stopped under an open handle.
     pub fn is_driver_unavailable(&self) -> bool {
         matches!(
             self,
             Error::DriverNotInstalled { .. }
                 | Error::DriverNotRunning { .. }
                 | Error::DeviceUnavailable { .. }
+                | Error::CannotOpenDevice { .. }
                 | Error::DriverStopped { .. }
         )
     }
@@ -791,6 +808,27 @@ mod tests {
             "the evshare driver is installed but not running (it is stopped); run `evshare start`"
         );
         assert!(error.is_driver_unavailable());
+    }
+
+    #[test]
+    fn another_device_that_cannot_be_opened_is_named_with_the_os_error() {
+        let error = Error::CannotOpenDevice {
+            path: r"\\.\mydriver".into(),
+            source: io::Error::from_raw_os_error(2),
+        };
+        let text = error.to_string();
+        assert!(
+            text.starts_with(r"cannot open the device `\\.\mydriver`; check the path"),
+            "{text}"
+        );
+        assert!(text.contains(r"`\DosDevices\NAME`"), "{text}");
+        assert!(!text.contains("evshare start"), "{text}");
+        assert_eq!(
+            chain(&error)[1],
+            io::Error::from_raw_os_error(2).to_string()
+        );
+        assert!(error.is_driver_unavailable());
+        assert_eq!(error.status(), None);
     }
 
     #[test]
