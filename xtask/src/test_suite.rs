@@ -257,7 +257,14 @@ fn clippy_driver() -> Result<()> {
 /// side for Windows' kernel target, the client for the apps' target.
 fn docs() -> Result<()> {
     let runs: [&[&str]; 3] = [
-        &["-p", "evshare-protocol", "-p", "evshare-ring"],
+        &[
+            "-p",
+            "evshare-ntstatus",
+            "-p",
+            "evshare-protocol",
+            "-p",
+            "evshare-ring",
+        ],
         &[
             "-p",
             "evshare-km",

@@ -2,16 +2,68 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
 /// Share events between the evshare.sys driver and apps: install and control the driver,
 /// inspect it, and run the demo.
 #[derive(Debug, Parser)]
 #[command(name = "evshare", version, about, long_about = None)]
 pub struct Cli {
+    /// The device to talk to, as a Win32 path: evshare's own, or that of a driver that embeds
+    /// evshare, such as `\\.\mydriver`. Used by status, stats, doctor, demo and watch;
+    /// install, start, stop and uninstall manage the `evshare` service and refuse it
+    /// [default: \\.\evshare]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub device: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line; exits with clap's usage error when it is not valid, including
+    /// a `--device` given to a command that manages the service ([`Cli::check`]).
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Err(error) = cli.check() {
+            error.exit();
+        }
+        cli
+    }
+
+    /// Refuses `--device` for the commands that manage the `evshare` service: they act on
+    /// evshare's own driver whatever the path says (a host driver's service is its own), and
+    /// an option that would be ignored should not look as if it was used.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        let manages_service = match self.command {
+            Command::Install { .. } => Some("install"),
+            Command::Start => Some("start"),
+            Command::Stop => Some("stop"),
+            Command::Uninstall => Some("uninstall"),
+            _ => None,
+        };
+        match (manages_service, &self.device) {
+            (Some(name), Some(_)) => Err(Cli::command().error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--device cannot be used with `{name}`: install, start, stop and uninstall \
+                     manage the `evshare` service, whose device is always {}",
+                    evshare::DEFAULT_DEVICE_PATH
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The device the driver commands open: `--device`, or evshare's own.
+    // Only the Windows build runs commands (and the tests); elsewhere it is unused.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    pub fn device(&self) -> &str {
+        self.device
+            .as_deref()
+            .unwrap_or(evshare::DEFAULT_DEVICE_PATH)
+    }
 }
 
 /// The subcommands.
@@ -103,9 +155,14 @@ pub struct WatchArgs {
 mod tests {
     use super::*;
 
+    fn parse_cli(args: &[&str]) -> Result<Cli, clap::Error> {
+        let cli = Cli::try_parse_from(std::iter::once("evshare").chain(args.iter().copied()))?;
+        cli.check()?;
+        Ok(cli)
+    }
+
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        Cli::try_parse_from(std::iter::once("evshare").chain(args.iter().copied()))
-            .map(|cli| cli.command)
+        parse_cli(args).map(|cli| cli.command)
     }
 
     #[test]
@@ -178,6 +235,59 @@ mod tests {
         assert!(ring.ring && ring.capacity == Some(64) && ring.period_ms == 5);
         assert!(watch(&["watch", "X", "--ring"]).is_err());
         assert!(watch(&["watch", "X", "--capacity", "64"]).is_err());
+    }
+
+    #[test]
+    fn device_is_global_and_defaults_to_evshare() {
+        let device = |args: &[&str]| parse_cli(args).map(|cli| cli.device().to_owned());
+        assert_eq!(device(&["stats"]).unwrap(), r"\\.\evshare");
+        assert_eq!(
+            device(&["--device", r"\\.\mydriver", "stats"]).unwrap(),
+            r"\\.\mydriver"
+        );
+        // Global: after the subcommand too, with its own options around it.
+        let cli = parse_cli(&["stats", "--device", r"\\.\mydriver", "--pid", "7"]).unwrap();
+        assert_eq!(cli.device(), r"\\.\mydriver");
+        assert_eq!(cli.command, Command::Stats { pid: Some(7) });
+        for command in [
+            &["status"][..],
+            &["demo"],
+            &["doctor", "X"],
+            &["watch", "--handle"],
+            &["watch", "--ring"],
+        ] {
+            let args: Vec<&str> = ["--device", r"\\.\h"]
+                .iter()
+                .chain(command)
+                .copied()
+                .collect();
+            assert_eq!(device(&args).unwrap(), r"\\.\h", "{command:?}");
+        }
+        assert!(parse(&["--device"]).is_err());
+        assert!(parse(&["stats", "--device"]).is_err());
+    }
+
+    #[test]
+    fn service_commands_refuse_a_device() {
+        for command in ["install", "start", "stop", "uninstall"] {
+            assert_eq!(parse_cli(&[command]).unwrap().device, None);
+            let error = parse(&["--device", r"\\.\mydriver", command]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{command}");
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("--device cannot be used with `{command}`")),
+                "{text}"
+            );
+            assert!(text.contains(r"always \\.\evshare"), "{text}");
+        }
+    }
+
+    #[test]
+    fn help_documents_the_device() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("--device <PATH>"), "{help}");
+        assert!(help.contains(r"[default: \\.\evshare]"), "{help}");
+        assert!(help.contains(r"\\.\mydriver"), "{help}");
     }
 
     #[test]

@@ -10,16 +10,14 @@ mod commands;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
-    run(cli.command)
+    let cli = args::Cli::parse_checked();
+    run(cli)
 }
 
 #[cfg(windows)]
-fn run(command: args::Command) -> ExitCode {
-    match commands::run(command) {
+fn run(cli: args::Cli) -> ExitCode {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", commands::output::error_chain(error.as_ref()));
@@ -29,7 +27,7 @@ fn run(command: args::Command) -> ExitCode {
 }
 
 #[cfg(not(windows))]
-fn run(_command: args::Command) -> ExitCode {
+fn run(_cli: args::Cli) -> ExitCode {
     eprintln!(
         "error: evshare controls a Windows kernel driver; run the Windows build \
          (x86_64-pc-windows-gnu) on Windows or under Wine"

@@ -187,3 +187,59 @@ fn watch_ring_prints_each_record_and_totals_that_agree() {
     assert!(next >= 6, "{text}");
     assert!(text.contains("Done: received 6 records"), "{text}");
 }
+
+#[test]
+fn device_option_opens_the_given_device_and_names_one_that_is_not_there() {
+    // evshare's own device, named explicitly: the same answers as without --device.
+    let output = evshare(&["--device", r"\\.\evshare", "stats"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("live registrations:"), "{text}");
+    let output = evshare(&["stats", "--device", r"\\.\evshare", "--pid", "1"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("of process 1"), "{text}");
+
+    // A path no driver created: the error names it and gives the OS's reason.
+    for args in [
+        &["--device", r"\\.\nosuchdevice", "stats"][..],
+        &["--device", r"\\.\nosuchdevice", "status"],
+        &[
+            "--device",
+            r"\\.\nosuchdevice",
+            "watch",
+            "--handle",
+            "--count",
+            "1",
+        ],
+    ] {
+        let output = evshare(args);
+        let text = printed(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.contains(r"error: cannot open the device `\\.\nosuchdevice`"),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("caused by: "), "{args:?}: {text}");
+        assert!(!text.contains("evshare start"), "{args:?}: {text}");
+    }
+    // The doctor reports it as its problem, without asking the evshare service about it.
+    let output = evshare(&["--device", r"\\.\nosuchdevice", "doctor"]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains(r"device:   \\.\nosuchdevice"), "{text}");
+    assert!(
+        text.contains(r"problem:  cannot open the device `\\.\nosuchdevice`"),
+        "{text}"
+    );
+    assert!(!text.contains("service:"), "{text}");
+
+    // The service commands refuse it rather than ignore it.
+    let output = evshare(&["--device", r"\\.\evshare", "start"]);
+    let text = printed(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("--device cannot be used with `start`"),
+        "{text}"
+    );
+}

@@ -1,6 +1,6 @@
-//! [`Driver`]: an open handle to the evshare control device (`\\.\evshare`) and the requests
-//! of `docs/protocol.md`, sent with `NtDeviceIoControlFile` so failures keep the driver's exact
-//! NTSTATUS.
+//! [`Driver`]: an open handle to the evshare control device (`\\.\evshare`, or the device of
+//! a driver that embeds evshare) and the requests of `docs/protocol.md`, sent with
+//! `NtDeviceIoControlFile` so failures keep the driver's exact NTSTATUS.
 
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle};
 
@@ -33,6 +33,8 @@ use crate::sys::wide::WideCString;
 #[derive(Debug)]
 pub struct Driver {
     handle: OwnedHandle,
+    /// The Win32 path it was opened at; handles it opens later (notifications) open the same.
+    path: String,
     session: u32,
     version: VersionReply,
     writable: bool,
@@ -40,38 +42,59 @@ pub struct Driver {
 
 impl Driver {
     /// Opens `\\.\evshare` for reading and writing and checks that the driver speaks this
-    /// client's protocol version.
+    /// client's protocol version: [`open_at`](Self::open_at) with
+    /// [`DEFAULT_DEVICE_PATH`](crate::DEFAULT_DEVICE_PATH).
     ///
     /// When the device is missing, the error says why: [`Error::DriverNotInstalled`]
     /// (run `evshare install`), [`Error::DriverNotRunning`] (run `evshare start`) or
     /// [`Error::DeviceUnavailable`].
     pub fn open() -> Result<Driver> {
-        Self::open_with(true)
+        Self::open_at(USER_PATH)
+    }
+
+    /// Opens the evshare device at the Win32 path `path` (`\\.\mydriver` for a driver that
+    /// embeds evshare and created the symbolic link `\DosDevices\mydriver`) for reading and
+    /// writing, and checks that it speaks this client's protocol version. Every handle the
+    /// `Driver` opens later ([`notifications`](Self::notifications)) opens the same path.
+    ///
+    /// For the default path the errors are those of [`open`](Self::open); for any other,
+    /// [`Error::CannotOpenDevice`] names the path and carries the OS error.
+    pub fn open_at(path: &str) -> Result<Driver> {
+        Self::open_with(path, true)
     }
 
     /// Opens `\\.\evshare` for reading only: enough for the queries (version, stats,
     /// holders), and the I/O manager refuses every request that changes the driver's state
     /// with [`Error::AccessDenied`]. For tools that only look, such as `evshare doctor`.
     pub fn open_read_only() -> Result<Driver> {
-        Self::open_with(false)
+        Self::open_read_only_at(USER_PATH)
     }
 
-    fn open_with(writable: bool) -> Result<Driver> {
-        let path = WideCString::new(USER_PATH).map_err(|_| {
-            Error::os(
-                "name the evshare device",
-                std::io::ErrorKind::InvalidInput.into(),
-            )
-        })?;
-        let handle = sys::device::open(&path, writable).map_err(diagnose_open_failure)?;
+    /// [`open_read_only`](Self::open_read_only) for the device at `path`, as
+    /// [`open_at`](Self::open_at) opens it.
+    pub fn open_read_only_at(path: &str) -> Result<Driver> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &str, writable: bool) -> Result<Driver> {
+        let wide = wide_path(path)?;
+        let handle =
+            sys::device::open(&wide, writable).map_err(|source| open_failure(path, source))?;
         let session = current_session_id()?;
         let version = query_version(&handle)?;
         Ok(Driver {
             handle,
+            path: path.to_owned(),
             session,
             version,
             writable,
         })
+    }
+
+    /// The Win32 path this handle was opened at (`\\.\evshare` unless
+    /// [`open_at`](Self::open_at) was given another).
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// Whether this handle may change the driver's state (opened with [`Driver::open`]).
@@ -532,6 +555,31 @@ pub(crate) fn reply_error(operation: Ioctl, source: ProtocolError) -> Error {
             client: PROTOCOL_VERSION,
         },
         _ => Error::BadReply { operation, source },
+    }
+}
+
+/// `path` as `CreateFileW` takes it; a path with a NUL inside names no device.
+pub(crate) fn wide_path(path: &str) -> Result<WideCString> {
+    WideCString::new(path).map_err(|_| Error::CannotOpenDevice {
+        path: path.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path contains a NUL character",
+        ),
+    })
+}
+
+/// The error for a device that `CreateFileW` could not open at `path`: for evshare's own
+/// device, why (from the `evshare` service's state); for any other, the path and the OS error,
+/// since the evshare service says nothing about another driver's device.
+pub(crate) fn open_failure(path: &str, source: std::io::Error) -> Error {
+    if path.eq_ignore_ascii_case(USER_PATH) {
+        diagnose_open_failure(source)
+    } else {
+        Error::CannotOpenDevice {
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 

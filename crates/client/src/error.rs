@@ -14,32 +14,9 @@ use evshare_protocol::names::Namespace;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An NTSTATUS the driver completed a request with (`docs/protocol.md`, "Statuses"), or the
-/// status it would have completed it with when the client refused the request first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NtStatus(pub u32);
-
-impl NtStatus {
-    /// The raw value, as `ntstatus.h` writes it (`0xC0000034`).
-    pub const fn code(self) -> u32 {
-        self.0
-    }
-
-    /// The DDK name (`STATUS_OBJECT_NAME_NOT_FOUND`) if the protocol crate knows the value.
-    pub const fn name(self) -> Option<&'static str> {
-        evshare_protocol::status::status_name(self.0)
-    }
-}
-
-impl fmt::Display for NtStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => write!(f, "{name} ({:#010X})", self.0),
-            None => write!(f, "NTSTATUS {:#010X}", self.0),
-        }
-    }
-}
-
-impl std::error::Error for NtStatus {}
+/// status it would have completed it with when the client refused the request first. The same
+/// type as the kernel layer's and the protocol's (`evshare-ntstatus`).
+pub use evshare_ntstatus::NtStatus;
 
 /// What a name turned out to hold when it is not an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,6 +84,21 @@ pub enum Error {
         /// The state the service manager reports.
         state: ServiceState,
         /// Why opening `\\.\evshare` failed.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The device at a path other than evshare's own (see `Driver::open_at`) cannot be
+    /// opened.
+    #[error(
+        "cannot open the device `{path}`; check the path (`\\\\.\\NAME` opens the device \
+         whose driver created the symbolic link `\\DosDevices\\NAME`) and that this driver \
+         is loaded"
+    )]
+    CannotOpenDevice {
+        /// The Win32 path given.
+        path: String,
+        /// Why opening it failed.
         #[source]
         source: io::Error,
     },
@@ -676,13 +668,15 @@ impl Error {
     }
 
     /// True for the errors that mean "the driver is not there": not installed, not running,
-    /// its device cannot be opened, or it stopped under an open handle.
+    /// its device (evshare's or the one given to `Driver::open_at`) cannot be opened, or it
+    /// stopped under an open handle.
     pub fn is_driver_unavailable(&self) -> bool {
         matches!(
             self,
             Error::DriverNotInstalled { .. }
                 | Error::DriverNotRunning { .. }
                 | Error::DeviceUnavailable { .. }
+                | Error::CannotOpenDevice { .. }
                 | Error::DriverStopped { .. }
         )
     }
@@ -814,6 +808,27 @@ mod tests {
             "the evshare driver is installed but not running (it is stopped); run `evshare start`"
         );
         assert!(error.is_driver_unavailable());
+    }
+
+    #[test]
+    fn another_device_that_cannot_be_opened_is_named_with_the_os_error() {
+        let error = Error::CannotOpenDevice {
+            path: r"\\.\mydriver".into(),
+            source: io::Error::from_raw_os_error(2),
+        };
+        let text = error.to_string();
+        assert!(
+            text.starts_with(r"cannot open the device `\\.\mydriver`; check the path"),
+            "{text}"
+        );
+        assert!(text.contains(r"`\DosDevices\NAME`"), "{text}");
+        assert!(!text.contains("evshare start"), "{text}");
+        assert_eq!(
+            chain(&error)[1],
+            io::Error::from_raw_os_error(2).to_string()
+        );
+        assert!(error.is_driver_unavailable());
+        assert_eq!(error.status(), None);
     }
 
     #[test]

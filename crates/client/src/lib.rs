@@ -26,6 +26,8 @@
 //! ```
 //!
 //! [`Share`] lists the four methods; `examples/` has one short program for each.
+//! `Driver::open` opens evshare's own device ([`DEFAULT_DEVICE_PATH`]); a driver that embeds
+//! evshare is opened at its own device's path with `Driver::open_at`.
 //!
 //! Everything that can fail returns [`Error`], whose message names the cause and the fix
 //! (for example "no event named `X` in session 1 ...; did you mean `Global\X`?").
@@ -86,6 +88,9 @@ pub use ring::{Received, Ring, RingControl, RingOptions};
 #[cfg(windows)]
 pub use share::Share;
 
+/// The Win32 path of evshare's own device, `\\.\evshare`: what `Driver::open` opens. A
+/// driver that embeds evshare has a device of its own: open it with `Driver::open_at`.
+pub use evshare_protocol::ioctl::USER_PATH as DEFAULT_DEVICE_PATH;
 /// The per-process quotas and the timer budget the driver enforces.
 pub use evshare_protocol::quota;
 /// Why the driver rejected requests, as counted in [`StatsReply::rejected`].

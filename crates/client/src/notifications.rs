@@ -18,15 +18,13 @@ use std::os::windows::io::{AsHandle, BorrowedHandle, OwnedHandle};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use evshare_protocol::ioctl::USER_PATH;
 use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
 use evshare_protocol::status::STATUS_CANCELLED;
 use evshare_protocol::{Ioctl, Notification, NotifyReply, Request};
 
-use crate::device::{reply_error, Driver};
+use crate::device::{reply_error, wide_path, Driver};
 use crate::error::{Error, NtStatus, Result};
 use crate::status_map;
-use crate::sys::wide::WideCString;
 use overlapped::{IoSlot, Issued};
 
 /// The most requests one [`Notifications`] keeps in flight (the driver parks at most 256 in
@@ -140,8 +138,8 @@ pub struct Notifier {
 }
 
 impl Driver {
-    /// Opens a second, overlapped handle to the driver and keeps `depth` (1..=64)
-    /// `PEND_NOTIFICATION` requests in flight on it.
+    /// Opens a second, overlapped handle to the driver, at the path this one was opened at,
+    /// and keeps `depth` (1..=64) `PEND_NOTIFICATION` requests in flight on it.
     pub fn notifications(&self, depth: usize) -> Result<Notifications> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(Error::os(
@@ -149,14 +147,14 @@ impl Driver {
                 std::io::ErrorKind::InvalidInput.into(),
             ));
         }
-        let path = WideCString::new(USER_PATH).map_err(|_| {
+        // The same device as this handle's: a Driver opened with `open_at` gets its
+        // notifications from the driver it talks to.
+        let path = self.path();
+        let device = overlapped::open(&wide_path(path)?).map_err(|source| {
             Error::os(
-                "name the evshare device",
-                std::io::ErrorKind::InvalidInput.into(),
+                format!("open the device `{path}` again for asynchronous requests"),
+                source,
             )
-        })?;
-        let device = overlapped::open(&path).map_err(|source| {
-            Error::os("open the evshare device for asynchronous requests", source)
         })?;
         let slots = (0..depth)
             .map(|_| IoSlot::new())

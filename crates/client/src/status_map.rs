@@ -624,7 +624,7 @@ mod tests {
             let error = map(status, "X", &|_| Probed::Missing);
             assert!(is_expected(&error), "{status:#x}: {error:?}");
             assert_eq!(
-                error.status().map(NtStatus::code),
+                error.status().map(NtStatus::as_u32),
                 Some(status),
                 "{status:#x}"
             );

@@ -424,7 +424,7 @@ fn a_handle_value_from_another_process_names_nothing_of_its() {
                 STATUS_OBJECT_TYPE_MISMATCH,
                 STATUS_ACCESS_DENIED
             ]
-            .contains(&status.code()),
+            .contains(&status.as_u32()),
             "{status}"
         ),
     }

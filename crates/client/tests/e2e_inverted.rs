@@ -127,7 +127,7 @@ fn cancelling_one_request_aborts_it_and_only_it() {
             status,
             win32_error,
         } => {
-            assert_eq!(status.code(), STATUS_CANCELLED);
+            assert_eq!(status.as_u32(), STATUS_CANCELLED);
             assert_eq!(win32_error, ERROR_OPERATION_ABORTED);
         }
         other => panic!("the cancel did not abort the request: {other:?}"),

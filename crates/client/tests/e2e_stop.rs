@@ -240,12 +240,12 @@ fn requests_racing_the_stop_are_refused_and_leave_nothing_behind() {
                         }
                         Err(Error::DriverStopped { status, .. }) => {
                             refused = true;
-                            let counter = if status.map(|s| s.code()) == Some(STATUS_DELETE_PENDING)
-                            {
-                                &tally.refused_unloading
-                            } else {
-                                &tally.refused_gone
-                            };
+                            let counter =
+                                if status.map(|s| s.as_u32()) == Some(STATUS_DELETE_PENDING) {
+                                    &tally.refused_unloading
+                                } else {
+                                    &tally.refused_gone
+                                };
                             counter.fetch_add(1, Ordering::SeqCst);
                         }
                         // Only an open can find the device gone; it is that thread's refusal.

@@ -83,7 +83,7 @@ unsafe impl Sync for MappedView {}
 fn resolve(at: &Passive, name: &'static [u16]) -> Result<*mut c_void, NtStatus> {
     let name = UnicodeStr::new(name)?;
     if !routine_exists(at, &name) {
-        return Err(NtStatus::from_u32(0xC000_0002)); // STATUS_NOT_IMPLEMENTED
+        return Err(NtStatus::NOT_IMPLEMENTED);
     }
     // SAFETY: `name` is a valid UNICODE_STRING for the duration of the call.
     Ok(unsafe { MmGetSystemRoutineAddress(name.as_raw()) })

@@ -179,7 +179,7 @@ fn resolve_raise() -> Option<RaiseStatus> {
 pub fn self_test(_at: &crate::irql::Passive) -> Result<(), NtStatus> {
     let Some(raise) = resolve_raise() else {
         crate::log!(Error, "SEH self-test: no RtlRaiseStatus to raise with");
-        return Err(NtStatus::from_u32(0xC000_0002)); // STATUS_NOT_IMPLEMENTED
+        return Err(NtStatus::NOT_IMPLEMENTED);
     };
     let returned = try_call(|| 0x5EC0_u32);
     let raised = try_call(|| {

@@ -55,6 +55,7 @@ mod wire;
 
 pub use created::{EventKind, Scope};
 pub use error::ProtocolError;
+pub use evshare_ntstatus::NtStatus;
 pub use ioctl::Ioctl;
 pub use method::Method;
 pub use mode::SignalMode;

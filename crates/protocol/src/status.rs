@@ -1,8 +1,13 @@
-//! Raw NTSTATUS values the driver completes requests with, named as in the DDK's `ntstatus.h`.
+//! The NTSTATUS values the driver completes requests with, named as in the DDK's `ntstatus.h`.
 //!
-//! They are plain `u32`s so that both sides can use them without a kernel or Win32 binding: the
-//! driver hands them to its `NtStatus` type, the client compares them with what
-//! `DeviceIoControl` reported. `docs/protocol.md` ("Statuses") says which condition gets which.
+//! The type is [`NtStatus`] (`evshare-ntstatus`, shared with the kernel layer and the client).
+//! The constants here stay plain `u32`s, the value a status has on the wire and in
+//! `DeviceIoControl`'s result, so the parsers compare them without a conversion; the driver
+//! and the client wrap them as `NtStatus(STATUS_X)`. The standard ones are taken from
+//! [`NtStatus`]'s constants, so each value is written once; evshare's own customer codes are
+//! defined here. `docs/protocol.md` ("Statuses") says which condition gets which.
+
+pub use evshare_ntstatus::NtStatus;
 
 macro_rules! statuses {
     ($($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
@@ -24,70 +29,70 @@ macro_rules! statuses {
 
 statuses! {
     /// The request succeeded.
-    STATUS_SUCCESS = 0x0000_0000;
+    STATUS_SUCCESS = NtStatus::SUCCESS.as_u32();
     /// A wait timed out (success severity).
-    STATUS_TIMEOUT = 0x0000_0102;
+    STATUS_TIMEOUT = NtStatus::TIMEOUT.as_u32();
     /// The request will complete later (an IRP left pending: `PEND_NOTIFICATION`).
-    STATUS_PENDING = 0x0000_0103;
+    STATUS_PENDING = NtStatus::PENDING.as_u32();
     /// The output buffer held only part of the data (warning severity).
-    STATUS_BUFFER_OVERFLOW = 0x8000_0005;
+    STATUS_BUFFER_OVERFLOW = NtStatus::BUFFER_OVERFLOW.as_u32();
     /// Unspecified failure.
-    STATUS_UNSUCCESSFUL = 0xC000_0001;
+    STATUS_UNSUCCESSFUL = NtStatus::UNSUCCESSFUL.as_u32();
     /// The request is defined by the protocol but not implemented by this driver.
-    STATUS_NOT_IMPLEMENTED = 0xC000_0002;
+    STATUS_NOT_IMPLEMENTED = NtStatus::NOT_IMPLEMENTED.as_u32();
     /// A handle passed in the request is not valid in the caller's process.
-    STATUS_INVALID_HANDLE = 0xC000_0008;
+    STATUS_INVALID_HANDLE = NtStatus::INVALID_HANDLE.as_u32();
     /// A field of the request has a value the protocol does not allow.
-    STATUS_INVALID_PARAMETER = 0xC000_000D;
+    STATUS_INVALID_PARAMETER = NtStatus::INVALID_PARAMETER.as_u32();
     /// The IOCTL code is not one the driver understands.
-    STATUS_INVALID_DEVICE_REQUEST = 0xC000_0010;
+    STATUS_INVALID_DEVICE_REQUEST = NtStatus::INVALID_DEVICE_REQUEST.as_u32();
     /// Not enough memory.
-    STATUS_NO_MEMORY = 0xC000_0017;
+    STATUS_NO_MEMORY = NtStatus::NO_MEMORY.as_u32();
     /// A ring's section is too small for the capacity `REGISTER_RING` declared.
-    STATUS_INVALID_VIEW_SIZE = 0xC000_001F;
+    STATUS_INVALID_VIEW_SIZE = NtStatus::INVALID_VIEW_SIZE.as_u32();
     /// The caller may not do this (or the name is in another session's directory).
-    STATUS_ACCESS_DENIED = 0xC000_0022;
+    STATUS_ACCESS_DENIED = NtStatus::ACCESS_DENIED.as_u32();
     /// The output buffer is too small for the reply.
-    STATUS_BUFFER_TOO_SMALL = 0xC000_0023;
+    STATUS_BUFFER_TOO_SMALL = NtStatus::BUFFER_TOO_SMALL.as_u32();
     /// The named or referenced object is not an event.
-    STATUS_OBJECT_TYPE_MISMATCH = 0xC000_0024;
+    STATUS_OBJECT_TYPE_MISMATCH = NtStatus::OBJECT_TYPE_MISMATCH.as_u32();
     /// The name is malformed (empty, NUL inside, not UTF-16, bad leaf).
-    STATUS_OBJECT_NAME_INVALID = 0xC000_0033;
+    STATUS_OBJECT_NAME_INVALID = NtStatus::OBJECT_NAME_INVALID.as_u32();
     /// No object of that name exists.
-    STATUS_OBJECT_NAME_NOT_FOUND = 0xC000_0034;
+    STATUS_OBJECT_NAME_NOT_FOUND = NtStatus::OBJECT_NAME_NOT_FOUND.as_u32();
     /// An object of that name already exists.
-    STATUS_OBJECT_NAME_COLLISION = 0xC000_0035;
+    STATUS_OBJECT_NAME_COLLISION = NtStatus::OBJECT_NAME_COLLISION.as_u32();
     /// The name lies outside the namespaces the caller may use.
-    STATUS_OBJECT_PATH_INVALID = 0xC000_0039;
+    STATUS_OBJECT_PATH_INVALID = NtStatus::OBJECT_PATH_INVALID.as_u32();
     /// A directory on the way to the name does not exist.
-    STATUS_OBJECT_PATH_NOT_FOUND = 0xC000_003A;
+    STATUS_OBJECT_PATH_NOT_FOUND = NtStatus::OBJECT_PATH_NOT_FOUND.as_u32();
     /// Too many registrations, per handle or in all.
-    STATUS_QUOTA_EXCEEDED = 0xC000_0044;
+    STATUS_QUOTA_EXCEEDED = NtStatus::QUOTA_EXCEEDED.as_u32();
     /// The object is being deleted.
-    STATUS_DELETE_PENDING = 0xC000_0056;
+    STATUS_DELETE_PENDING = NtStatus::DELETE_PENDING.as_u32();
     /// The request's protocol version is not the driver's.
-    STATUS_REVISION_MISMATCH = 0xC000_0059;
+    STATUS_REVISION_MISMATCH = NtStatus::REVISION_MISMATCH.as_u32();
     /// The kernel ran out of pool memory.
-    STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A;
+    STATUS_INSUFFICIENT_RESOURCES = NtStatus::INSUFFICIENT_RESOURCES.as_u32();
     /// The name is too long.
-    STATUS_NAME_TOO_LONG = 0xC000_0106;
+    STATUS_NAME_TOO_LONG = NtStatus::NAME_TOO_LONG.as_u32();
     /// The process is exiting.
-    STATUS_PROCESS_IS_TERMINATING = 0xC000_010A;
+    STATUS_PROCESS_IS_TERMINATING = NtStatus::PROCESS_IS_TERMINATING.as_u32();
     /// The request is not supported (here: `VERIFIER` sent to a driver that is not the
     /// verifier build).
-    STATUS_NOT_SUPPORTED = 0xC000_00BB;
+    STATUS_NOT_SUPPORTED = NtStatus::NOT_SUPPORTED.as_u32();
     /// The request was cancelled: a pending `PEND_NOTIFICATION` whose caller cancelled it,
     /// closed its handle or exited, or that was still queued when the driver unloaded.
-    STATUS_CANCELLED = 0xC000_0120;
+    STATUS_CANCELLED = NtStatus::CANCELLED.as_u32();
     /// The file's device was deleted: what Wine answers on a handle whose driver unloaded.
-    STATUS_FILE_DELETED = 0xC000_0123;
+    STATUS_FILE_DELETED = NtStatus::FILE_DELETED.as_u32();
     /// The device is not in a state to accept the request (for example, being unloaded).
-    STATUS_INVALID_DEVICE_STATE = 0xC000_0184;
+    STATUS_INVALID_DEVICE_STATE = NtStatus::INVALID_DEVICE_STATE.as_u32();
     /// The input buffer is shorter than the request's fixed part, or its length fields disagree
     /// with its size.
-    STATUS_INVALID_BUFFER_SIZE = 0xC000_0206;
+    STATUS_INVALID_BUFFER_SIZE = NtStatus::INVALID_BUFFER_SIZE.as_u32();
     /// The registration id is unknown, or was registered through another handle.
-    STATUS_NOT_FOUND = 0xC000_0225;
+    STATUS_NOT_FOUND = NtStatus::NOT_FOUND.as_u32();
     /// evshare's own (customer bit set, facility `0x0E5`): the calling process holds as many
     /// registrations as one process may.
     STATUS_EVSHARE_PROCESS_REGISTRATIONS = 0xE0E5_0001;
@@ -104,11 +109,6 @@ statuses! {
     /// evshare's own: a ring's section is not committed memory the driver can lock (a
     /// `SEC_RESERVE` section, or locking its pages failed).
     STATUS_EVSHARE_SECTION_NOT_COMMITTED = 0xE0E5_0006;
-}
-
-/// `NT_SUCCESS(status)`: true for the success and informational severities (top bit clear).
-pub const fn is_success(status: u32) -> bool {
-    status & 0x8000_0000 == 0
 }
 
 #[cfg(test)]
@@ -143,10 +143,23 @@ mod tests {
     }
 
     #[test]
+    fn standard_statuses_have_the_ddk_names_the_shared_type_gives_them() {
+        for status in ALL_NAMED {
+            let shared = NtStatus(*status);
+            if shared.is_customer() {
+                assert!(shared.name().is_none(), "{shared:?}");
+                assert!(status_name(*status).is_some_and(|n| n.starts_with("STATUS_EVSHARE_")));
+            } else {
+                assert_eq!(shared.name(), status_name(*status), "{shared:?}");
+            }
+        }
+    }
+
+    #[test]
     fn nt_success_follows_the_severity_bits() {
-        assert!(is_success(STATUS_SUCCESS));
-        assert!(is_success(STATUS_PENDING));
-        assert!(!is_success(STATUS_BUFFER_OVERFLOW));
-        assert!(!is_success(STATUS_ACCESS_DENIED));
+        assert!(NtStatus(STATUS_SUCCESS).is_success());
+        assert!(NtStatus(STATUS_PENDING).is_success());
+        assert!(!NtStatus(STATUS_BUFFER_OVERFLOW).is_success());
+        assert!(!NtStatus(STATUS_ACCESS_DENIED).is_success());
     }
 }

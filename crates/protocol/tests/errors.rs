@@ -316,9 +316,9 @@ fn the_ring_statuses_have_their_documented_values() {
         assert_eq!(status_name(value), Some(name));
         assert!(ALL_NAMED.contains(&status), "{name}");
     }
-    assert!(is_success(STATUS_PENDING));
-    assert!(!is_success(STATUS_CANCELLED));
-    assert!(!is_success(STATUS_INVALID_VIEW_SIZE));
+    assert!(NtStatus(STATUS_PENDING).is_success());
+    assert!(!NtStatus(STATUS_CANCELLED).is_success());
+    assert!(!NtStatus(STATUS_INVALID_VIEW_SIZE).is_success());
 }
 
 #[test]

@@ -16,9 +16,9 @@ use evshare::{Driver, Event, SignalMode, WaitOutcome};
 use super::output::{self, error_chain};
 use super::Outcome;
 
-/// `evshare demo --period-ms P --count N`.
-pub(crate) fn run(period_ms: u32, count: u32) -> Outcome {
-    let driver = Driver::open()?;
+/// `evshare demo --period-ms P --count N`, with the driver at `device`.
+pub(crate) fn run(device: &str, period_ms: u32, count: u32) -> Outcome {
+    let driver = Driver::open_at(device)?;
     let session = driver.session_id();
     let tag = std::process::id();
     println!("evshare demo: the driver signals an app's named event.");

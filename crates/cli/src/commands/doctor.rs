@@ -5,6 +5,9 @@
 //! namespace it resolves to for this process's session, whether an event exists there, whether
 //! the driver could set it, and when not, the likely fix ("did you mean `Global\X`?").
 //!
+//! With `--device` naming another driver's device, the service questions are skipped (the
+//! `evshare` service says nothing about that driver) and the doctor asks that device.
+//!
 //! Exits with status 1 when it found a problem.
 
 use evshare::diagnose::{self, Found, NameReport};
@@ -25,8 +28,8 @@ impl Findings {
     }
 }
 
-/// `evshare doctor [NAME]`.
-pub(crate) fn run(name: Option<&str>) -> Outcome {
+/// `evshare doctor [NAME]`, about the driver at `device`.
+pub(crate) fn run(device: &str, name: Option<&str>) -> Outcome {
     let mut findings = Findings::default();
     println!("This process");
     println!(
@@ -38,7 +41,7 @@ pub(crate) fn run(name: Option<&str>) -> Outcome {
         Err(error) => println!("  user:     unknown ({error})"),
     }
     println!();
-    driver_section(&mut findings)?;
+    driver_section(device, &mut findings)?;
     if let Some(name) = name {
         println!();
         name_section(name, &mut findings)?;
@@ -58,32 +61,16 @@ pub(crate) fn run(name: Option<&str>) -> Outcome {
     }
 }
 
-fn driver_section(findings: &mut Findings) -> Outcome {
+fn driver_section(device: &str, findings: &mut Findings) -> Outcome {
     println!("Driver");
-    let status = service::status()?;
-    println!(
-        "  service:  {}{}",
-        status.state,
-        status
-            .binary_path
-            .as_deref()
-            .map(|path| format!(" ({path})"))
-            .unwrap_or_default()
-    );
-    match status.state {
-        ServiceState::NotInstalled => {
-            findings.problem(
-                "the driver is not installed: run `evshare install`, then `evshare start`".into(),
-            );
+    if super::is_evshare_device(device) {
+        if !service_runs(findings)? {
             return Ok(());
         }
-        ServiceState::Running => {}
-        state => {
-            findings.problem(format!("the driver is {state}: run `evshare start`"));
-            return Ok(());
-        }
+    } else {
+        println!("  device:   {device}");
     }
-    let driver = match Driver::open_read_only() {
+    let driver = match Driver::open_read_only_at(device) {
         Ok(driver) => driver,
         Err(error) => {
             findings.problem(output::error_chain(&error));
@@ -161,6 +148,33 @@ fn driver_section(findings: &mut Findings) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// The `evshare` service's state, with the problem when it does not run; true when it runs.
+fn service_runs(findings: &mut Findings) -> Result<bool, Box<dyn std::error::Error>> {
+    let status = service::status()?;
+    println!(
+        "  service:  {}{}",
+        status.state,
+        status
+            .binary_path
+            .as_deref()
+            .map(|path| format!(" ({path})"))
+            .unwrap_or_default()
+    );
+    match status.state {
+        ServiceState::NotInstalled => {
+            findings.problem(
+                "the driver is not installed: run `evshare install`, then `evshare start`".into(),
+            );
+            Ok(false)
+        }
+        ServiceState::Running => Ok(true),
+        state => {
+            findings.problem(format!("the driver is {state}: run `evshare start`"));
+            Ok(false)
+        }
+    }
 }
 
 fn name_section(name: &str, findings: &mut Findings) -> Outcome {

@@ -5,9 +5,9 @@ use evshare::{Driver, Method, RejectReason, VERIFIER_CHECK_NAMES};
 use super::output::plural;
 use super::Outcome;
 
-/// `evshare stats [--pid PID]`.
-pub(crate) fn run(pid: Option<u32>) -> Outcome {
-    let driver = Driver::open()?;
+/// `evshare stats [--pid PID]`, of the driver at `device`.
+pub(crate) fn run(device: &str, pid: Option<u32>) -> Outcome {
+    let driver = Driver::open_at(device)?;
     let stats = driver.stats(pid)?;
     println!("driver host:          {}", stats.host);
     println!("live registrations:   {}", stats.live_registrations);

@@ -1,4 +1,5 @@
-//! `evshare status`: the service, and the driver when it runs.
+//! `evshare status`: the service, and the driver when it runs. With `--device` naming another
+//! driver's device, that device's driver (the `evshare` service says nothing about it).
 
 use evshare::service::{self, ServiceState};
 use evshare::Driver;
@@ -6,35 +7,16 @@ use evshare::Driver;
 use super::output::{self, plural};
 use super::Outcome;
 
-/// `evshare status`.
-pub(crate) fn run() -> Outcome {
-    let status = service::status()?;
-    println!("service:  {}", status.state);
-    if let Some(path) = &status.binary_path {
-        println!("binary:   {path}");
+/// `evshare status`, for the driver at `device`.
+pub(crate) fn run(device: &str) -> Outcome {
+    if super::is_evshare_device(device) {
+        if !service_runs()? {
+            return Ok(());
+        }
+    } else {
+        println!("device:   {device}");
     }
-    match status.state {
-        ServiceState::NotInstalled => {
-            println!("          run `evshare install`, then `evshare start`");
-            return Ok(());
-        }
-        ServiceState::Stopped => {
-            if status.exit_code != 0 {
-                println!(
-                    "          the last start or stop ended with Win32 error {}",
-                    status.exit_code
-                );
-            }
-            println!("          run `evshare start` to load the driver");
-            return Ok(());
-        }
-        ServiceState::Running => {}
-        _ => {
-            println!("          the driver is between states; ask again in a moment");
-            return Ok(());
-        }
-    }
-    let driver = Driver::open()?;
+    let driver = Driver::open_at(device)?;
     println!("driver:   {}", output::driver(&driver.version()?));
     let stats = driver.stats(None)?;
     let rejected: u64 = stats.rejected.iter().sum();
@@ -51,4 +33,34 @@ pub(crate) fn run() -> Outcome {
         plural(rejected, "request", "requests"),
     );
     Ok(())
+}
+
+/// Prints the `evshare` service's state and what to do about it; true when it runs.
+fn service_runs() -> Result<bool, Box<dyn std::error::Error>> {
+    let status = service::status()?;
+    println!("service:  {}", status.state);
+    if let Some(path) = &status.binary_path {
+        println!("binary:   {path}");
+    }
+    match status.state {
+        ServiceState::NotInstalled => {
+            println!("          run `evshare install`, then `evshare start`");
+            Ok(false)
+        }
+        ServiceState::Stopped => {
+            if status.exit_code != 0 {
+                println!(
+                    "          the last start or stop ended with Win32 error {}",
+                    status.exit_code
+                );
+            }
+            println!("          run `evshare start` to load the driver");
+            Ok(false)
+        }
+        ServiceState::Running => Ok(true),
+        _ => {
+            println!("          the driver is between states; ask again in a moment");
+            Ok(false)
+        }
+    }
 }

@@ -32,11 +32,12 @@ impl Intervals {
 }
 
 /// `evshare watch NAME | --handle | --driver-created [--named LEAF [--global]]`.
-pub(crate) fn run(args: &WatchArgs) -> Outcome {
+/// The driver is the one at `device`.
+pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
     if args.ring {
-        return super::watch_ring::run(args);
+        return super::watch_ring::run(device, args);
     }
-    let driver = Driver::open()?;
+    let driver = Driver::open_at(device)?;
     let stop = interrupt_event()?;
     let own_event;
     let share = if let Some(name) = &args.name {

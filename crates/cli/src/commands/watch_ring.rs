@@ -14,8 +14,9 @@ use crate::args::WatchArgs;
 const DEFAULT_CAPACITY: u32 = 1024;
 
 /// `evshare watch --ring [--capacity N] [--period-ms MS] [--count N]`.
-pub(crate) fn run(args: &WatchArgs) -> Outcome {
-    let driver = Driver::open()?;
+/// The driver is the one at `device`.
+pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
+    let driver = Driver::open_at(device)?;
     let stop = interrupt_event()?;
     let period = Duration::from_millis(u64::from(args.period_ms));
     // Watermark 1: wake on every record. Watching is about seeing each record as it comes;

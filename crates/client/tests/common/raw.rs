@@ -124,7 +124,7 @@ pub fn register_ring(driver: &evshare::Driver, name: &str, capacity: u32) -> Res
                 .expect("a ring reply")
                 .id
         })
-        .map_err(|status| status.code())
+        .map_err(|status| status.as_u32())
 }
 
 /// A pagefile-backed section named `name` (this session's namespace) of `len` bytes, with page
