@@ -4,6 +4,7 @@
 //! and the client both build on it, so the two sides cannot drift apart:
 //!
 //! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
+//! - [`ioctl_space`]: the same codes on a host driver's own device type and function base.
 //! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
 //! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
 //! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session,
@@ -42,6 +43,7 @@ extern crate std;
 pub mod created;
 pub mod error;
 pub mod ioctl;
+pub mod ioctl_space;
 pub mod method;
 pub mod mode;
 pub mod names;
@@ -57,6 +59,7 @@ pub use created::{EventKind, Scope};
 pub use error::ProtocolError;
 pub use evshare_ntstatus::NtStatus;
 pub use ioctl::Ioctl;
+pub use ioctl_space::{IoctlSpace, SpaceError};
 pub use method::Method;
 pub use mode::SignalMode;
 pub use names::{NameError, Namespace, ResolvedName};
