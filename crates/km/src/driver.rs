@@ -5,8 +5,10 @@
 //! `DRIVER_OBJECT`.
 //!
 //! `km` also owns the per-handle state: it makes a [`Dispatch::FileState`] at `IRP_MJ_CREATE`,
-//! attaches it to the file object, and hands it to [`Dispatch::close`] before freeing it. Its
-//! type is fixed by the trait, so no caller can read it as anything else ([`file_state`]).
+//! attaches it to the file object, lends it to [`Dispatch::device_control`] for each request
+//! of that handle, and hands it to [`Dispatch::close`] before freeing it. Its type is fixed by
+//! the trait and the driver only ever borrows it for one call, so no caller can read it as
+//! anything else or keep it past the handle's close.
 //!
 //! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
 //! them itself ([`crate::wine_fence`]); the driver never sees them.
@@ -34,13 +36,14 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// Each is lent the [`Passive`] token that `PASSIVE_LEVEL` routines and spin locks ask for.
 pub trait Dispatch: 'static {
     /// What the driver keeps per open handle (file object): made by
-    /// [`new_file_state`](Self::new_file_state) at `IRP_MJ_CREATE`, read with [`file_state`],
-    /// handed to [`close`](Self::close) and freed after it.
+    /// [`new_file_state`](Self::new_file_state) at `IRP_MJ_CREATE`, lent to
+    /// [`device_control`](Self::device_control), handed to [`close`](Self::close) and freed
+    /// after it.
     type FileState: Sync + 'static;
     /// `DriverEntry`: create devices, initialise state. An error fails the load.
     fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus>;
     /// A fresh per-handle state, attached before [`create`](Self::create) runs. (If the pool
-    /// has no memory for it, the handle has none: [`file_state`] returns `None`.)
+    /// has no memory for it, the handle has none: the methods get `None`.)
     fn new_file_state() -> Self::FileState;
     /// `IRP_MJ_CREATE`. Under Wine its status is ignored: an open cannot be refused.
     fn create(irp: Irp, at: &mut Passive) -> Completed;
@@ -50,8 +53,9 @@ pub trait Dispatch: 'static {
     /// `IRP_MJ_CLOSE`: the file object goes away (under Wine, possibly with IRPs still pending).
     /// `state` was detached from the file object first and is freed after this returns.
     fn close(irp: Irp, state: Option<&Self::FileState>, at: &mut Passive) -> Completed;
-    /// `IRP_MJ_DEVICE_CONTROL`.
-    fn device_control(irp: Irp, at: &mut Passive) -> Completed;
+    /// `IRP_MJ_DEVICE_CONTROL`, with the state of the handle it came through (`None` if the
+    /// pool had no memory for it at create), borrowed for this call only.
+    fn device_control(irp: Irp, state: Option<&Self::FileState>, at: &mut Passive) -> Completed;
     /// `DriverUnload`: release everything.
     fn unload(at: &mut Passive);
 }
@@ -206,18 +210,6 @@ pub fn host() -> Host {
     }
 }
 
-/// The per-handle state of the handle `irp` came through, or `None` (no file object, or no
-/// memory for the state at create). Its type is the one `D` declares, and `km` checks that the
-/// state was made as that type: no caller can read it as anything else.
-///
-/// # Safety
-/// The reference is used only while handling a request on that handle, which never overlaps
-/// with its `IRP_MJ_CLOSE` (when the state is detached and freed).
-pub unsafe fn file_state<'file, D: Dispatch>(irp: &Irp) -> Option<&'file D::FileState> {
-    // SAFETY: the caller's contract.
-    unsafe { handle_state::get::<D::FileState>(irp) }
-}
-
 unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
     device: PDEVICE_OBJECT,
     irp: *mut IRP,
@@ -254,7 +246,13 @@ unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
             drop(state);
             completed
         }
-        IRP_MJ_DEVICE_CONTROL => D::device_control(irp, at),
+        IRP_MJ_DEVICE_CONTROL => {
+            // SAFETY: the reference lives for this dispatch routine only, which handles a
+            // request on the handle and so never overlaps with its IRP_MJ_CLOSE (when the
+            // state is detached and freed). Its type is the one `D` declares.
+            let state = unsafe { handle_state::get::<D::FileState>(&irp) };
+            D::device_control(irp, state, at)
+        }
         _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
     };
     // Under Wine: one fence for the parked IRPs this request completed, if any.
