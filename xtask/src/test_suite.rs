@@ -231,16 +231,23 @@ fn clippy_host() -> Result<()> {
     steps::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
 }
 
-/// The driver and km, as shipped and with each variant's features (code behind a feature is
-/// linted too).
+/// The driver, the library it hosts and km, as shipped and with each variant's features (code
+/// behind a feature is linted too).
 fn clippy_driver() -> Result<()> {
     let shipped: &[&str] = &[];
     for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
         let mut cmd = cargo();
         cmd.args(["clippy", "--target", DRIVER_TARGET, "--profile", "driver"])
-            .args(["-p", "evshare-driver", "-p", "evshare-km"]);
+            .args([
+                "-p",
+                "evshare-driver",
+                "-p",
+                "evshare-kernel",
+                "-p",
+                "evshare-km",
+            ]);
         if !features.is_empty() {
-            // The driver's features (km's are forwarded by the driver's).
+            // The driver's features (the library's and km's are forwarded by the driver's).
             let named: Vec<String> = features
                 .iter()
                 .map(|feature| format!("evshare-driver/{feature}"))
@@ -253,8 +260,8 @@ fn clippy_driver() -> Result<()> {
 }
 
 /// The API docs of each library, for the target it runs on, with warnings (broken links
-/// among them) as errors: the host crates on the host, km (with every feature) and the driver
-/// side for Windows' kernel target, the client for the apps' target.
+/// among them) as errors: the host crates on the host, km and the library (with every
+/// feature) for Windows' kernel target, the client for the apps' target.
 fn docs() -> Result<()> {
     let runs: [&[&str]; 3] = [
         &[
@@ -268,6 +275,8 @@ fn docs() -> Result<()> {
         &[
             "-p",
             "evshare-km",
+            "-p",
+            "evshare-kernel",
             "--target",
             DRIVER_TARGET,
             "--features",

@@ -1,36 +1,88 @@
-//! `evshare.sys`: a control device through which user-mode apps register events that the driver
-//! signals (periodically, once, or on demand), with every registration owned by the handle that
-//! made it and released when that handle goes away.
+//! `evshare.sys`, the reference host of `evshare-kernel`: it creates the control device
+//! `\Device\evshare` (and its link `\DosDevices\evshare`), keeps one [`Evshare`] instance with
+//! evshare's own IOCTL space and default quotas, and forwards every request to it. A driver
+//! that embeds evshare does the same next to its own work.
 //!
-//! - [`dispatch`]: `DriverEntry`, create/cleanup/close, IOCTL routing, unload.
 //! - [`features`]: the cargo features of this image, logged at load.
-//! - [`handlers`]: routes each IOCTL; answers queries.
-//! - [`methods`]: the four ways to share an event (by name, by handle, driver-created with a
-//!   handle returned, driver-created named).
-//! - [`file_state`], [`inverted`]: per-handle state; the inverted call (pending IOCTLs completed
-//!   one per notification, cancel-safe).
-//! - [`registration`]: one registered event, its timer and counters.
-//! - [`registry`]: the table of live registrations.
-//! - [`ring_channel`]: a ring registration (the app's section, the producer, its two events).
-//! - [`stats`]: counters the stats IOCTL reports.
 // The driver only exists for Windows targets; on the host the crate is empty (and so needs
 // `std`'s panic machinery), which keeps `cargo check --workspace` working on Linux.
 #![cfg_attr(target_os = "windows", no_std)]
 #![cfg(target_os = "windows")]
 
-mod dispatch;
 mod features;
-mod file_state;
-mod handlers;
-mod inverted;
-mod methods;
-mod registration;
-mod registry;
-mod ring_channel;
-mod stats;
-mod verifier_ops;
 
-evshare_km::driver_entry!(dispatch::Evshare);
+use evshare_kernel::{Config, Evshare, HandleState};
+use evshare_km::driver::{Device, Dispatch, DriverObject, SymbolicLink};
+use evshare_km::irp::{Completed, Irp};
+use evshare_km::irql::Passive;
+use evshare_km::sync::SpinLock;
+use evshare_km::unicode::UnicodeStr;
+use evshare_km::{log, utf16, NtStatus};
+use evshare_protocol::ioctl::{DEVICE_NAME, DOS_DEVICE_NAME, FILE_DEVICE_EVSHARE};
+
+/// The one instance: evshare's IOCTL space, the default quotas.
+static EVSHARE: Evshare = Evshare::new(Config::EVSHARE);
+
+/// The control device and its link, deleted (link first) at unload.
+static CONTROL: SpinLock<Option<(SymbolicLink, Device)>> = SpinLock::new(None);
+
+const DEVICE: &[u16] = utf16!(DEVICE_NAME);
+const DOS_DEVICE: &[u16] = utf16!(DOS_DEVICE_NAME);
+
+/// The driver, as the kernel sees it.
+struct Host;
+
+impl Dispatch for Host {
+    type FileState = HandleState;
+
+    fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus> {
+        EVSHARE.start(at)?;
+        let name = UnicodeStr::new(DEVICE)?;
+        let device = driver.create_device(at, &name, FILE_DEVICE_EVSHARE)?;
+        // On failure `device` drops here and is deleted again.
+        let link = SymbolicLink::create(at, DOS_DEVICE, &name)?;
+        *CONTROL.lock(at) = Some((link, device));
+        log!(Info, "loaded on {:?}", evshare_km::driver::host());
+        log!(Info, "built with features: {}", features::Enabled);
+        Ok(())
+    }
+
+    fn new_file_state() -> HandleState {
+        HandleState::new()
+    }
+
+    fn create(irp: Irp, at: &mut Passive) -> Completed {
+        EVSHARE.create(irp, at)
+    }
+
+    fn cleanup(irp: Irp, at: &mut Passive) -> Completed {
+        EVSHARE.cleanup(irp, at)
+    }
+
+    fn close(irp: Irp, _state: Option<&HandleState>, at: &mut Passive) -> Completed {
+        EVSHARE.close(irp, at)
+    }
+
+    fn device_control(irp: Irp, state: Option<&HandleState>, at: &mut Passive) -> Completed {
+        // evshare.sys has no IOCTLs of its own: whatever the instance gives back is unknown.
+        EVSHARE
+            .device_control(irp, state, at)
+            .unwrap_or_else(|irp| EVSHARE.refuse_unknown(irp))
+    }
+
+    fn unload(at: &mut Passive) {
+        EVSHARE.unload(at, |at| {
+            // Deleting the device needs PASSIVE_LEVEL, not the spin lock: take it out first.
+            let control = CONTROL.lock(at).take();
+            if let Some((link, device)) = control {
+                drop(link);
+                device.close(at);
+            }
+        });
+    }
+}
+
+evshare_km::driver_entry!(Host);
 
 /// A panic in a driver has nowhere to unwind to: stop, as the kernel expects. The code is built
 /// so that no panic is reachable from a request (no `unwrap`, no unchecked indexing).

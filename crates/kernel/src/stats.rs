@@ -1,10 +1,10 @@
-//! Counters the `QUERY_STATS` IOCTL reports, so tests and users can see inside the driver
+//! Counters the `QUERY_STATS` IOCTL reports, so tests and users can see inside an instance
 //! without a kernel debugger.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use evshare_protocol::stats::{RejectReason, REJECT_REASONS};
 
-/// Driver-wide counters; all updates are single atomic operations, safe from DPCs.
+/// An instance's counters; all updates are single atomic operations, safe from DPCs.
 pub struct Stats {
     /// File objects open on the control device.
     pub open_handles: AtomicU32,
@@ -23,19 +23,21 @@ pub struct Stats {
     rejected: [AtomicU64; REJECT_REASONS],
 }
 
-/// The driver's counters.
-pub static STATS: Stats = Stats {
-    open_handles: AtomicU32::new(0),
-    registrations_total: AtomicU64::new(0),
-    signals_sent: AtomicU64::new(0),
-    notifications: AtomicU64::new(0),
-    ring_produced: AtomicU64::new(0),
-    ring_dropped: AtomicU64::new(0),
-    ring_corrupt: AtomicU64::new(0),
-    rejected: [const { AtomicU64::new(0) }; REJECT_REASONS],
-};
-
 impl Stats {
+    /// All counters at zero.
+    pub const fn new() -> Stats {
+        Stats {
+            open_handles: AtomicU32::new(0),
+            registrations_total: AtomicU64::new(0),
+            signals_sent: AtomicU64::new(0),
+            notifications: AtomicU64::new(0),
+            ring_produced: AtomicU64::new(0),
+            ring_dropped: AtomicU64::new(0),
+            ring_corrupt: AtomicU64::new(0),
+            rejected: [const { AtomicU64::new(0) }; REJECT_REASONS],
+        }
+    }
+
     /// Counts one refused request.
     pub fn reject(&self, reason: RejectReason) {
         if let Some(counter) = self.rejected.get(reason as usize) {

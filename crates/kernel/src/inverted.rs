@@ -6,13 +6,13 @@
 //! only (Wine's cancel requests carry raw IRP pointers, see `km::pending`). Close and unload
 //! complete every IRP still parked for the handle with `STATUS_CANCELLED`.
 
-use crate::file_state;
-use crate::handlers::{Caller, Rejection};
-use crate::stats::STATS;
+use crate::caller::{Caller, Rejection};
+use crate::handle_state::HandleState;
+use crate::state::State;
 use core::sync::atomic::Ordering;
-use evshare_km::irp::{Completed, FileId, Irp, ParkedIrp};
+use evshare_km::irp::{Completed, FileId, Irp};
 use evshare_km::irql::Passive;
-use evshare_km::pending::{park_irp, PendingQueue, Refusal};
+use evshare_km::pending::{park_irp, Refusal};
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
 use evshare_protocol::reply::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
@@ -20,28 +20,6 @@ use evshare_protocol::stats::RejectReason;
 use evshare_protocol::status::{
     STATUS_CANCELLED, STATUS_EVSHARE_PENDING_FULL, STATUS_EVSHARE_PROCESS_PENDING,
 };
-
-/// Pending IRPs the driver holds in all, from every process.
-pub const MAX_PENDING: usize = evshare_protocol::quota::MAX_PENDING as usize;
-
-/// Pending IRPs one process may hold (all its handles together): a quarter of the pool, so
-/// one app cannot take every slot and starve the others (issue 8, item 5).
-pub const MAX_PENDING_PER_PROCESS: usize =
-    evshare_protocol::quota::MAX_PENDING_PER_PROCESS as usize;
-
-static PENDING: PendingQueue<ParkedIrp, MAX_PENDING> = PendingQueue::new();
-
-/// How many IRPs are parked.
-pub fn pending_count() -> usize {
-    PENDING.len()
-}
-
-fn out_of_memory() -> Rejection {
-    Rejection {
-        status: NtStatus::INSUFFICIENT_RESOURCES,
-        reason: RejectReason::OutOfMemory,
-    }
-}
 
 /// The notification with sequence number `seq`: the payload repeats `seq`'s bytes, so the app
 /// can check it arrived whole.
@@ -87,17 +65,23 @@ fn refused(refusal: Refusal) -> Rejection {
     }
 }
 
-/// `PEND_NOTIFICATION`: completes at once if a notification is owed, else parks the IRP,
-/// within the driver's and the requesting process's limits. A refusal comes back as `Err`,
-/// the IRP untouched, for the caller to count and complete. The caller checked the output
-/// buffer.
+/// `PEND_NOTIFICATION` through the handle whose state is `handle`: completes at once if a
+/// notification is owed, else parks the IRP, within the instance's and the requesting
+/// process's limits (a process may hold a share of the pool, so one app cannot take every slot
+/// and starve the others). A refusal comes back as `Err`, the IRP untouched, for the caller to
+/// count and complete. The caller checked the output buffer.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn pend(irp: Irp, at: &mut Passive) -> Result<Completed, (Irp, Rejection)> {
-    let Some(state) = file_state::of(&irp) else {
-        return Err((irp, out_of_memory()));
+pub fn pend(
+    state: &'static State,
+    irp: Irp,
+    handle: Option<&HandleState>,
+    at: &mut Passive,
+) -> Result<Completed, (Irp, Rejection)> {
+    let Some(handle) = handle else {
+        return Err((irp, Rejection::out_of_memory()));
     };
-    let mut inbox = state.inbox.lock(at);
+    let mut inbox = handle.inbox.lock(at);
     if inbox.owed > 0 {
         inbox.owed -= 1;
         let seq = inbox.next_seq;
@@ -108,7 +92,8 @@ pub fn pend(irp: Irp, at: &mut Passive) -> Result<Completed, (Irp, Rejection)> {
     // Parked under the inbox lock, so a concurrent NOTIFY either sees this IRP or leaves the
     // notification owed for the next one: never both missed.
     let process = irp.requestor();
-    let parked = park_irp(&PENDING, irp, process, MAX_PENDING_PER_PROCESS);
+    let per_process = state.config.quotas.pending_per_process as usize;
+    let parked = park_irp(&state.pending, irp, process, per_process);
     drop(inbox);
     parked.map_err(|(irp, refusal)| (irp, refused(refusal)))
 }
@@ -117,16 +102,22 @@ pub fn pend(irp: Irp, at: &mut Passive) -> Result<Completed, (Irp, Rejection)> {
 /// and owes the rest.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
-pub fn notify(caller: &Caller, count: u32, at: &mut Passive) -> Result<NotifyReply, Rejection> {
-    let state = caller.state.ok_or_else(out_of_memory)?;
+pub fn notify(
+    state: &State,
+    caller: &Caller,
+    count: u32,
+    at: &mut Passive,
+) -> Result<NotifyReply, Rejection> {
+    let handle = caller.state.ok_or_else(Rejection::out_of_memory)?;
     let file = caller.file;
-    STATS
+    state
+        .stats
         .notifications
         .fetch_add(u64::from(count), Ordering::Relaxed);
     let mut completed = 0u64;
     for _ in 0..count {
-        let mut inbox = state.inbox.lock(at);
-        let Some(parked) = PENDING.take_for(file) else {
+        let mut inbox = handle.inbox.lock(at);
+        let Some(parked) = state.pending.take_for(file) else {
             inbox.owed += u64::from(count) - completed;
             break;
         };
@@ -136,19 +127,19 @@ pub fn notify(caller: &Caller, count: u32, at: &mut Passive) -> Result<NotifyRep
         let _ = deliver(parked, seq);
         completed += 1;
     }
-    let owed = state.inbox.lock(at).owed;
+    let owed = handle.inbox.lock(at).owed;
     Ok(NotifyReply { completed, owed })
 }
 
 /// Completes every IRP parked for `file` (or every one) with `STATUS_CANCELLED`.
 ///
 /// IRQL: `<= DISPATCH_LEVEL`.
-pub fn cancel_all(file: Option<FileId>) -> u32 {
+pub fn cancel_all(state: &State, file: Option<FileId>) -> u32 {
     let mut cancelled = 0;
     loop {
         let parked = match file {
-            Some(file) => PENDING.take_for(file),
-            None => PENDING.take_next(),
+            Some(file) => state.pending.take_for(file),
+            None => state.pending.take_next(),
         };
         let Some(parked) = parked else { break };
         let _ = parked.complete(NtStatus::from_u32(STATUS_CANCELLED), 0);

@@ -7,12 +7,11 @@
 //! Each method is `#[inline(never)]`: their name buffers and descriptors would otherwise be
 //! merged into one dispatch frame of several kilobytes, on a kernel stack of a few pages.
 
-use crate::handlers::{Caller, Rejection};
+use crate::caller::{Caller, Rejection};
 use crate::registration::{Origin, Registration, Target};
-use crate::registry::REGISTRY;
 use crate::ring_channel::{RingChannel, MAX_WAKE_DELAY_TICKS};
-use crate::stats::STATS;
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::state::State;
+use core::sync::atomic::Ordering;
 use evshare_km::event::{create_event, EventKind as KmEventKind, OpenOptions, SharedEvent};
 use evshare_km::irql::Passive;
 use evshare_km::pool::PoolArc;
@@ -63,26 +62,30 @@ const CREATED_EVENT_ACCESS: u32 = SYNCHRONIZE | READ_CONTROL;
 
 /// Registers `new` for the caller's handle and arms it as asked.
 fn register(
+    state: &'static State,
     caller: &Caller,
     new: NewRegistration,
     mode: SignalMode,
     at: &mut Passive,
 ) -> Result<(RegisterReply, PoolArc<Registration>), Rejection> {
-    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let id = state.next_id();
     let origin = Origin {
         file: caller.file,
         owner: caller.process,
         method: new.method,
         resolved: new.resolved,
     };
-    let registration = Registration::new(id, origin, new.target)?;
+    let registration = Registration::new(id, origin, new.target, &state.stats)?;
     // The registry's copy keeps it alive; ours goes when we return (outside the lock). The
     // registry checks every quota, inserts and arms in one lock hold.
-    REGISTRY
+    state
+        .registry
         .insert(at, registration.clone(), new.ring_bytes, mode)
         .map_err(|(refusal, _rejected)| Rejection::from(refusal))?;
-    STATS.registrations_total.fetch_add(1, Ordering::Relaxed);
+    state
+        .stats
+        .registrations_total
+        .fetch_add(1, Ordering::Relaxed);
     let reply = RegisterReply {
         session_id: new.session_id,
         id,
@@ -99,6 +102,7 @@ fn register(
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
 pub fn by_name(
+    state: &'static State,
     caller: &Caller,
     mode: SignalMode,
     name_bytes: &[u8],
@@ -125,7 +129,7 @@ pub fn by_name(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode, at).map(|(reply, _)| reply)
+    register(state, caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 /// Method 1: the app passes a handle. The driver copies it out of the *requesting process*
@@ -135,6 +139,7 @@ pub fn by_name(
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
 pub fn by_handle(
+    state: &'static State,
     caller: &Caller,
     handle: u64,
     mode: SignalMode,
@@ -180,7 +185,7 @@ pub fn by_handle(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode, at).map(|(reply, _)| reply)
+    register(state, caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 /// Runs `f` with a descriptor that grants the caller's user [`CREATED_EVENT_ACCESS`] and
@@ -203,6 +208,7 @@ fn with_caller_only<R>(
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
 pub fn driver_handle(
+    state: &'static State,
     caller: &Caller,
     kind: EventKind,
     mode: SignalMode,
@@ -221,7 +227,7 @@ pub fn driver_handle(
         session_id,
         ring_bytes: 0,
     };
-    let (mut reply, registration) = register(caller, new, mode, at)?;
+    let (mut reply, registration) = register(state, caller, new, mode, at)?;
     // Only now give the app its handle: every failure before this point leaves nothing behind
     // in the app's handle table. If this step fails, undo the registration.
     let duplicated = match registration.event() {
@@ -236,9 +242,12 @@ pub fn driver_handle(
         Err(status) => {
             // A refusal leaves the state as it was: the registration goes, and so does its
             // count in `registrations_total` (the caller counts the refusal itself, once).
-            if let Some(registration) = REGISTRY.remove(at, caller.file, reply.id) {
+            if let Some(registration) = state.registry.remove(at, caller.file, reply.id) {
                 registration.retire(at);
-                STATS.registrations_total.fetch_sub(1, Ordering::Relaxed);
+                state
+                    .stats
+                    .registrations_total
+                    .fetch_sub(1, Ordering::Relaxed);
             }
             Err(status.into())
         }
@@ -253,6 +262,7 @@ pub fn driver_handle(
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
 pub fn driver_named(
+    state: &'static State,
     caller: &Caller,
     kind: EventKind,
     scope: Scope,
@@ -277,7 +287,7 @@ pub fn driver_named(
         session_id,
         ring_bytes: 0,
     };
-    register(caller, new, mode, at).map(|(reply, _)| reply)
+    register(state, caller, new, mode, at).map(|(reply, _)| reply)
 }
 
 fn bad_ring(status: NtStatus) -> Rejection {
@@ -329,6 +339,7 @@ pub struct RingRequest<'a> {
 /// IRQL: `PASSIVE_LEVEL`.
 #[inline(never)]
 pub fn ring(
+    state: &'static State,
     caller: &Caller,
     request: RingRequest<'_>,
     at: &mut Passive,
@@ -338,7 +349,9 @@ pub fn ring(
         required_len(request.capacity).map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
     // A ring the quota could never admit is refused before its section is mapped and locked;
     // the admission itself is the registry's, against the view's real size.
-    REGISTRY.ring_bytes_fit(at, caller.process, needed as u64)?;
+    state
+        .registry
+        .ring_bytes_fit(at, caller.process, needed as u64)?;
     let data_ready = open_named_event(at, request.data_ready, session_id)?;
     let space_free = open_named_event(at, request.space_free, session_id)?;
     let mut units = [0u16; MAX_INPUT_UNITS];
@@ -360,7 +373,7 @@ pub fn ring(
     let producer = Producer::attach(region, request.capacity, policy)
         .map_err(|_| bad_ring(NtStatus::INVALID_PARAMETER))?;
     let ring_bytes = view.len() as u64;
-    let channel = RingChannel::new(producer, view, data_ready, space_free);
+    let channel = RingChannel::new(producer, view, data_ready, space_free, &state.stats);
     let new = NewRegistration {
         method: Method::Ring,
         resolved: None,
@@ -368,7 +381,7 @@ pub fn ring(
         session_id,
         ring_bytes,
     };
-    let (reply, _) = register(caller, new, request.mode, at)?;
+    let (reply, _) = register(state, caller, new, request.mode, at)?;
     Ok(RingReply {
         session_id,
         id: reply.id,

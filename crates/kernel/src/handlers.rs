@@ -4,90 +4,24 @@
 //! The output size is checked before any state changes, so a request that could not report
 //! its result (say, the id of a new registration) changes nothing.
 
-use crate::dispatch::host;
-use crate::file_state::FileState;
+use crate::caller::{check_output, Caller, Rejection};
 use crate::inverted;
 use crate::methods;
-use crate::registry::{Counts, MAX_REGISTRATIONS, REGISTRY};
-use crate::stats::STATS;
+use crate::registry::{Counts, MAX_REGISTRATIONS};
+use crate::state::State;
 use core::sync::atomic::Ordering;
-use evshare_km::irp::{BufferedIoctl, Completed, FileId, Irp};
+use evshare_km::irp::BufferedIoctl;
 use evshare_km::irql::Passive;
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
-use evshare_km::NtStatus;
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
 use evshare_protocol::method::Method;
-use evshare_protocol::names::NameError;
 use evshare_protocol::reply::{
     HoldersReply, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo, RingInfo, RingReply,
     SignalReply, StatsReply, VerifierReply, VersionReply,
 };
 use evshare_protocol::request::{self, Request};
-use evshare_protocol::stats::RejectReason;
-use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_NOT_FOUND};
-
-/// Who sent a request.
-pub struct Caller<'file> {
-    /// The handle it came through.
-    pub file: FileId,
-    /// The process that sent it.
-    pub process: ProcessId,
-    /// The handle's state (`None` only if it could not be allocated at open).
-    pub state: Option<&'file FileState>,
-}
-
-/// Why a request was refused: the status the app gets and the counter it bumps.
-pub struct Rejection {
-    /// Completion status.
-    pub status: NtStatus,
-    /// Stats counter.
-    pub reason: RejectReason,
-}
-
-impl From<ProtocolError> for Rejection {
-    fn from(error: ProtocolError) -> Self {
-        Rejection {
-            status: NtStatus::from_u32(error.status()),
-            reason: error.reject_reason(),
-        }
-    }
-}
-
-impl From<NameError> for Rejection {
-    fn from(error: NameError) -> Self {
-        ProtocolError::Name(error).into()
-    }
-}
-
-impl From<NtStatus> for Rejection {
-    /// A failure from the kernel (opening the event, allocating): counted by its status.
-    fn from(status: NtStatus) -> Self {
-        Rejection {
-            status,
-            reason: RejectReason::from_status(status.as_u32()),
-        }
-    }
-}
-
-impl Rejection {
-    /// Completes `irp` with this refusal's status and counts it under its reason: the one way
-    /// a request is refused, so every refusal moves exactly one counter.
-    ///
-    /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn refuse(self, irp: Irp) -> Completed {
-        STATS.reject(self.reason);
-        irp.complete(self.status, 0)
-    }
-}
-
-fn no_such_registration() -> Rejection {
-    Rejection {
-        status: NtStatus::from_u32(STATUS_NOT_FOUND),
-        reason: RejectReason::NoSuchRegistration,
-    }
-}
 
 /// What a handled request answers. One lives briefly on the stack per request; boxing the
 /// large holders list would cost a pool allocation per query for nothing.
@@ -107,33 +41,24 @@ enum Reply {
     Verifier(VerifierReply),
 }
 
-/// Refuses a request whose output buffer cannot hold its reply, before anything changes.
-pub fn check_output(kind: Ioctl, room: usize) -> Result<(), Rejection> {
-    if room < kind.reply_len() {
-        return Err(Rejection {
-            status: NtStatus::from_u32(STATUS_BUFFER_TOO_SMALL),
-            reason: RejectReason::OutputTooSmall,
-        });
-    }
-    Ok(())
-}
-
-/// Handles one `METHOD_BUFFERED` IOCTL; returns the number of output bytes written.
+/// Handles one `METHOD_BUFFERED` IOCTL, the request `kind` (its code in the host's space
+/// already recognised); returns the number of output bytes written.
 ///
 /// IRQL: `PASSIVE_LEVEL`.
 pub fn handle(
+    state: &'static State,
     caller: &Caller,
+    kind: Ioctl,
     ioctl: &mut BufferedIoctl<'_>,
     at: &mut Passive,
 ) -> Result<usize, Rejection> {
-    let code = ioctl.code();
-    let kind = Ioctl::from_code(code).ok_or(ProtocolError::UnknownIoctl { code })?;
     check_output(kind, ioctl.output_len())?;
     // The input is borrowed while the request is handled; the output is written afterwards,
-    // because both live in the same system buffer.
+    // because both live in the same system buffer. The protocol parses by evshare's own
+    // code for the request.
     let reply = {
-        let request = request::parse(code, ioctl.input())?;
-        execute(caller, request, at)?
+        let request = request::parse(kind.code(), ioctl.input())?;
+        execute(state, caller, request, at)?
     };
     let out = ioctl.output();
     let written = match reply {
@@ -153,26 +78,32 @@ pub fn handle(
     Ok(written)
 }
 
-fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Reply, Rejection> {
+fn execute(
+    state: &'static State,
+    caller: &Caller,
+    request: Request<'_>,
+    at: &mut Passive,
+) -> Result<Reply, Rejection> {
     match request {
-        Request::QueryVersion => Ok(Reply::Version(version())),
+        Request::QueryVersion => Ok(Reply::Version(version(state))),
         Request::RegisterByName { mode, name_bytes } => {
-            methods::by_name(caller, mode, name_bytes, at).map(Reply::Register)
+            methods::by_name(state, caller, mode, name_bytes, at).map(Reply::Register)
         }
         Request::RegisterByHandle { handle, mode } => {
-            methods::by_handle(caller, handle, mode, at).map(Reply::Register)
+            methods::by_handle(state, caller, handle, mode, at).map(Reply::Register)
         }
         Request::CreateEvent { kind, mode } => {
-            methods::driver_handle(caller, kind, mode, at).map(Reply::Register)
+            methods::driver_handle(state, caller, kind, mode, at).map(Reply::Register)
         }
         Request::CreateNamedEvent {
             kind,
             scope,
             mode,
             leaf_bytes,
-        } => methods::driver_named(caller, kind, scope, mode, leaf_bytes, at).map(Reply::Register),
-        Request::QueryHolders => Ok(Reply::Holders(REGISTRY.holders(at))),
-        Request::Notify { count } => inverted::notify(caller, count, at).map(Reply::Notify),
+        } => methods::driver_named(state, caller, kind, scope, mode, leaf_bytes, at)
+            .map(Reply::Register),
+        Request::QueryHolders => Ok(Reply::Holders(state.registry.holders(at))),
+        Request::Notify { count } => inverted::notify(state, caller, count, at).map(Reply::Notify),
         // Parked by the dispatch routine before it gets here.
         Request::PendNotification => Err(ProtocolError::UnknownIoctl {
             code: Ioctl::PendNotification.code(),
@@ -194,13 +125,16 @@ fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Re
                 data_ready,
                 space_free,
             };
-            methods::ring(caller, request, at).map(Reply::Ring)
+            methods::ring(state, caller, request, at).map(Reply::Ring)
         }
         Request::Produce { id, count } => {
-            let registration = REGISTRY
+            let registration = state
+                .registry
                 .find(at, caller.file, id)
-                .ok_or_else(no_such_registration)?;
-            let ring = registration.ring().ok_or_else(no_such_registration)?;
+                .ok_or_else(Rejection::no_such_registration)?;
+            let ring = registration
+                .ring()
+                .ok_or_else(Rejection::no_such_registration)?;
             let produced = ring.produce(at, count, true);
             Ok(Reply::Produce(ProduceReply {
                 written: produced.written,
@@ -209,10 +143,13 @@ fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Re
             }))
         }
         Request::QueryRing { id } => {
-            let registration = REGISTRY
+            let registration = state
+                .registry
                 .find(at, caller.file, id)
-                .ok_or_else(no_such_registration)?;
-            let ring = registration.ring().ok_or_else(no_such_registration)?;
+                .ok_or_else(Rejection::no_such_registration)?;
+            let ring = registration
+                .ring()
+                .ok_or_else(Rejection::no_such_registration)?;
             let (stats, poisoned) = ring.stats(at);
             Ok(Reply::RingInfo(RingInfo {
                 poisoned,
@@ -226,16 +163,17 @@ fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Re
         }
         Request::SetSignalMode { id, mode } => {
             // Checked against the process's timer budget and applied in one registry lock hold.
-            REGISTRY.set_mode(at, caller.file, id, mode)?;
+            state.registry.set_mode(at, caller.file, id, mode)?;
             Ok(Reply::None)
         }
         Request::Signal { id } => {
-            let registration = REGISTRY
+            let registration = state
+                .registry
                 .find(at, caller.file, id)
-                .ok_or_else(no_such_registration)?;
+                .ok_or_else(Rejection::no_such_registration)?;
             // A ring is fed with PRODUCE, not signalled.
             if registration.event().is_none() {
-                return Err(no_such_registration());
+                return Err(Rejection::no_such_registration());
             }
             // Read just before the event is set, for latency measurements; the timer's DPC,
             // which signals without answering anyone, does not pay for it.
@@ -244,20 +182,22 @@ fn execute(caller: &Caller, request: Request<'_>, at: &mut Passive) -> Result<Re
             Ok(Reply::Signal(SignalReply { timestamp }))
         }
         Request::Unregister { id } => {
-            let registration = REGISTRY
+            let registration = state
+                .registry
                 .remove(at, caller.file, id)
-                .ok_or_else(no_such_registration)?;
+                .ok_or_else(Rejection::no_such_registration)?;
             registration.retire(at);
             Ok(Reply::None)
         }
         Request::Verifier { op } => {
             crate::verifier_ops::handle(op, caller, at).map(Reply::Verifier)
         }
-        Request::QueryStats { pid } => Ok(Reply::Stats(stats(pid, at))),
+        Request::QueryStats { pid } => Ok(Reply::Stats(stats(state, pid, at))),
         Request::QueryRegistration { id } => {
-            let registration = REGISTRY
+            let registration = state
+                .registry
                 .find(at, caller.file, id)
-                .ok_or_else(no_such_registration)?;
+                .ok_or_else(Rejection::no_such_registration)?;
             let origin = registration.origin();
             Ok(Reply::Registration(RegistrationInfo {
                 owner_pid: origin.owner.0,
@@ -289,36 +229,37 @@ const DRIVER_VERSION: [u32; 3] = [
     parse_version(env!("CARGO_PKG_VERSION_PATCH")),
 ];
 
-fn version() -> VersionReply {
+fn version(state: &State) -> VersionReply {
     VersionReply {
-        host: host(),
+        host: state.host(),
         driver_version: DRIVER_VERSION,
         max_registrations: MAX_REGISTRATIONS as u32,
     }
 }
 
-fn stats(pid: u32, at: &mut Passive) -> StatsReply {
+fn stats(state: &State, pid: u32, at: &mut Passive) -> StatsReply {
     let filter = (pid != 0).then_some(ProcessId(pid));
     let Counts {
         live,
         for_pid,
         by_method,
-    } = REGISTRY.counts(at, filter);
+    } = state.registry.counts(at, filter);
+    let counters = &state.stats;
     StatsReply {
-        host: host(),
+        host: state.host(),
         live_registrations: live,
         live_for_pid: for_pid,
-        open_handles: STATS.open_handles.load(Ordering::Relaxed),
-        registrations_total: STATS.registrations_total.load(Ordering::Relaxed),
-        signals_sent: STATS.signals_sent.load(Ordering::Relaxed),
-        rejected: STATS.rejected(),
+        open_handles: counters.open_handles.load(Ordering::Relaxed),
+        registrations_total: counters.registrations_total.load(Ordering::Relaxed),
+        signals_sent: counters.signals_sent.load(Ordering::Relaxed),
+        rejected: counters.rejected(),
         live_by_method: by_method,
         live_rings: by_method.get(Method::Ring.index()).copied().unwrap_or(0),
-        pending_irps: inverted::pending_count() as u32,
-        ring_produced: STATS.ring_produced.load(Ordering::Relaxed),
-        ring_dropped: STATS.ring_dropped.load(Ordering::Relaxed),
-        ring_corrupt: STATS.ring_corrupt.load(Ordering::Relaxed),
-        notifications: STATS.notifications.load(Ordering::Relaxed),
+        pending_irps: state.pending.len() as u32,
+        ring_produced: counters.ring_produced.load(Ordering::Relaxed),
+        ring_dropped: counters.ring_dropped.load(Ordering::Relaxed),
+        ring_corrupt: counters.ring_corrupt.load(Ordering::Relaxed),
+        notifications: counters.notifications.load(Ordering::Relaxed),
         verifier: crate::verifier_ops::figures(),
     }
 }

@@ -2,7 +2,7 @@
 //! counters and identity the stats report.
 
 use crate::ring_channel::RingChannel;
-use crate::stats::STATS;
+use crate::stats::Stats;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
@@ -46,6 +46,9 @@ pub struct Registration {
     origin: Origin,
     target: Target,
     timer: Timer<Registration>,
+    /// The instance's counters (it outlives every registration: the host keeps it in a
+    /// `static`).
+    stats: &'static Stats,
     /// The current [`SignalMode`], packed as `kind << 32 | millis` so a DPC-free reader sees one
     /// consistent value.
     mode: AtomicU64,
@@ -58,15 +61,22 @@ fn pack(mode: SignalMode) -> u64 {
 }
 
 impl Registration {
-    /// Allocates a registration in on-demand mode (no timer armed yet).
+    /// Allocates a registration in on-demand mode (no timer armed yet), counting its signals
+    /// in `stats`.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn new(id: u64, origin: Origin, target: Target) -> Result<PoolArc<Self>, NtStatus> {
+    pub fn new(
+        id: u64,
+        origin: Origin,
+        target: Target,
+        stats: &'static Stats,
+    ) -> Result<PoolArc<Self>, NtStatus> {
         Timer::new_owner(|timer| Registration {
             id,
             origin,
             target,
             timer,
+            stats,
             mode: AtomicU64::new(pack(SignalMode::OnDemand)),
             signals_sent: AtomicU64::new(0),
         })
@@ -122,11 +132,11 @@ impl Registration {
         // Count first: an app woken by this signal that then asks for the count must see it.
         // (Release pairs with the reader's load through the wake-up's own synchronisation.)
         self.signals_sent.fetch_add(1, Ordering::Release);
-        STATS.signals_sent.fetch_add(1, Ordering::Release);
+        self.stats.signals_sent.fetch_add(1, Ordering::Release);
         if !event.set() {
             // Refused (possible only under Wine): it was not sent after all.
             self.signals_sent.fetch_sub(1, Ordering::Relaxed);
-            STATS.signals_sent.fetch_sub(1, Ordering::Relaxed);
+            self.stats.signals_sent.fetch_sub(1, Ordering::Relaxed);
         }
     }
 

@@ -5,7 +5,7 @@
 //! The producer decides when a waiting consumer needs a wake-up; the event is set after the
 //! spin lock is released, so no signal (a wineserver round trip under Wine) happens under it.
 
-use crate::stats::STATS;
+use crate::stats::Stats;
 use core::sync::atomic::Ordering;
 use evshare_km::event::SharedEvent;
 use evshare_km::irql::Irql;
@@ -48,6 +48,8 @@ pub struct RingChannel {
     state: SpinLock<ProducerState>,
     data_ready: SharedEvent,
     space_free: SharedEvent,
+    /// The instance's counters, which the producer's totals are added to.
+    stats: &'static Stats,
     /// Dropped last: the producer writes into it.
     _view: MappedView,
 }
@@ -73,12 +75,13 @@ fn payload(seq: u64) -> [u8; PAYLOAD_LEN] {
 }
 
 impl RingChannel {
-    /// Takes over a ring whose producer attached to `view`.
+    /// Takes over a ring whose producer attached to `view`, reporting to `stats`.
     pub fn new(
         producer: Producer,
         view: MappedView,
         data_ready: SharedEvent,
         space_free: SharedEvent,
+        stats: &'static Stats,
     ) -> Self {
         RingChannel {
             state: SpinLock::new(ProducerState {
@@ -87,6 +90,7 @@ impl RingChannel {
             }),
             data_ready,
             space_free,
+            stats,
             _view: view,
         }
     }
@@ -124,7 +128,7 @@ impl RingChannel {
                 }
                 total.written += u64::from(report.written);
                 total.dropped += u64::from(report.dropped);
-                Self::report(&mut state);
+                self.report(&mut state);
             }
             if wake {
                 self.data_ready.set();
@@ -134,21 +138,21 @@ impl RingChannel {
         total
     }
 
-    /// Adds what the producer did since the last report to the driver's totals.
-    fn report(state: &mut ProducerState) {
+    /// Adds what the producer did since the last report to the instance's totals.
+    fn report(&self, state: &mut ProducerState) {
         let Some(producer) = state.producer.as_ref() else {
             return;
         };
         let now = producer.stats();
         let before = state.reported;
-        STATS.ring_produced.fetch_add(
+        self.stats.ring_produced.fetch_add(
             now.produced.wrapping_sub(before.produced),
             Ordering::Relaxed,
         );
-        STATS
+        self.stats
             .ring_dropped
             .fetch_add(now.dropped.wrapping_sub(before.dropped), Ordering::Relaxed);
-        STATS
+        self.stats
             .ring_corrupt
             .fetch_add(now.corrupt.wrapping_sub(before.corrupt), Ordering::Relaxed);
         state.reported = now;
@@ -170,7 +174,7 @@ impl RingChannel {
     pub fn poison(&self, at: &mut impl Irql) {
         let producer = {
             let mut state = self.state.lock(at);
-            Self::report(&mut state);
+            self.report(&mut state);
             state.producer.take()
         };
         if let Some(producer) = producer {

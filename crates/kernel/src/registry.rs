@@ -11,7 +11,8 @@
 //! mode is applied (`KeSetTimerEx`/`KeCancelTimer`, both callable at `DISPATCH_LEVEL`) under the
 //! lock, so the modes the budget sums are the modes the timers run.
 
-use crate::handlers::Rejection;
+use crate::caller::Rejection;
+use crate::config::Quotas;
 use crate::registration::Registration;
 use evshare_km::irp::FileId;
 use evshare_km::irql::{Irql, Passive};
@@ -21,9 +22,7 @@ use evshare_km::sync::SpinLock;
 use evshare_km::NtStatus;
 use evshare_protocol::method::METHODS;
 use evshare_protocol::mode::SignalMode;
-use evshare_protocol::quota::{
-    self, microsignals_per_second, MAX_RING_BYTES_PER_PROCESS, TIMER_BUDGET_MICROSIGNALS,
-};
+use evshare_protocol::quota::{self, microsignals_per_second};
 use evshare_protocol::reply::{HoldersReply, MAX_HOLDERS};
 use evshare_protocol::stats::RejectReason;
 use evshare_protocol::status::{
@@ -31,12 +30,8 @@ use evshare_protocol::status::{
     STATUS_EVSHARE_TIMER_BUDGET, STATUS_NOT_FOUND, STATUS_QUOTA_EXCEEDED,
 };
 
-/// Live registrations the driver holds in all.
+/// Live registrations an instance holds in all.
 pub const MAX_REGISTRATIONS: usize = quota::MAX_REGISTRATIONS as usize;
-/// Live registrations one handle may hold.
-pub const MAX_PER_HANDLE: usize = quota::MAX_PER_HANDLE as usize;
-/// Live registrations one process may hold, over all its handles.
-pub const MAX_PER_PROCESS: usize = quota::MAX_PER_PROCESS as usize;
 
 /// A live registration and what it is charged against its process's quotas.
 struct Entry {
@@ -57,19 +52,20 @@ impl Entry {
 
 type Slot = Option<Entry>;
 
-/// Every live registration, by slot.
+/// Every live registration, by slot, and the quotas that admit them.
 pub struct Registry {
     slots: SpinLock<[Slot; MAX_REGISTRATIONS]>,
+    quotas: Quotas,
 }
 
 /// Why the registry refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// The handle holds [`MAX_PER_HANDLE`], or the driver [`MAX_REGISTRATIONS`].
+    /// The handle holds its quota, or the instance [`MAX_REGISTRATIONS`].
     Full,
-    /// The process holds [`MAX_PER_PROCESS`].
+    /// The process holds its quota of registrations.
     ProcessRegistrations,
-    /// The process's rings would pass [`MAX_RING_BYTES_PER_PROCESS`].
+    /// The process's rings would pass its quota of ring bytes.
     ProcessRingBytes,
     /// The process's periodic timers would pass its signal-rate budget.
     TimerBudget,
@@ -117,11 +113,6 @@ pub struct Counts {
     pub by_method: [u32; METHODS],
 }
 
-/// The driver's registrations.
-pub static REGISTRY: Registry = Registry {
-    slots: SpinLock::new([const { None }; MAX_REGISTRATIONS]),
-};
-
 /// What `owner` holds in `slots`, leaving out the entry `except` (by slot index).
 fn usage_of(slots: &[Slot], owner: ProcessId, except: Option<usize>) -> Usage {
     let mut usage = Usage::default();
@@ -139,18 +130,31 @@ fn usage_of(slots: &[Slot], owner: ProcessId, except: Option<usize>) -> Usage {
     usage
 }
 
-/// Whether `usage` plus a mode costing `mode` stays within the timer budget.
-fn within_timer_budget(usage: &Usage, mode: SignalMode) -> bool {
-    usage
-        .microsignals
-        .saturating_add(microsignals_per_second(mode))
-        <= TIMER_BUDGET_MICROSIGNALS
-}
-
 impl Registry {
+    /// An empty table admitting by `quotas`.
+    pub const fn new(quotas: Quotas) -> Registry {
+        Registry {
+            slots: SpinLock::new([const { None }; MAX_REGISTRATIONS]),
+            quotas,
+        }
+    }
+
+    /// Whether `usage` plus a mode costing `mode` stays within the timer budget.
+    fn within_timer_budget(&self, usage: &Usage, mode: SignalMode) -> bool {
+        usage
+            .microsignals
+            .saturating_add(microsignals_per_second(mode))
+            <= self.quotas.timer_budget_microsignals
+    }
+
+    /// Whether a process holding `usage` may map `more` ring bytes.
+    fn within_ring_bytes(&self, usage: &Usage, more: u64) -> bool {
+        usage.ring_bytes.saturating_add(more) <= self.quotas.ring_bytes_per_process
+    }
+
     /// Adds a registration charged `ring_bytes` and arms it in `mode`, unless a quota refuses:
-    /// its handle or the driver is full, its process holds [`MAX_PER_PROCESS`], its process's
-    /// rings would pass [`MAX_RING_BYTES_PER_PROCESS`], or its timers the budget. Checks,
+    /// its handle or the instance is full, or its process would pass its quota of
+    /// registrations, of ring bytes or its timer budget. Checks,
     /// insert and arming happen in one lock hold. On refusal nothing changed and the
     /// registration comes back, to be dropped after the lock is released.
     ///
@@ -166,20 +170,20 @@ impl Registry {
         let file = registration.origin().file;
         let owner = registration.origin().owner;
         let of_handle = slots.iter().flatten().filter(|e| e.file() == file).count();
-        if of_handle >= MAX_PER_HANDLE {
+        if of_handle >= self.quotas.registrations_per_handle as usize {
             return Err((Refusal::Full, registration));
         }
         let Some(free) = slots.iter().position(Option::is_none) else {
             return Err((Refusal::Full, registration));
         };
         let usage = usage_of(slots.as_slice(), owner, None);
-        if usage.registrations >= MAX_PER_PROCESS {
+        if usage.registrations >= self.quotas.registrations_per_process as usize {
             return Err((Refusal::ProcessRegistrations, registration));
         }
-        if usage.ring_bytes.saturating_add(ring_bytes) > MAX_RING_BYTES_PER_PROCESS {
+        if !self.within_ring_bytes(&usage, ring_bytes) {
             return Err((Refusal::ProcessRingBytes, registration));
         }
-        if !within_timer_budget(&usage, mode) {
+        if !self.within_timer_budget(&usage, mode) {
             return Err((Refusal::TimerBudget, registration));
         }
         let Some(slot) = slots.get_mut(free) else {
@@ -207,7 +211,7 @@ impl Registry {
     ) -> Result<(), Refusal> {
         let slots = self.slots.lock(at);
         let usage = usage_of(slots.as_slice(), owner, None);
-        if usage.ring_bytes.saturating_add(ring_bytes) > MAX_RING_BYTES_PER_PROCESS {
+        if !self.within_ring_bytes(&usage, ring_bytes) {
             return Err(Refusal::ProcessRingBytes);
         }
         Ok(())
@@ -235,7 +239,7 @@ impl Registry {
             return Err(Refusal::NotFound);
         };
         let usage = usage_of(slots.as_slice(), entry.owner(), Some(index));
-        if !within_timer_budget(&usage, mode) {
+        if !self.within_timer_budget(&usage, mode) {
             return Err(Refusal::TimerBudget);
         }
         entry.registration.set_mode(mode);
@@ -344,16 +348,16 @@ impl Registry {
         }
         reply
     }
-}
 
-/// Retires every registration `file` owns (or every one, for `None`), outside the lock.
-///
-/// IRQL: `PASSIVE_LEVEL`.
-pub fn retire_all(file: Option<FileId>, at: &mut Passive) -> u32 {
-    let mut retired = 0;
-    while let Some(registration) = REGISTRY.take_one(at, file) {
-        registration.retire(at);
-        retired += 1;
+    /// Retires every registration `file` owns (or every one, for `None`), outside the lock.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn retire_all(&self, file: Option<FileId>, at: &mut Passive) -> u32 {
+        let mut retired = 0;
+        while let Some(registration) = self.take_one(at, file) {
+            registration.retire(at);
+            retired += 1;
+        }
+        retired
     }
-    retired
 }

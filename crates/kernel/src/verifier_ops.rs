@@ -1,7 +1,7 @@
 //! `VERIFIER`: the verifier build's figures, its fault injection and its self-test (each
 //! check provoked once). The shipped driver refuses the request (`NotVerifierBuild`).
 
-use crate::handlers::{Caller, Rejection};
+use crate::caller::{Caller, Rejection};
 use evshare_km::irql::Passive;
 use evshare_km::verifier;
 use evshare_km::NtStatus;
@@ -79,15 +79,20 @@ fn provoke(_check: u32, _caller: &Caller, _at: &mut Passive) -> Result<(), Rejec
 /// IRQL: `PASSIVE_LEVEL`.
 #[cfg(feature = "verifier")]
 pub fn provoke_with_irp(
+    stats: &crate::stats::Stats,
+    kind: evshare_protocol::Ioctl,
     mut irp: evshare_km::irp::Irp,
 ) -> Result<evshare_km::irp::Completed, evshare_km::irp::Irp> {
     use evshare_km::verifier::{provoke, Check};
     use evshare_protocol::{request, Ioctl, Request};
+    if kind != Ioctl::Verifier {
+        return Err(irp);
+    }
     let check = {
         let Some(ioctl) = irp.buffered_ioctl() else {
             return Err(irp);
         };
-        match request::parse(ioctl.code(), ioctl.input()) {
+        match request::parse(kind.code(), ioctl.input()) {
             Ok(Request::Verifier {
                 op: VerifierOp::Provoke { check },
             }) if check == Check::IrpCompletion as u32 || check == Check::IrpAtUnload as u32 => {
@@ -100,7 +105,7 @@ pub fn provoke_with_irp(
         return Ok(provoke::never_complete(irp));
     }
     let written = match irp.buffered_ioctl() {
-        Some(mut ioctl) => crate::handlers::check_output(Ioctl::Verifier, ioctl.output_len())
+        Some(mut ioctl) => crate::caller::check_output(Ioctl::Verifier, ioctl.output_len())
             .and_then(|()| {
                 VerifierReply { figures: figures() }
                     .encode(ioctl.output())
@@ -110,6 +115,6 @@ pub fn provoke_with_irp(
     };
     match written {
         Ok(written) => Ok(provoke::complete_twice(irp, NtStatus::SUCCESS, written)),
-        Err(rejection) => Ok(rejection.refuse(irp)),
+        Err(rejection) => Ok(rejection.refuse(irp, stats)),
     }
 }

@@ -1,0 +1,47 @@
+//! evshare as a library a Windows driver embeds: registrations by the four event methods, the
+//! ring channel, the inverted call, per-process quotas and stats, as one value ([`Evshare`])
+//! the host driver owns. No statics: a host keeps each instance in a `static` of its own and
+//! may run several.
+//!
+//! The host creates its device, forwards create/cleanup/close/device-control to the instance
+//! and keeps its own IOCTLs: [`Evshare::device_control`] gives back untouched every request
+//! outside the instance's [`IoctlSpace`]. The host also keeps a
+//! [`HandleState`] per handle (km's `Dispatch::FileState`, alone or inside its own) and lends
+//! it to each request.
+//!
+//! A request flows one way: [`dispatch`] → `handlers` → `methods` / `inverted` /
+//! `ring_channel` → `registry` → km, with the types every step shares ([`caller`]: who asked,
+//! how a refusal is made) in a leaf module. `tests/shape.rs` checks that no module imports one
+//! that imports it back.
+//!
+//! - [`config`]: the host's choices (IOCTL space, quotas).
+//! - [`dispatch`]: [`Evshare`], the instance and its entry points.
+//! - `handlers`: one function per IOCTL; answers queries.
+//! - `methods`: the four ways to share an event, and the ring.
+//! - `inverted`: pending IOCTLs completed one per notification, cancel-safe.
+//! - `registration`, `registry`, `ring_channel`: one registered event, the table of live ones,
+//!   a ring registration.
+//! - [`handle_state`], `state`, `stats`: per-handle state, per-instance state, counters.
+// The library only exists for Windows targets; on the host the crate is empty, which keeps
+// `cargo check --workspace` working on Linux.
+#![no_std]
+#![cfg(target_os = "windows")]
+
+pub mod caller;
+pub mod config;
+pub mod dispatch;
+pub mod handle_state;
+mod handlers;
+mod inverted;
+mod methods;
+mod registration;
+mod registry;
+mod ring_channel;
+mod state;
+mod stats;
+mod verifier_ops;
+
+pub use config::{Config, Quotas};
+pub use dispatch::Evshare;
+pub use evshare_protocol::IoctlSpace;
+pub use handle_state::HandleState;
