@@ -13,6 +13,7 @@ mod features;
 
 use evshare_kernel::{Config, Evshare, HandleState};
 use evshare_km::driver::{Device, Dispatch, DriverObject, SymbolicLink};
+use evshare_km::identity::Identity;
 use evshare_km::irp::{Completed, Irp};
 use evshare_km::irql::Passive;
 use evshare_km::sync::SpinLock;
@@ -33,6 +34,7 @@ const DOS_DEVICE: &[u16] = utf16!(DOS_DEVICE_NAME);
 struct Host;
 
 impl Dispatch for Host {
+    const IDENTITY: Identity = Identity::EVSHARE;
     type FileState = HandleState;
 
     fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus> {

@@ -35,6 +35,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// dispatch thread (so a dispatch routine must never block waiting for another request).
 /// Each is lent the [`Passive`] token that `PASSIVE_LEVEL` routines and spin locks ask for.
 pub trait Dispatch: 'static {
+    /// The driver's pool tag and log prefix, recorded before [`entry`](Self::entry) runs.
+    const IDENTITY: crate::identity::Identity;
     /// What the driver keeps per open handle (file object): made by
     /// [`new_file_state`](Self::new_file_state) at `IRP_MJ_CREATE`, lent to
     /// [`device_control`](Self::device_control), handed to [`close`](Self::close) and freed
@@ -286,6 +288,8 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let Some(raw) = NonNull::new(driver) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
+    // Before anything allocates or logs.
+    crate::identity::set(D::IDENTITY);
     // SAFETY: during DriverEntry the driver object is ours to fill in.
     let object = unsafe { &mut *raw.as_ptr() };
     for major in [

@@ -12,6 +12,8 @@
 //! - [`timer`], [`timer_state`], [`time`]: a timer that lives in its owner and keeps it alive
 //!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
+//! - [`identity`]: the driver's pool tag and log prefix, which the driver names (km is not
+//!   evshare's alone: any Rust driver may build on it).
 //! - [`host_switch`]: every place Windows and Wine behave differently, with its verdict, and
 //!   the `windows-branches` test build that runs under Wine the Windows sides Wine can run.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
@@ -55,6 +57,7 @@ pub mod handle;
 #[cfg(target_os = "windows")]
 mod handle_state;
 pub mod host_switch;
+pub mod identity;
 #[cfg(target_os = "windows")]
 pub mod irp;
 #[cfg(target_os = "windows")]

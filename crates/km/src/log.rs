@@ -1,4 +1,5 @@
-//! Driver messages through `DbgPrintEx` (under Wine, visible with `WINEDEBUG=warn+debugstr`).
+//! Driver messages through `DbgPrintEx`, each line starting with the driver's prefix
+//! ([`crate::identity`]) (under Wine, visible with `WINEDEBUG=warn+debugstr`).
 //!
 //! Messages are formatted by Rust into a stack buffer and handed over as one `%s`, so no format
 //! directive of ours ever reaches the kernel's printf (Wine's has no `%wZ`).
@@ -50,13 +51,15 @@ pub fn emit(level: Level, args: fmt::Arguments<'_>) {
         Level::Error => DPFLTR_ERROR_LEVEL,
         Level::Info => DPFLTR_INFO_LEVEL,
     };
-    // SAFETY: the format is a NUL-terminated literal with one %s, and `line.buf` is
-    // NUL-terminated because `write_str` always leaves the last byte zero.
+    // SAFETY: the format is a NUL-terminated literal with two %s: the driver's prefix (a
+    // `&'static CStr`) and `line.buf`, NUL-terminated because `write_str` always leaves the
+    // last byte zero.
     unsafe {
         DbgPrintEx(
             DPFLTR_IHVDRIVER_ID,
             level,
-            c"evshare: %s\n".as_ptr().cast(),
+            c"%s: %s\n".as_ptr().cast(),
+            crate::identity::log_prefix(),
             line.buf.as_ptr(),
         )
     };

@@ -11,18 +11,17 @@ use core::ops::Deref;
 use core::ptr::NonNull;
 use core::sync::atomic::{fence, AtomicUsize, Ordering};
 
-/// The pool tag of every evshare allocation (`Evsh`, as `!poolused` shows it).
-pub const POOL_TAG: u32 = u32::from_le_bytes(*b"Evsh");
-
 /// Allocates non-paged memory for one `T` and moves `value` into it.
 fn allocate<T>(value: T) -> Result<NonNull<T>, NtStatus> {
     // Pool allocations are 16-byte aligned on x64; larger alignments are not supported.
     const { assert!(core::mem::align_of::<T>() <= 16) };
     let size = core::mem::size_of::<T>().max(1);
+    // The driver's tag (`crate::identity`), set before its first allocation and never again.
+    let tag = crate::identity::pool_tag();
     // SAFETY: a plain allocation call; non-paged pool may be requested at IRQL <= DISPATCH_LEVEL.
-    let raw = unsafe { ExAllocatePoolWithTag(NON_PAGED_POOL_NX, size, POOL_TAG) };
+    let raw = unsafe { ExAllocatePoolWithTag(NON_PAGED_POOL_NX, size, tag) };
     let ptr = NonNull::new(raw.cast::<T>()).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-    crate::verifier::pool_allocated(POOL_TAG, size);
+    crate::verifier::pool_allocated(tag, size);
     // SAFETY: `ptr` is a fresh, suitably aligned allocation of `size_of::<T>()` bytes.
     unsafe { ptr.as_ptr().write(value) };
     Ok(ptr)
@@ -35,9 +34,11 @@ fn allocate<T>(value: T) -> Result<NonNull<T>, NtStatus> {
 unsafe fn release<T>(ptr: NonNull<T>) {
     // SAFETY: the caller guarantees a live `T` that nobody else uses.
     unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
-    crate::verifier::pool_freed(POOL_TAG, core::mem::size_of::<T>().max(1));
-    // SAFETY: the memory came from ExAllocatePoolWithTag with the same tag.
-    unsafe { ExFreePoolWithTag(ptr.as_ptr().cast(), POOL_TAG) };
+    let tag = crate::identity::pool_tag();
+    crate::verifier::pool_freed(tag, core::mem::size_of::<T>().max(1));
+    // SAFETY: the memory came from ExAllocatePoolWithTag with the same tag (set once, before
+    // the first allocation).
+    unsafe { ExFreePoolWithTag(ptr.as_ptr().cast(), tag) };
 }
 
 /// An owned `T` in non-paged pool. Its address never changes, so kernel structures inside it
