@@ -77,18 +77,29 @@ fn no_module_imports_one_that_imports_it_back() {
 #[test]
 fn requests_flow_from_dispatch_down() {
     let graph = imports();
-    let order = ["dispatch", "handlers", "methods", "registry", "registration"];
+    let order = [
+        "dispatch",
+        "handlers",
+        "methods",
+        "registry",
+        "registration",
+    ];
     for (upper, lower) in order.iter().zip(order.iter().skip(1)) {
         assert!(
             reaches(&graph, upper, lower),
             "{upper} should reach {lower} (the graph moved: update this test and the crate docs)"
         );
-        assert!(!reaches(&graph, lower, upper), "{lower} reaches back up to {upper}");
+        assert!(
+            !reaches(&graph, lower, upper),
+            "{lower} reaches back up to {upper}"
+        );
     }
     for leaf in ["caller", "config", "handle_state", "stats"] {
         let named = &graph[leaf];
         assert!(
-            named.iter().all(|m| ["handle_state", "stats"].contains(&m.as_str())),
+            named
+                .iter()
+                .all(|m| ["handle_state", "stats"].contains(&m.as_str())),
             "{leaf} is a leaf but names {named:?}"
         );
     }

@@ -57,6 +57,7 @@ pub mod handle;
 #[cfg(target_os = "windows")]
 mod handle_state;
 pub mod host_switch;
+#[cfg(target_os = "windows")]
 pub mod identity;
 #[cfg(target_os = "windows")]
 pub mod irp;

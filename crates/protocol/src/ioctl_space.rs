@@ -110,7 +110,10 @@ mod tests {
     fn every_ioctl_fits_the_reserved_functions() {
         for ioctl in Ioctl::ALL {
             assert!(ioctl.function() >= EVSHARE_BASE);
-            assert!(ioctl.function() < EVSHARE_BASE + RESERVED_FUNCTIONS, "{ioctl}");
+            assert!(
+                ioctl.function() < EVSHARE_BASE + RESERVED_FUNCTIONS,
+                "{ioctl}"
+            );
         }
     }
 
@@ -135,8 +138,14 @@ mod tests {
     #[test]
     fn spaces_outside_the_custom_ranges_are_refused() {
         assert_eq!(IoctlSpace::new(0x22, 0x800), Err(SpaceError::DeviceType));
-        assert_eq!(IoctlSpace::new(0x1_0000, 0x800), Err(SpaceError::DeviceType));
-        assert_eq!(IoctlSpace::new(0x8000, 0x7FF), Err(SpaceError::FunctionBase));
+        assert_eq!(
+            IoctlSpace::new(0x1_0000, 0x800),
+            Err(SpaceError::DeviceType)
+        );
+        assert_eq!(
+            IoctlSpace::new(0x8000, 0x7FF),
+            Err(SpaceError::FunctionBase)
+        );
         assert_eq!(
             IoctlSpace::new(0x8000, 0x1000 - RESERVED_FUNCTIONS + 1),
             Err(SpaceError::FunctionBase)
