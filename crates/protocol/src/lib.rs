@@ -4,6 +4,8 @@
 //! and the client both build on it, so the two sides cannot drift apart:
 //!
 //! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
+//! - [`layout`]: every request's and reply's layout as data, the source of
+//!   `docs/protocol.md`'s "Encoding" list.
 //! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
 //! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
 //! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session,
@@ -42,6 +44,7 @@ extern crate std;
 pub mod created;
 pub mod error;
 pub mod ioctl;
+pub mod layout;
 pub mod method;
 pub mod mode;
 pub mod names;
