@@ -13,7 +13,7 @@ wire_layout! {
     pub struct Holder {
         /// the process that registered
         pid: u32,
-        /// its live registrations, indexed by method (`Method::index`)
+        /// its live registrations, indexed by method
         by_method: [u32; METHODS],
     }
 }

@@ -13,13 +13,13 @@ wire_layout! {
     /// return.
     pub(crate) struct RegisterReplyWire as RegisterReply {
         version: u32 = 1,
-        /// the caller's session, as the driver saw it (the one names were resolved against)
+        /// the caller's session, as the driver saw it: the one names were resolved against
         session_id: u32,
         /// the new registration's id
         id: u64,
         /// how many bytes of `resolved` are valid; 0 for methods without a name
         resolved_bytes: u32,
-        /// how the registration was made
+        /// how the registration was made: its method, numbered as above
         method: u32,
         /// the NT path the driver opened or created
         resolved: [u16; MAX_RESOLVED_UNITS],

@@ -15,7 +15,7 @@ wire_layout! {
         host: u32,
         /// registrations alive now, for all processes
         live_registrations: u32,
-        /// registrations alive now for the request's `pid` (0 if it asked for none)
+        /// registrations alive now for the request's `pid`; 0 if it asked for none
         live_for_pid: u32,
         /// handles open on the control device
         open_handles: u32,
@@ -24,8 +24,8 @@ wire_layout! {
         registrations_total: u64,
         /// signals sent since the driver loaded
         signals_sent: u64,
-        /// requests refused since the driver loaded, indexed by `RejectReason` (28–31
-        /// reserved, zero)
+        /// requests refused since the driver loaded, indexed by `RejectReason`; 28–31
+        /// reserved, zero
         rejected: [u64; REJECT_REASONS],
         /// registrations alive now, indexed by method
         live_by_method: [u32; METHODS],
@@ -35,13 +35,13 @@ wire_layout! {
         pending_irps: u32,
         /// ring records written since the driver loaded
         ring_produced: u64,
-        /// ring records dropped (ring full) since the driver loaded
+        /// ring records dropped because the ring was full, since the driver loaded
         ring_dropped: u64,
         /// times a ring's consumer index was found impossible since the driver loaded
         ring_corrupt: u64,
-        /// notifications made (`NOTIFY`) since the driver loaded
+        /// notifications made by `NOTIFY` since the driver loaded
         notifications: u64,
-        /// what the verifier build has seen (all zero in the shipped build)
+        /// what the verifier build has seen; all zero in the shipped build
         verifier: VerifierFiguresWire,
     }
 }

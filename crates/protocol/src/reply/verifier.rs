@@ -29,7 +29,7 @@ wire_layout! {
         /// kernel calls checked against their IRQL rule since the driver loaded
         calls_checked: u64,
         /// by check: 0 `irql`, 1 `irp-completion`, 2 `lock-order`, 3 `irp-at-unload`,
-        /// 4 `pool-at-unload`, 5 `references-at-unload` (6–7 reserved, zero)
+        /// 4 `pool-at-unload`, 5 `references-at-unload`; 6–7 reserved, zero
         violations: [u32; VERIFIER_CHECKS],
     }
 }

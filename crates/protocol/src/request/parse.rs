@@ -24,9 +24,8 @@ use crate::PROTOCOL_VERSION;
 ///    size so that a request of another version is named as such;
 /// 3. the size: shorter than the fixed part is
 ///    [`InputTooShort`](ProtocolError::InputTooShort); any other size than the declared one
-///    (the fixed size, `20 + name_bytes` for `REGISTER_BY_NAME`, `28 + leaf_bytes` for
-///    `CREATE_NAMED_EVENT`, `36 + section_bytes + data_ready_bytes + space_free_bytes` for
-///    `REGISTER_RING`) is
+///    (the fixed size; for `REGISTER_BY_NAME`, `CREATE_NAMED_EVENT` and `REGISTER_RING`, the
+///    fixed size plus the lengths their fields declare) is
 ///    [`LengthMismatch`](ProtocolError::LengthMismatch). Trailing bytes are refused too, so a
 ///    request is never partly understood;
 /// 4. `flags` and reserved fields ([`ReservedNotZero`](ProtocolError::ReservedNotZero));
