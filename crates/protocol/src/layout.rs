@@ -264,3 +264,119 @@ impl<W: Write> Write for Wrap<'_, W> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{check_fixed, wire_layout, Reader, Wire, Writer};
+    use std::string::String;
+
+    wire_layout! {
+        /// A note.
+        pub(crate) struct Sample {
+            /// the first
+            first: u32 = 7,
+            pair: [u16; 2],
+            tail_bytes: u32,
+        }
+        tail(tail_bytes): "`tail_bytes` bytes";
+    }
+
+    #[test]
+    fn a_table_gives_the_size_the_blank_the_fixed_check_and_the_tail() {
+        assert_eq!(Sample::LEN, 12);
+        let blank = Sample::BLANK;
+        assert_eq!((blank.first, blank.pair, blank.tail_bytes), (7, [0, 0], 0));
+        assert_eq!(check_fixed(&blank), Ok(()));
+        let wrong = Sample { first: 0, ..blank };
+        assert_eq!(
+            check_fixed(&wrong),
+            Err(crate::ProtocolError::ReservedNotZero)
+        );
+        let sample = Sample {
+            pair: [0x0201, 0x0403],
+            tail_bytes: 5,
+            ..blank
+        };
+        assert_eq!(sample.declared_len(), 17);
+        let huge = Sample {
+            tail_bytes: u32::MAX,
+            ..blank
+        };
+        assert_eq!(huge.declared_len(), 12 + u32::MAX as usize);
+    }
+
+    #[test]
+    fn a_table_reads_and_writes_its_fields_in_order() {
+        let sample = Sample {
+            pair: [0x0201, 0x0403],
+            tail_bytes: 0x0605,
+            ..Sample::BLANK
+        };
+        let mut out = [0xAA_u8; 13];
+        let mut to = Writer::new(&mut out);
+        assert_eq!(sample.write(&mut to), Some(()));
+        assert_eq!(to.written(), 12);
+        assert_eq!(out, [7, 0, 0, 0, 1, 2, 3, 4, 5, 6, 0, 0, 0xAA]);
+        let mut from = Reader::new(&out);
+        assert_eq!(Sample::read(&mut from), Some(sample));
+        assert_eq!(from.rest(), &[0xAA]);
+        assert_eq!(Sample::read(&mut Reader::new(&out[..11])), None);
+    }
+
+    #[test]
+    fn a_table_documents_itself() {
+        let row = std::format!("{}", Sample::DOC);
+        assert_eq!(
+            row,
+            "- `Sample` = `first: u32 = 7` (the first), `pair: [u16; 2]`, `tail_bytes: u32` \
+             (12 bytes), then `tail_bytes` bytes. Total length exactly `12 + tail_bytes`. A note."
+        );
+        assert_eq!(<Sample as Wire>::TYPE, TypeDoc::named("Sample"));
+        assert_eq!(std::format!("{}", <[Sample; 3]>::TYPE), "[Sample; 3]");
+    }
+
+    const X: &[FieldDoc] = &[FieldDoc {
+        name: "x",
+        ty: TypeDoc::named("u32"),
+        value: None,
+        doc: "",
+    }];
+
+    #[test]
+    fn rows_wrap_between_words_and_never_inside_a_code_span() {
+        let note = "word ".repeat(30) + "`a code span with spaces that must stay whole` end";
+        let message = MessageDoc {
+            name: "Long",
+            len: 4,
+            fields: X,
+            tail: None,
+            note: std::boxed::Box::leak(note.into_boxed_str()),
+        };
+        let mut text = String::new();
+        wrapped(&mut text, &message).unwrap();
+        let lines: std::vec::Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1, "{text}");
+        assert!(lines[0].starts_with("- `Long` = `x: u32` — 4 bytes. word"));
+        for line in &lines[1..] {
+            assert!(
+                line.starts_with("  ") && !line.starts_with("   "),
+                "{line:?}"
+            );
+        }
+        for line in &lines {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+            assert_eq!(
+                line.matches('`').count() % 2,
+                0,
+                "a code span is cut: {line:?}"
+            );
+        }
+        let rejoined = lines
+            .iter()
+            .map(|line| line.trim())
+            .collect::<std::vec::Vec<_>>();
+        assert_eq!(rejoined.join(" "), std::format!("{message}"));
+        assert!(text.ends_with(" end\n"));
+    }
+}
