@@ -5,6 +5,8 @@
 //!
 //! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
 //! - [`ioctl_space`]: the same codes on a host driver's own device type and function base.
+//! - [`layout`]: every request's and reply's layout as data, the source of
+//!   `docs/protocol.md`'s "Encoding" list.
 //! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
 //! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
 //! - [`channel`]: channels a host driver publishes on, and how a payload fills a ring record.
@@ -46,6 +48,7 @@ pub mod created;
 pub mod error;
 pub mod ioctl;
 pub mod ioctl_space;
+pub mod layout;
 pub mod method;
 pub mod mode;
 pub mod names;
