@@ -44,6 +44,8 @@ mod service_state;
 mod status_map;
 
 #[cfg(windows)]
+mod channels;
+#[cfg(windows)]
 mod device;
 #[cfg(windows)]
 pub mod diagnose;
@@ -70,6 +72,8 @@ pub use error::{Error, NtStatus, ObjectKind, Result};
 pub use security::{access, Ace, AceKind, SecurityInfo};
 pub use service_state::ServiceState;
 
+#[cfg(windows)]
+pub use channels::{channel_payload, ChannelInfo};
 #[cfg(windows)]
 pub use device::Driver;
 #[cfg(windows)]
