@@ -63,6 +63,7 @@ impl DriverService {
         let log = session_log();
         let this_load = String::from_utf8_lossy(log.get(earlier..).unwrap_or_default());
         require_seh_self_test(&this_load, LOG_PREFIX)?;
+        require_fence_device(&this_load, LOG_PREFIX)?;
         require_features(&this_load, LOG_PREFIX, features)
     }
 
@@ -126,6 +127,16 @@ pub(crate) fn require_seh_self_test(log: &str, prefix: &str) -> Result<()> {
         }
         wine::SehSelfTest::Failed(line) => bail!("the driver's SEH self-test failed: {line}"),
         wine::SehSelfTest::NotLogged => line_not_logged("SEH self-test"),
+    }
+}
+
+/// Fails if the load in `log` of the driver whose log prefix is `prefix` could not create km's
+/// Wine fence device (`km::wine_fence`: without it, completed parked IRPs are never freed).
+pub(crate) fn require_fence_device(log: &str, prefix: &str) -> Result<()> {
+    let marker = format!("{prefix}: Wine: no fence device");
+    match log.lines().find(|line| line.contains(&marker)) {
+        Some(line) => bail!("the driver has no Wine fence device: {}", line.trim()),
+        None => Ok(()),
     }
 }
 

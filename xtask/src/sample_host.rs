@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 
 use crate::building::{self, cargo, DRIVER_PROFILE};
-use crate::driver_service::{require_features, require_seh_self_test, session_log};
+use crate::driver_service::{
+    require_features, require_fence_device, require_seh_self_test, session_log,
+};
 use crate::paths::{self, DRIVER_TARGET};
 use crate::variants::Variant;
 use crate::wine::{self, Wine};
@@ -111,6 +113,8 @@ impl SampleBuild {
         let log = session_log();
         let this_load = String::from_utf8_lossy(log.get(earlier..).unwrap_or_default());
         require_seh_self_test(&this_load, LOG_PREFIX)?;
+        // A second km driver in the session: its fence device must not collide with evshare's.
+        require_fence_device(&this_load, LOG_PREFIX)?;
         require_features(&this_load, LOG_PREFIX, self.features())
     }
 }
