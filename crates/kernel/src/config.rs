@@ -1,8 +1,8 @@
-//! What a host driver decides about its evshare instance: where its IOCTL codes live and how
-//! much one process may take.
+//! What a host driver decides about its evshare instance: where its IOCTL codes live, how
+//! much one process may take, and the channels it publishes on.
 
-use evshare_protocol::quota;
 use evshare_protocol::IoctlSpace;
+use evshare_protocol::{channel, quota};
 
 /// How much one process (or one handle) may hold of an instance. The driver-wide pools
 /// (registrations, pending IRPs) have the protocol's fixed sizes
@@ -39,6 +39,17 @@ impl Default for Quotas {
     }
 }
 
+/// A channel the host publishes on ([`crate::Evshare::publish`]): its name, which apps
+/// subscribe by, and the largest payload it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channel {
+    /// 1 to [`channel::MAX_NAME_LEN`] ASCII letters, digits, `-`, `_` or `.`.
+    pub name: &'static str,
+    /// The longest payload the host publishes on it, in bytes. Ring registrations may
+    /// subscribe only if it is at most [`channel::MAX_RING_PAYLOAD`].
+    pub max_payload: u32,
+}
+
 /// An instance's configuration, fixed when the host makes it ([`crate::Evshare::new`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -47,12 +58,29 @@ pub struct Config {
     pub space: IoctlSpace,
     /// Per-process and per-handle limits.
     pub quotas: Quotas,
+    /// The channels the host publishes on (at most [`channel::MAX_CHANNELS`], names unique);
+    /// [`crate::Evshare::start`] fails the load otherwise.
+    pub channels: &'static [Channel],
 }
 
 impl Config {
-    /// `evshare.sys`'s configuration: its own IOCTL space, the default quotas.
+    /// `evshare.sys`'s configuration: its own IOCTL space, the default quotas, no channels.
     pub const EVSHARE: Config = Config {
         space: IoctlSpace::EVSHARE,
         quotas: Quotas::DEFAULT,
+        channels: &[],
     };
+
+    /// Whether the channels are few enough, validly named and uniquely.
+    pub fn channels_valid(&self) -> bool {
+        self.channels.len() <= channel::MAX_CHANNELS
+            && self.channels.iter().enumerate().all(|(index, declared)| {
+                channel::valid_name(declared.name)
+                    && !self
+                        .channels
+                        .iter()
+                        .take(index)
+                        .any(|earlier| earlier.name == declared.name)
+            })
+    }
 }

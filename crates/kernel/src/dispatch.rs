@@ -14,6 +14,7 @@
 //! retires registrations, so nothing admitted survives it. Cleanup and close are never refused.
 
 use crate::caller::{check_output, Caller, Rejection};
+use crate::channel::{ChannelId, Published};
 use crate::config::Config;
 use crate::handle_state::HandleState;
 use crate::handlers;
@@ -23,7 +24,7 @@ use core::sync::atomic::Ordering;
 use evshare_km::driver::Host;
 use evshare_km::host_switch::{branch, Switch};
 use evshare_km::irp::{Completed, Irp};
-use evshare_km::irql::Passive;
+use evshare_km::irql::{Irql, Passive};
 use evshare_km::remove_lock::{KernelRemoveLock, Rundown};
 use evshare_km::{log, NtStatus};
 use evshare_protocol::ioctl::Ioctl;
@@ -41,6 +42,18 @@ pub struct Evshare {
     state: State,
     /// Admits requests until unload begins, and lets unload wait for those in flight.
     rundown: Rundown<KernelRemoveLock>,
+}
+
+/// Why [`Evshare::publish`] refused a payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishError {
+    /// The channel is not one the host declared.
+    NoSuchChannel,
+    /// The payload is longer than the channel's `max_payload`.
+    TooLong {
+        /// The channel's `max_payload`.
+        max: u32,
+    },
 }
 
 /// What a request gets once unload has begun.
@@ -87,9 +100,56 @@ impl Evshare {
             Host::Wine => HostKind::Wine,
             Host::Windows => HostKind::Windows,
         };
+        if !self.state.config.channels_valid() {
+            log!(
+                Error,
+                "channels refused: at most {} with unique names of 1 to {} of [A-Za-z0-9._-]",
+                evshare_protocol::channel::MAX_CHANNELS,
+                evshare_protocol::channel::MAX_NAME_LEN
+            );
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
         self.state.set_host(host);
         self.rundown.init(at);
         Ok(())
+    }
+
+    /// The channel the host declared as `name`.
+    pub fn channel(&self, name: &str) -> Option<ChannelId> {
+        let index = self
+            .state
+            .config
+            .channels
+            .iter()
+            .position(|declared| declared.name == name)?;
+        Some(ChannelId(index as u32))
+    }
+
+    /// Publishes `payload` on `channel`: every registration subscribed to it gets it (an event
+    /// is signalled once, a ring gets one record carrying the payload, its consumer woken).
+    /// Callable from any context at `IRQL <= DISPATCH_LEVEL` (a DPC, a completion routine, a
+    /// dispatch routine), on any CPU, concurrently. Never waits: a full ring drops the record
+    /// and counts it, in the ring and in the result.
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn publish(
+        &'static self,
+        at: &mut impl Irql,
+        channel: ChannelId,
+        payload: &[u8],
+    ) -> Result<Published, PublishError> {
+        let declared = self
+            .state
+            .config
+            .channels
+            .get(channel.index())
+            .ok_or(PublishError::NoSuchChannel)?;
+        if payload.len() > declared.max_payload as usize {
+            return Err(PublishError::TooLong {
+                max: declared.max_payload,
+            });
+        }
+        Ok(self.state.channels.publish(at, channel, payload))
     }
 
     /// `IRP_MJ_CREATE` on the host's device: counts the handle, or refuses it once unload has
@@ -115,7 +175,7 @@ impl Evshare {
     pub fn cleanup(&'static self, irp: Irp, at: &mut Passive) -> Completed {
         let _closing = self.rundown.enter_close();
         inverted::cancel_all(&self.state, Some(irp.file()));
-        self.state.registry.retire_all(Some(irp.file()), at);
+        self.state.retire_all(Some(irp.file()), at);
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
@@ -127,7 +187,7 @@ impl Evshare {
     pub fn close(&'static self, irp: Irp, at: &mut Passive) -> Completed {
         let _closing = self.rundown.enter_close();
         inverted::cancel_all(&self.state, Some(irp.file()));
-        let retired = self.state.registry.retire_all(Some(irp.file()), at);
+        let retired = self.state.retire_all(Some(irp.file()), at);
         if retired > 0 {
             log!(
                 Info,
@@ -235,7 +295,7 @@ impl Evshare {
         // every one.
         self.rundown.stop_requests(at);
         let cancelled = inverted::cancel_all(&self.state, None);
-        let retired = self.state.registry.retire_all(None, at);
+        let retired = self.state.retire_all(None, at);
         remove_devices(at);
         // Closes still running (they were admitted while stopping) finish before the image
         // can go.

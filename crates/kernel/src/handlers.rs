@@ -186,7 +186,7 @@ fn execute(
                 .registry
                 .remove(at, caller.file, id)
                 .ok_or_else(Rejection::no_such_registration)?;
-            registration.retire(at);
+            state.retire(&registration, at);
             Ok(Reply::None)
         }
         Request::Verifier { op } => {

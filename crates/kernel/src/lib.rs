@@ -14,7 +14,8 @@
 //! how a refusal is made) in a leaf module. `tests/shape.rs` checks that no module imports one
 //! that imports it back.
 //!
-//! - [`config`]: the host's choices (IOCTL space, quotas).
+//! - [`config`]: the host's choices (IOCTL space, quotas, channels).
+//! - [`channel`]: the channels' subscribers; [`Evshare::publish`] delivers a payload to them.
 //! - [`dispatch`]: [`Evshare`], the instance and its entry points.
 //! - `handlers`: one function per IOCTL; answers queries.
 //! - `methods`: the four ways to share an event, and the ring.
@@ -28,6 +29,7 @@
 #![cfg(target_os = "windows")]
 
 pub mod caller;
+pub mod channel;
 pub mod config;
 pub mod dispatch;
 pub mod handle_state;
@@ -41,7 +43,8 @@ mod state;
 mod stats;
 mod verifier_ops;
 
-pub use config::{Config, Quotas};
-pub use dispatch::Evshare;
+pub use channel::{ChannelId, Published};
+pub use config::{Channel, Config, Quotas};
+pub use dispatch::{Evshare, PublishError};
 pub use evshare_protocol::IoctlSpace;
 pub use handle_state::HandleState;

@@ -243,7 +243,7 @@ pub fn driver_handle(
             // A refusal leaves the state as it was: the registration goes, and so does its
             // count in `registrations_total` (the caller counts the refusal itself, once).
             if let Some(registration) = state.registry.remove(at, caller.file, reply.id) {
-                registration.retire(at);
+                state.retire(&registration, at);
                 state
                     .stats
                     .registrations_total

@@ -3,10 +3,10 @@
 
 use crate::ring_channel::RingChannel;
 use crate::stats::Stats;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use evshare_km::event::SharedEvent;
 use evshare_km::irp::FileId;
-use evshare_km::irql::{DispatchLevel, Passive};
+use evshare_km::irql::{DispatchLevel, Irql, Passive};
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::timer::{Timer, TimerOwner};
@@ -53,7 +53,12 @@ pub struct Registration {
     /// consistent value.
     mode: AtomicU64,
     signals_sent: AtomicU64,
+    /// The channel this registration is subscribed to, or [`NO_CHANNEL`].
+    channel: AtomicU32,
 }
+
+/// [`Registration::channel`]'s value while subscribed to none.
+const NO_CHANNEL: u32 = u32::MAX;
 
 fn pack(mode: SignalMode) -> u64 {
     let (kind, millis) = mode.to_wire();
@@ -79,6 +84,7 @@ impl Registration {
             stats,
             mode: AtomicU64::new(pack(SignalMode::OnDemand)),
             signals_sent: AtomicU64::new(0),
+            channel: AtomicU32::new(NO_CHANNEL),
         })
     }
 
@@ -137,6 +143,34 @@ impl Registration {
             // Refused (possible only under Wine): it was not sent after all.
             self.signals_sent.fetch_sub(1, Ordering::Relaxed);
             self.stats.signals_sent.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records the subscription to `channel`; `false` if subscribed to one already.
+    pub fn subscribe(&self, channel: u32) -> bool {
+        self.channel
+            .compare_exchange(NO_CHANNEL, channel, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// The channel it is subscribed to, if any.
+    pub fn channel(&self) -> Option<u32> {
+        let channel = self.channel.load(Ordering::Relaxed);
+        (channel != NO_CHANNEL).then_some(channel)
+    }
+
+    /// Delivers a published payload: an event is signalled, a ring gets one record carrying
+    /// it. `false` if it was dropped (the ring was full or poisoned, or the payload too long
+    /// for a record: the subscription checked it could not be).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn deliver(&self, at: &mut impl Irql, payload: &[u8]) -> bool {
+        match &self.target {
+            Target::Event(_) => {
+                self.signal();
+                true
+            }
+            Target::Ring(ring) => ring.publish(at, payload),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::caller::Rejection;
 use crate::config::Quotas;
 use crate::registration::Registration;
 use evshare_km::irp::FileId;
-use evshare_km::irql::{Irql, Passive};
+use evshare_km::irql::Irql;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::sync::SpinLock;
@@ -347,17 +347,5 @@ impl Registry {
             }
         }
         reply
-    }
-
-    /// Retires every registration `file` owns (or every one, for `None`), outside the lock.
-    ///
-    /// IRQL: `PASSIVE_LEVEL`.
-    pub fn retire_all(&self, file: Option<FileId>, at: &mut Passive) -> u32 {
-        let mut retired = 0;
-        while let Some(registration) = self.take_one(at, file) {
-            registration.retire(at);
-            retired += 1;
-        }
-        retired
     }
 }

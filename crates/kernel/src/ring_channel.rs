@@ -12,6 +12,7 @@ use evshare_km::irql::Irql;
 use evshare_km::section::MappedView;
 use evshare_km::sync::SpinLock;
 use evshare_km::time::performance_counter;
+use evshare_protocol::channel;
 use evshare_ring::layout::{Entry, PAYLOAD_LEN};
 use evshare_ring::{Producer, ProducerStats};
 
@@ -21,6 +22,9 @@ const _: () = assert!(
     evshare_protocol::ring::MIN_CAPACITY == evshare_ring::layout::MIN_CAPACITY
         && evshare_protocol::ring::MAX_CAPACITY == evshare_ring::layout::MAX_CAPACITY
 );
+
+// A channel's record payload is the ring's payload area.
+const _: () = assert!(channel::RECORD_PAYLOAD_LEN == PAYLOAD_LEN);
 
 // km cannot depend on the protocol crate: its copy of the "section not committed" status must
 // be the protocol's, or the client would name the wrong cause.
@@ -136,6 +140,41 @@ impl RingChannel {
             }
         }
         total
+    }
+
+    /// Writes one record carrying a published `payload` (see `evshare_protocol::channel`) and
+    /// wakes the consumer at once if it waits; `false` if the record was dropped (ring full,
+    /// poisoned, or the payload longer than a record holds).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn publish(&self, at: &mut impl Irql, payload: &[u8]) -> bool {
+        let Ok(area) = channel::record_payload(payload) else {
+            return false;
+        };
+        let mut wake = false;
+        let written = {
+            let mut state = self.state.lock(at);
+            let Some(producer) = state.producer.as_mut() else {
+                return false;
+            };
+            let timestamp = performance_counter();
+            let report = producer.produce_batch(
+                1,
+                |_| Entry {
+                    timestamp,
+                    payload: area,
+                },
+                || wake = true,
+            );
+            // A published record is a batch of its own: a waiting consumer hears of it now.
+            producer.flush_wake(|| wake = true);
+            self.report(&mut state);
+            report.written == 1
+        };
+        if wake {
+            self.data_ready.set();
+        }
+        written
     }
 
     /// Adds what the producer did since the last report to the instance's totals.

@@ -2,11 +2,14 @@
 //! counters. Every step below the dispatch routines works on a `&'static State`: the host keeps
 //! its [`crate::Evshare`] in a `static`, so registrations and timer DPCs may point back into it.
 
+use crate::channel::Channels;
 use crate::config::Config;
+use crate::registration::Registration;
 use crate::registry::Registry;
 use crate::stats::Stats;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use evshare_km::irp::ParkedIrp;
+use evshare_km::irp::{FileId, ParkedIrp};
+use evshare_km::irql::Passive;
 use evshare_km::pending::PendingQueue;
 use evshare_protocol::quota;
 use evshare_protocol::reply::HostKind;
@@ -20,6 +23,8 @@ pub struct State {
     pub config: Config,
     /// Live registrations.
     pub registry: Registry,
+    /// The host's channels and their subscribers.
+    pub channels: Channels,
     /// Parked `PEND_NOTIFICATION` IRPs.
     pub pending: PendingQueue<ParkedIrp, MAX_PENDING>,
     /// Counters for `QUERY_STATS`.
@@ -34,11 +39,32 @@ impl State {
         State {
             config,
             registry: Registry::new(config.quotas),
+            channels: Channels::new(),
             pending: PendingQueue::new(),
             stats: Stats::new(),
             next_id: AtomicU64::new(1),
             host: AtomicU32::new(HostKind::Windows as u32),
         }
+    }
+
+    /// Ends a registration that left the registry: off its channel, timer shut down.
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn retire(&self, registration: &Registration, at: &mut Passive) {
+        self.channels.unsubscribe(at, registration);
+        registration.retire(at);
+    }
+
+    /// Retires every registration `file` owns (or every one, for `None`).
+    ///
+    /// IRQL: `PASSIVE_LEVEL`.
+    pub fn retire_all(&self, file: Option<FileId>, at: &mut Passive) -> u32 {
+        let mut retired = 0;
+        while let Some(registration) = self.registry.take_one(at, file) {
+            self.retire(&registration, at);
+            retired += 1;
+        }
+        retired
     }
 
     /// The id of a new registration: unique within the instance, never 0.

@@ -5,8 +5,11 @@
 //!
 //! - [`ioctl`]: the device names and the IOCTL codes (`CTL_CODE`, `METHOD_BUFFERED`).
 //! - [`ioctl_space`]: the same codes on a host driver's own device type and function base.
+//! - [`layout`]: every request's and reply's layout as data, the source of
+//!   `docs/protocol.md`'s "Encoding" list.
 //! - [`request`]: parse (driver) and encode (client) the input buffer of every IOCTL.
 //! - [`reply`]: encode (driver) and parse (client) the output buffer of every IOCTL.
+//! - [`channel`]: channels a host driver publishes on, and how a payload fills a ring record.
 //! - [`names`]: how a name such as `Global\X` resolves to an NT path in the caller's session,
 //!   and the name of an event the driver creates.
 //! - [`created`]: the kind and scope of an event the driver creates.
@@ -40,10 +43,12 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod channel;
 pub mod created;
 pub mod error;
 pub mod ioctl;
 pub mod ioctl_space;
+pub mod layout;
 pub mod method;
 pub mod mode;
 pub mod names;

@@ -5,6 +5,7 @@
 //! 0..=[`MAX_MILLIS`]).
 
 use crate::error::ProtocolError;
+use crate::wire::wire_layout;
 
 /// The longest period or delay, in milliseconds: one hour.
 pub const MAX_MILLIS: u32 = 3_600_000;
@@ -60,6 +61,29 @@ impl SignalMode {
     pub const fn validate(self) -> Result<Self, ProtocolError> {
         let (kind, millis) = self.to_wire();
         Self::from_wire(kind, millis)
+    }
+}
+
+wire_layout! {
+    /// `kind` 0 = on demand (`millis` must be 0), 1 = periodic (period = `millis`,
+    /// 1..=3_600_000), 2 = one-shot (delay = `millis`, 0..=3_600_000).
+    pub(crate) struct SignalModeWire as SignalMode {
+        kind: u32,
+        millis: u32,
+    }
+}
+
+impl SignalModeWire {
+    /// The mode these raw fields stand for ([`SignalMode::from_wire`]).
+    pub(crate) const fn decode(self) -> Result<SignalMode, ProtocolError> {
+        SignalMode::from_wire(self.kind, self.millis)
+    }
+}
+
+impl From<SignalMode> for SignalModeWire {
+    fn from(mode: SignalMode) -> Self {
+        let (kind, millis) = mode.to_wire();
+        SignalModeWire { kind, millis }
     }
 }
 

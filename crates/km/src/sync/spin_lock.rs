@@ -178,6 +178,13 @@ impl<T> SpinLockGuard<'_, T> {
     pub fn at(&mut self) -> &mut DispatchLevel {
         &mut self.at
     }
+
+    /// The data and the token together, to take a nested lock while walking the data.
+    pub fn split(&mut self) -> (&mut T, &mut DispatchLevel) {
+        // SAFETY: holding the lock gives exclusive access to the data; the token is a
+        // separate field, so the two borrows do not overlap.
+        (unsafe { &mut *self.owner.data.get() }, &mut self.at)
+    }
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {

@@ -1,25 +1,30 @@
 //! `HoldersReply`, the answer to `QUERY_HOLDERS`: which processes hold live registrations.
 
-use super::{finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
 use crate::method::{Method, METHODS};
+use crate::wire::{wire_layout, Wire};
 
 /// How many processes a [`HoldersReply`] lists at most.
 pub const MAX_HOLDERS: usize = 32;
 
-/// One process with live registrations: `pid: u32`, `by_method: [u32; 5]` (24 bytes).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Holder {
-    /// The process that registered.
-    pub pid: u32,
-    /// Its live registrations, indexed by [`Method::index`].
-    pub by_method: [u32; METHODS],
+wire_layout! {
+    /// One process with live registrations.
+    pub struct Holder {
+        /// the process that registered
+        pid: u32,
+        /// its live registrations, indexed by method
+        by_method: [u32; METHODS],
+    }
+}
+
+impl Default for Holder {
+    fn default() -> Self {
+        Self::EMPTY
+    }
 }
 
 impl Holder {
-    /// The encoded size of one entry.
-    pub const LEN: usize = 4 + 4 * METHODS;
-
     /// An unused entry: all zero.
     pub const EMPTY: Holder = Holder {
         pid: 0,
@@ -39,9 +44,19 @@ impl Holder {
     }
 }
 
-/// What `QUERY_HOLDERS` returns: `version: u32`, `count: u32`, then 32 entries of
-/// `pid: u32`, `by_method: [u32; 5]`, of which the first `count` are used and the rest are
-/// zero. Processes past the 32nd are not listed.
+wire_layout! {
+    /// What `QUERY_HOLDERS` returns. Processes past the 32nd are not listed.
+    pub(crate) struct HoldersReplyWire as HoldersReply {
+        version: u32 = 1,
+        /// entries used, at most 32
+        count: u32,
+        /// the first `count` used, the others zero
+        holders: [Holder; MAX_HOLDERS],
+    }
+}
+
+/// What `QUERY_HOLDERS` returns (layout: `HoldersReplyWire`): 32 entries, of which the first
+/// `count` are used and the rest are zero. Processes past the 32nd are not listed.
 ///
 /// `encode` and `parse` both refuse a `count` over [`MAX_HOLDERS`]
 /// ([`LengthMismatch`](ProtocolError::LengthMismatch)) and an unused entry that is not zero
@@ -63,7 +78,7 @@ impl Default for HoldersReply {
 
 impl HoldersReply {
     /// The encoded size.
-    pub const LEN: usize = 8 + Holder::LEN * MAX_HOLDERS;
+    pub const LEN: usize = HoldersReplyWire::LEN;
 
     /// A reply that lists no process.
     pub const EMPTY: HoldersReply = HoldersReply {
@@ -99,35 +114,22 @@ impl HoldersReply {
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
         check_entries(&self.holders, self.count)?;
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = HoldersReplyWire {
+            count: self.count,
+            holders: self.holders,
+            ..HoldersReplyWire::BLANK
         };
-        fields.u32(self.count).ok_or(too_small)?;
-        for holder in &self.holders {
-            fields.u32(holder.pid).ok_or(too_small)?;
-            for count in holder.by_method {
-                fields.u32(count).ok_or(too_small)?;
-            }
-        }
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let count = fields.u32().ok_or(missing)?;
-        let mut holders = [Holder::EMPTY; MAX_HOLDERS];
-        for holder in &mut holders {
-            holder.pid = fields.u32().ok_or(missing)?;
-            for by_method in &mut holder.by_method {
-                *by_method = fields.u32().ok_or(missing)?;
-            }
-        }
-        check_entries(&holders, count)?;
-        Ok(HoldersReply { holders, count })
+        let raw: HoldersReplyWire = decode_fixed(bytes)?;
+        check_entries(&raw.holders, raw.count)?;
+        Ok(HoldersReply {
+            holders: raw.holders,
+            count: raw.count,
+        })
     }
 }
 

@@ -5,63 +5,73 @@
 //! the bytes `DeviceIoControl` returned, which must be exactly the reply's `LEN`. Every reply
 //! starts with `version: u32 = 1` and a `u32` that the reply defines (`docs/protocol.md`,
 //! "Encoding").
+//!
+//! Each reply's layout is declared once, next to its type, with `wire_layout!` (or
+//! `counters_reply!`): its size, its raw encoding and parsing, and its row in the
+//! documentation follow from it; the reply types convert to and from those raw layouts,
+//! checking what the fields mean.
 
 /// Defines a reply that is `version: u32`, `reserved: u32 = 0`, then `u64` counters in the
-/// order given: the struct, its encoded `LEN` (stated, and pinned by the byte-layout tests),
-/// `encode` and `parse`. `SignalReply`, `NotifyReply` and `ProduceReply` have this shape.
+/// order given: the public struct of the counters and, by [`wire_layout!`], its wire layout
+/// `$wire` (documented under the reply's name), from which its `LEN`, `encode` and `parse`
+/// follow. `SignalReply`, `NotifyReply` and `ProduceReply` have this shape. As for every
+/// layout, the `///` texts are the documentation's too: plain Markdown, no intra-doc links.
 macro_rules! counters_reply {
     (
-        $(#[$meta:meta])*
-        pub struct $name:ident, len $len:literal {
-            $( $(#[$field_meta:meta])* pub $field:ident: u64, )+
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident, wire $wire:ident {
+            $( $(#[doc = $field_doc:literal])* pub $field:ident: u64, )+
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
         pub struct $name {
-            $( $(#[$field_meta])* pub $field: u64, )+
+            $( $(#[doc = $field_doc])* pub $field: u64, )+
+        }
+
+        $crate::wire::wire_layout! {
+            $(#[doc = $doc])*
+            pub(crate) struct $wire as $name {
+                version: u32 = 1,
+                reserved: u32 = 0,
+                $( $(#[doc = $field_doc])* $field: u64, )+
+            }
         }
 
         impl $name {
             /// The encoded size.
-            pub const LEN: usize = $len;
+            pub const LEN: usize = $wire::LEN;
 
             /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns
             /// `LEN`.
             pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-                let mut fields = super::start_reply(out, Self::LEN)?;
-                let too_small = ProtocolError::OutputTooSmall {
-                    needed: Self::LEN,
-                    got: fields.written(),
+                let raw = $wire {
+                    $( $field: self.$field, )+
+                    ..<$wire as $crate::wire::Wire>::BLANK
                 };
-                fields.u32(0).ok_or(too_small)?;
-                $( fields.u64(self.$field).ok_or(too_small)?; )+
-                super::finish_reply(&fields, Self::LEN)
+                super::encode_fixed(&raw, out)
             }
 
             /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
             pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-                let mut fields = super::open_reply(bytes, Self::LEN)?;
-                let missing = super::missing(Self::LEN, bytes.len());
-                let reserved = fields.u32().ok_or(missing)?;
-                $( let $field = fields.u64().ok_or(missing)?; )+
-                super::check_reserved(reserved)?;
-                Ok($name { $( $field, )+ })
+                let raw: $wire = super::decode_fixed(bytes)?;
+                $crate::wire::check_fixed(&raw)?;
+                Ok($name { $( $field: raw.$field, )+ })
             }
         }
     };
 }
 
-mod holders;
-mod notify;
-mod register;
-mod registration;
+pub(crate) mod holders;
+pub(crate) mod notify;
+pub(crate) mod register;
+pub(crate) mod registration;
 mod resolved_field;
-mod ring;
-mod signal;
-mod stats;
-mod verifier;
-mod version;
+pub(crate) mod ring;
+pub(crate) mod signal;
+pub(crate) mod stats;
+pub(crate) mod verifier;
+pub(crate) mod version;
 
 pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
 pub use notify::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
@@ -74,7 +84,7 @@ pub use verifier::{VerifierFigures, VerifierReply, VERIFIER_CHECKS, VERIFIER_CHE
 pub use version::VersionReply;
 
 use crate::error::ProtocolError;
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Wire, Writer};
 use crate::PROTOCOL_VERSION;
 
 /// The kind of system the driver runs on.
@@ -112,32 +122,35 @@ impl core::fmt::Display for HostKind {
     }
 }
 
-/// Starts encoding a reply of `len` bytes into `out`: checks the size and writes `version`.
-fn start_reply(out: &mut [u8], len: usize) -> Result<Writer<'_>, ProtocolError> {
+/// Writes the reply layout `raw` into the first `T::LEN` bytes of `out`; returns `T::LEN`.
+fn encode_fixed<T: Wire>(raw: &T, out: &mut [u8]) -> Result<usize, ProtocolError> {
     let too_small = ProtocolError::OutputTooSmall {
-        needed: len,
+        needed: T::LEN,
         got: out.len(),
     };
-    let mut fields = Writer::new(out.get_mut(..len).ok_or(too_small)?);
-    fields.u32(PROTOCOL_VERSION).ok_or(too_small)?;
-    Ok(fields)
-}
-
-/// Finishes encoding: every one of the reply's `len` bytes must have been written.
-fn finish_reply(fields: &Writer<'_>, len: usize) -> Result<usize, ProtocolError> {
-    if fields.written() == len {
-        Ok(len)
+    let mut fields = Writer::new(out.get_mut(..T::LEN).ok_or(too_small)?);
+    raw.write(&mut fields).ok_or(too_small)?;
+    if fields.written() == T::LEN {
+        Ok(T::LEN)
     } else {
         Err(ProtocolError::OutputTooSmall {
-            needed: len,
+            needed: T::LEN,
             got: fields.written(),
         })
     }
 }
 
+/// Reads the reply layout `T` from a reply that must be exactly `T::LEN` bytes (see
+/// [`open_reply`] for the order of the checks). Only the raw fields: what they mean is the
+/// caller's to check.
+fn decode_fixed<T: Wire>(bytes: &[u8]) -> Result<T, ProtocolError> {
+    open_reply(bytes, T::LEN)?;
+    T::read(&mut Reader::new(bytes)).ok_or(missing(T::LEN, bytes.len()))
+}
+
 /// Starts parsing a reply that should be `len` bytes: checks `version` (first, so a reply of
 /// another version is named as such), then that the size is exactly `len`.
-fn open_reply(bytes: &[u8], len: usize) -> Result<Reader<'_>, ProtocolError> {
+fn open_reply(bytes: &[u8], len: usize) -> Result<(), ProtocolError> {
     let too_short = ProtocolError::InputTooShort {
         needed: len,
         got: bytes.len(),
@@ -156,20 +169,11 @@ fn open_reply(bytes: &[u8], len: usize) -> Result<Reader<'_>, ProtocolError> {
             got: bytes.len(),
         });
     }
-    Ok(fields)
+    Ok(())
 }
 
 /// The error for a field missing from a reply whose size was already checked: it cannot
 /// happen, and returning it keeps the parser free of panics.
 const fn missing(len: usize, got: usize) -> ProtocolError {
     ProtocolError::InputTooShort { needed: len, got }
-}
-
-/// A reserved field must be zero.
-const fn check_reserved(field: u32) -> Result<(), ProtocolError> {
-    if field == 0 {
-        Ok(())
-    } else {
-        Err(ProtocolError::ReservedNotZero)
-    }
 }

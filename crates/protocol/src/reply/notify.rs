@@ -1,14 +1,29 @@
 //! The inverted call's replies: `Notification` (completes a pending `PEND_NOTIFICATION`) and
 //! `NotifyReply` (`NOTIFY`).
 
-use super::{check_reserved, finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
+use crate::wire::{check_fixed, wire_layout, Wire};
 
 /// The size of [`Notification::payload`].
 pub const NOTIFICATION_PAYLOAD_LEN: usize = 40;
 
-/// What completes a pending `PEND_NOTIFICATION`: `version: u32`, `reserved: u32`, `seq: u64`,
-/// `timestamp: u64`, `payload: [u8; 40]`.
+wire_layout! {
+    /// What completes a pending `PEND_NOTIFICATION`.
+    pub(crate) struct NotificationWire as Notification {
+        version: u32 = 1,
+        reserved: u32 = 0,
+        /// the notification's sequence number, per handle
+        seq: u64,
+        /// the driver's performance counter when it made the notification, on the same clock
+        /// as the app's `QueryPerformanceCounter`
+        timestamp: u64,
+        /// what the driver says; the protocol does not interpret it
+        payload: [u8; NOTIFICATION_PAYLOAD_LEN],
+    }
+}
+
+/// What completes a pending `PEND_NOTIFICATION` (layout: `NotificationWire`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Notification {
     /// The notification's sequence number (per handle).
@@ -28,7 +43,7 @@ impl Default for Notification {
 
 impl Notification {
     /// The encoded size.
-    pub const LEN: usize = 24 + NOTIFICATION_PAYLOAD_LEN;
+    pub const LEN: usize = NotificationWire::LEN;
 
     /// A notification with every field zero.
     pub const EMPTY: Notification = Notification {
@@ -39,44 +54,33 @@ impl Notification {
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = NotificationWire {
+            seq: self.seq,
+            timestamp: self.timestamp,
+            payload: self.payload,
+            ..NotificationWire::BLANK
         };
-        fields.u32(0).ok_or(too_small)?;
-        fields.u64(self.seq).ok_or(too_small)?;
-        fields.u64(self.timestamp).ok_or(too_small)?;
-        fields.bytes(&self.payload).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let reserved = fields.u32().ok_or(missing)?;
-        let seq = fields.u64().ok_or(missing)?;
-        let timestamp = fields.u64().ok_or(missing)?;
-        let payload = fields.bytes(NOTIFICATION_PAYLOAD_LEN).ok_or(missing)?;
-        let payload = *payload
-            .first_chunk::<NOTIFICATION_PAYLOAD_LEN>()
-            .ok_or(missing)?;
-        check_reserved(reserved)?;
+        let raw: NotificationWire = decode_fixed(bytes)?;
+        check_fixed(&raw)?;
         Ok(Notification {
-            seq,
-            timestamp,
-            payload,
+            seq: raw.seq,
+            timestamp: raw.timestamp,
+            payload: raw.payload,
         })
     }
 }
 
 counters_reply! {
-    /// What `NOTIFY` returns: `version: u32`, `reserved: u32`, `completed: u64`, `owed: u64`.
-    pub struct NotifyReply, len 24 {
-        /// Notifications that completed a pending IRP.
+    /// What `NOTIFY` returns.
+    pub struct NotifyReply, wire NotifyReplyWire {
+        /// notifications that completed a pending IRP
         pub completed: u64,
-        /// Notifications that found no pending IRP: they complete the next ones to arrive.
+        /// notifications that found no pending IRP: they complete the next ones to arrive
         pub owed: u64,
     }
 }

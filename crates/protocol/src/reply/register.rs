@@ -2,13 +2,33 @@
 //! `CREATE_NAMED_EVENT`.
 
 use super::resolved_field::{self, check_method};
-use super::{finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
 use crate::method::Method;
-use crate::names::ResolvedName;
+use crate::names::{ResolvedName, MAX_RESOLVED_UNITS};
+use crate::wire::{wire_layout, Wire};
 
-/// What the registering IOCTLs return: `version: u32`, `session_id: u32`, `id: u64`,
-/// `resolved_bytes: u32`, `method: u32`, `resolved: [u16; 256]`, `handle: u64`.
+wire_layout! {
+    /// What `REGISTER_BY_NAME`, `REGISTER_BY_HANDLE`, `CREATE_EVENT` and `CREATE_NAMED_EVENT`
+    /// return.
+    pub(crate) struct RegisterReplyWire as RegisterReply {
+        version: u32 = 1,
+        /// the caller's session, as the driver saw it: the one names were resolved against
+        session_id: u32,
+        /// the new registration's id
+        id: u64,
+        /// how many bytes of `resolved` are valid; 0 for methods without a name
+        resolved_bytes: u32,
+        /// how the registration was made: its method, numbered as above
+        method: u32,
+        /// the NT path the driver opened or created
+        resolved: [u16; MAX_RESOLVED_UNITS],
+        /// for `CREATE_EVENT`: the handle value in the caller's process; else 0
+        handle: u64,
+    }
+}
+
+/// What the registering IOCTLs return (layout: `RegisterReplyWire`).
 ///
 /// The fields must fit the method (`encode` and `parse` both refuse a reply that does not,
 /// with [`MethodMismatch`](ProtocolError::MethodMismatch)):
@@ -37,40 +57,44 @@ pub struct RegisterReply {
 
 impl RegisterReply {
     /// The encoded size.
-    pub const LEN: usize = 16 + resolved_field::LEN + 8;
+    pub const LEN: usize = RegisterReplyWire::LEN;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     /// Fields that do not fit the method are refused
     /// ([`MethodMismatch`](ProtocolError::MethodMismatch)).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
         check_method(self.method, self.resolved.as_ref(), self.handle)?;
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let (resolved_bytes, method, resolved) =
+            resolved_field::encode(self.method, self.resolved.as_ref()).ok_or(
+                ProtocolError::OutputTooSmall {
+                    needed: Self::LEN,
+                    got: out.len(),
+                },
+            )?;
+        let raw = RegisterReplyWire {
+            session_id: self.session_id,
+            id: self.id,
+            resolved_bytes,
+            method,
+            resolved,
+            handle: self.handle,
+            ..RegisterReplyWire::BLANK
         };
-        fields.u32(self.session_id).ok_or(too_small)?;
-        fields.u64(self.id).ok_or(too_small)?;
-        resolved_field::write(&mut fields, self.method, self.resolved.as_ref()).ok_or(too_small)?;
-        fields.u64(self.handle).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let session_id = fields.u32().ok_or(missing)?;
-        let id = fields.u64().ok_or(missing)?;
-        let (method, resolved) = resolved_field::read(&mut fields, missing)?;
-        let handle = fields.u64().ok_or(missing)?;
-        check_method(method, resolved.as_ref(), handle)?;
+        let raw: RegisterReplyWire = decode_fixed(bytes)?;
+        let (method, resolved) =
+            resolved_field::decode(raw.resolved_bytes, raw.method, &raw.resolved)?;
+        check_method(method, resolved.as_ref(), raw.handle)?;
         Ok(RegisterReply {
-            session_id,
-            id,
+            session_id: raw.session_id,
+            id: raw.id,
             method,
             resolved,
-            handle,
+            handle: raw.handle,
         })
     }
 }

@@ -1,15 +1,35 @@
 //! `RegistrationInfo`, the answer to `QUERY_REGISTRATION`.
 
 use super::resolved_field::{self, check_method};
-use super::{finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
 use crate::method::Method;
-use crate::mode::SignalMode;
-use crate::names::ResolvedName;
+use crate::mode::{SignalMode, SignalModeWire};
+use crate::names::{ResolvedName, MAX_RESOLVED_UNITS};
+use crate::wire::{wire_layout, Wire};
 
-/// What `QUERY_REGISTRATION` returns: `version: u32`, `owner_pid: u32`, `id: u64`,
-/// `mode: SignalMode`, `signals_sent: u64`, `resolved_bytes: u32`, `method: u32`,
-/// `resolved: [u16; 256]`.
+wire_layout! {
+    /// What `QUERY_REGISTRATION` returns.
+    pub(crate) struct RegistrationInfoWire as RegistrationInfo {
+        version: u32 = 1,
+        /// the process that registered
+        owner_pid: u32,
+        /// the registration's id
+        id: u64,
+        /// how the driver signals it
+        mode: SignalModeWire,
+        /// how many times the driver has signalled it
+        signals_sent: u64,
+        /// as in `RegisterReply`
+        resolved_bytes: u32,
+        /// as in `RegisterReply`
+        method: u32,
+        /// as in `RegisterReply`; empty for methods without a name
+        resolved: [u16; MAX_RESOLVED_UNITS],
+    }
+}
+
+/// What `QUERY_REGISTRATION` returns (layout: `RegistrationInfoWire`).
 ///
 /// `resolved` must fit the method as in [`RegisterReply`](super::RegisterReply): a path for
 /// [`ByName`](Method::ByName) and [`DriverNamed`](Method::DriverNamed), `None` otherwise.
@@ -31,46 +51,47 @@ pub struct RegistrationInfo {
 
 impl RegistrationInfo {
     /// The encoded size.
-    pub const LEN: usize = 32 + resolved_field::LEN;
+    pub const LEN: usize = RegistrationInfoWire::LEN;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     /// A mode out of range is refused ([`BadSignalMode`](ProtocolError::BadSignalMode)), and
     /// so is a name that does not fit the method
     /// ([`MethodMismatch`](ProtocolError::MethodMismatch)).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let (kind, millis) = self.mode.validate()?.to_wire();
+        let mode = self.mode.validate()?.into();
         check_method(self.method, self.resolved.as_ref(), 0)?;
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let (resolved_bytes, method, resolved) =
+            resolved_field::encode(self.method, self.resolved.as_ref()).ok_or(
+                ProtocolError::OutputTooSmall {
+                    needed: Self::LEN,
+                    got: out.len(),
+                },
+            )?;
+        let raw = RegistrationInfoWire {
+            owner_pid: self.owner_pid,
+            id: self.id,
+            mode,
+            signals_sent: self.signals_sent,
+            resolved_bytes,
+            method,
+            resolved,
+            ..RegistrationInfoWire::BLANK
         };
-        fields.u32(self.owner_pid).ok_or(too_small)?;
-        fields.u64(self.id).ok_or(too_small)?;
-        fields.u32(kind).ok_or(too_small)?;
-        fields.u32(millis).ok_or(too_small)?;
-        fields.u64(self.signals_sent).ok_or(too_small)?;
-        resolved_field::write(&mut fields, self.method, self.resolved.as_ref()).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let owner_pid = fields.u32().ok_or(missing)?;
-        let id = fields.u64().ok_or(missing)?;
-        let kind = fields.u32().ok_or(missing)?;
-        let millis = fields.u32().ok_or(missing)?;
-        let signals_sent = fields.u64().ok_or(missing)?;
-        let (method, resolved) = resolved_field::read(&mut fields, missing)?;
-        let mode = SignalMode::from_wire(kind, millis)?;
+        let raw: RegistrationInfoWire = decode_fixed(bytes)?;
+        let (method, resolved) =
+            resolved_field::decode(raw.resolved_bytes, raw.method, &raw.resolved)?;
+        let mode = raw.mode.decode()?;
         check_method(method, resolved.as_ref(), 0)?;
         Ok(RegistrationInfo {
-            owner_pid,
-            id,
+            owner_pid: raw.owner_pid,
+            id: raw.id,
             mode,
-            signals_sent,
+            signals_sent: raw.signals_sent,
             method,
             resolved,
         })

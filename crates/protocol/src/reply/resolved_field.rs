@@ -1,57 +1,56 @@
-//! The `resolved_bytes: u32, method: u32, resolved: [u16; 256]` tail shared by
+//! The `resolved_bytes: u32, method: u32, resolved: [u16; 256]` fields shared by
 //! `RegisterReply` and `RegistrationInfo`, and the rules tying a registration's method to its
 //! name and handle.
 
 use crate::error::ProtocolError;
 use crate::method::Method;
 use crate::names::{NameError, ResolvedName, MAX_RESOLVED_UNITS};
-use crate::wire::{units_le, Reader, Writer};
 
-/// Size of the tail: `resolved_bytes`, `method` and the 256-unit array.
-pub(super) const LEN: usize = 8 + 2 * MAX_RESOLVED_UNITS;
-
-/// Writes the tail: the path (none: `resolved_bytes` 0), then zeros up to the array's end.
-pub(super) fn write(
-    fields: &mut Writer<'_>,
+/// The raw `resolved_bytes`, `method` and `resolved` of a registration: the path (none:
+/// `resolved_bytes` 0), then zeros up to the array's end. `None` for a path longer than the
+/// array, which a [`ResolvedName`] cannot be.
+pub(super) fn encode(
     method: Method,
     resolved: Option<&ResolvedName>,
-) -> Option<()> {
+) -> Option<(u32, u32, [u16; MAX_RESOLVED_UNITS])> {
     let units = resolved.map_or(&[][..], ResolvedName::as_units);
-    let bytes = units.len().checked_mul(2)?;
-    fields.u32(u32::try_from(bytes).ok()?)?;
-    fields.u32(method.to_wire())?;
-    fields.units(units)?;
-    fields.zeros((2 * MAX_RESOLVED_UNITS).checked_sub(bytes)?)
+    let mut array = [0_u16; MAX_RESOLVED_UNITS];
+    for (slot, unit) in array.iter_mut().zip(units) {
+        *slot = *unit;
+    }
+    if units.len() > MAX_RESOLVED_UNITS {
+        return None;
+    }
+    let bytes = u32::try_from(units.len().checked_mul(2)?).ok()?;
+    Some((bytes, method.to_wire(), array))
 }
 
-/// Reads the tail. `method` must be a known one, `resolved_bytes` must fit in the array and
-/// be even; 0 means no name, anything else must be a path the driver could have resolved or
-/// created ([`ResolvedName::try_from_units`]). Whether the method and the name agree is
+/// The method and path of raw `resolved_bytes`, `method` and `resolved`. `method` must be a
+/// known one, `resolved_bytes` must fit in the array and be even; 0 means no name, anything
+/// else must be a path the driver could have resolved or created
+/// ([`ResolvedName::try_from_units`]). Whether the method and the name agree is
 /// [`check_method`]'s business.
-pub(super) fn read(
-    fields: &mut Reader<'_>,
-    missing: ProtocolError,
+pub(super) fn decode(
+    resolved_bytes: u32,
+    method: u32,
+    resolved: &[u16; MAX_RESOLVED_UNITS],
 ) -> Result<(Method, Option<ResolvedName>), ProtocolError> {
-    let resolved_bytes = fields.u32().ok_or(missing)?;
-    let method = fields.u32().ok_or(missing)?;
-    let array = fields.bytes(2 * MAX_RESOLVED_UNITS).ok_or(missing)?;
     let method = Method::from_wire(method)?;
     let declared = usize::try_from(resolved_bytes).unwrap_or(usize::MAX);
-    let path_bytes = array.get(..declared).ok_or(ProtocolError::LengthMismatch {
+    let too_long = ProtocolError::LengthMismatch {
         declared,
-        got: array.len(),
-    })?;
-    if path_bytes.is_empty() {
+        got: 2 * MAX_RESOLVED_UNITS,
+    };
+    if declared > 2 * MAX_RESOLVED_UNITS {
+        return Err(too_long);
+    }
+    if declared == 0 {
         return Ok((method, None));
     }
-    if path_bytes.len() & 1 != 0 {
+    if declared & 1 != 0 {
         return Err(NameError::NotUtf16.into());
     }
-    let mut units = [0_u16; MAX_RESOLVED_UNITS];
-    for (slot, unit) in units.iter_mut().zip(units_le(path_bytes)) {
-        *slot = unit;
-    }
-    let path = units.get(..path_bytes.len() / 2).ok_or(missing)?;
+    let path = resolved.get(..declared / 2).ok_or(too_long)?;
     Ok((method, Some(ResolvedName::try_from_units(path)?)))
 }
 

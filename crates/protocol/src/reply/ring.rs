@@ -1,12 +1,27 @@
 //! The ring channel's replies: `RingReply` (`REGISTER_RING`), `ProduceReply` (`PRODUCE`) and
 //! `RingInfo` (`QUERY_RING`).
 
-use super::{check_reserved, finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
 use crate::ring::check_capacity;
+use crate::wire::{wire_layout, Wire};
 
-/// What `REGISTER_RING` returns: `version: u32`, `session_id: u32`, `id: u64`,
-/// `capacity: u32`, `record_size: u32`.
+wire_layout! {
+    /// What `REGISTER_RING` returns.
+    pub(crate) struct RingReplyWire as RingReply {
+        version: u32 = 1,
+        /// the caller's session, as the driver saw it
+        session_id: u32,
+        /// the ring's registration id
+        id: u64,
+        /// records in the ring, as the request declared and the section's header confirmed
+        capacity: u32,
+        /// the size of one record in bytes, as `crates/ring` defines it
+        record_size: u32,
+    }
+}
+
+/// What `REGISTER_RING` returns (layout: `RingReplyWire`).
 ///
 /// `encode` and `parse` both refuse a capacity that `REGISTER_RING` could not have declared
 /// ([`BadCapacity`](ProtocolError::BadCapacity)).
@@ -25,55 +40,67 @@ pub struct RingReply {
 
 impl RingReply {
     /// The encoded size.
-    pub const LEN: usize = 24;
+    pub const LEN: usize = RingReplyWire::LEN;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let capacity = check_capacity(self.capacity)?;
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = RingReplyWire {
+            session_id: self.session_id,
+            id: self.id,
+            capacity: check_capacity(self.capacity)?,
+            record_size: self.record_size,
+            ..RingReplyWire::BLANK
         };
-        fields.u32(self.session_id).ok_or(too_small)?;
-        fields.u64(self.id).ok_or(too_small)?;
-        fields.u32(capacity).ok_or(too_small)?;
-        fields.u32(self.record_size).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let session_id = fields.u32().ok_or(missing)?;
-        let id = fields.u64().ok_or(missing)?;
-        let capacity = fields.u32().ok_or(missing)?;
-        let record_size = fields.u32().ok_or(missing)?;
+        let raw: RingReplyWire = decode_fixed(bytes)?;
         Ok(RingReply {
-            session_id,
-            id,
-            capacity: check_capacity(capacity)?,
-            record_size,
+            session_id: raw.session_id,
+            id: raw.id,
+            capacity: check_capacity(raw.capacity)?,
+            record_size: raw.record_size,
         })
     }
 }
 
 counters_reply! {
-    /// What `PRODUCE` returns: `version: u32`, `reserved: u32`, `written: u64`,
-    /// `dropped: u64`, `wakeups: u64` — this call's figures.
-    pub struct ProduceReply, len 32 {
-        /// Records written into the ring.
+    /// What `PRODUCE` returns: this call's figures.
+    pub struct ProduceReply, wire ProduceReplyWire {
+        /// records written into the ring
         pub written: u64,
-        /// Records dropped because the ring was full.
+        /// records dropped because the ring was full
         pub dropped: u64,
-        /// Data-ready signals sent.
+        /// data-ready signals sent
         pub wakeups: u64,
     }
 }
 
-/// What `QUERY_RING` returns: `version: u32`, `flags: u32`, `id: u64`, `produced: u64`,
-/// `dropped: u64`, `corrupt: u64`, `wakeups: u64`, `space_free_seen: u64`.
+wire_layout! {
+    /// What `QUERY_RING` returns.
+    pub(crate) struct RingInfoWire as RingInfo {
+        version: u32 = 1,
+        /// bit 0: poisoned; the others zero
+        flags: u32,
+        /// the ring's registration id
+        id: u64,
+        /// records written since the ring was registered
+        produced: u64,
+        /// records dropped because the ring was full
+        dropped: u64,
+        /// times the consumer index was found impossible
+        corrupt: u64,
+        /// data-ready signals sent
+        wakeups: u64,
+        /// times the producer found the ring full and asked, through the header, for a
+        /// space-free signal; the driver never waits on it
+        space_free_seen: u64,
+    }
+}
+
+/// What `QUERY_RING` returns (layout: `RingInfoWire`).
 ///
 /// `flags` has one bit, [`FLAG_POISONED`](Self::FLAG_POISONED); `parse` refuses any other
 /// ([`ReservedNotZero`](ProtocolError::ReservedNotZero)).
@@ -99,52 +126,44 @@ pub struct RingInfo {
 
 impl RingInfo {
     /// The encoded size.
-    pub const LEN: usize = 56;
+    pub const LEN: usize = RingInfoWire::LEN;
     /// `flags` bit 0: the ring is poisoned.
     pub const FLAG_POISONED: u32 = 1;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
-        };
         let flags = if self.poisoned {
             Self::FLAG_POISONED
         } else {
             0
         };
-        fields.u32(flags).ok_or(too_small)?;
-        fields.u64(self.id).ok_or(too_small)?;
-        fields.u64(self.produced).ok_or(too_small)?;
-        fields.u64(self.dropped).ok_or(too_small)?;
-        fields.u64(self.corrupt).ok_or(too_small)?;
-        fields.u64(self.wakeups).ok_or(too_small)?;
-        fields.u64(self.space_free_seen).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        let raw = RingInfoWire {
+            flags,
+            id: self.id,
+            produced: self.produced,
+            dropped: self.dropped,
+            corrupt: self.corrupt,
+            wakeups: self.wakeups,
+            space_free_seen: self.space_free_seen,
+            ..RingInfoWire::BLANK
+        };
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let flags = fields.u32().ok_or(missing)?;
-        let id = fields.u64().ok_or(missing)?;
-        let produced = fields.u64().ok_or(missing)?;
-        let dropped = fields.u64().ok_or(missing)?;
-        let corrupt = fields.u64().ok_or(missing)?;
-        let wakeups = fields.u64().ok_or(missing)?;
-        let space_free_seen = fields.u64().ok_or(missing)?;
-        check_reserved(flags & !Self::FLAG_POISONED)?;
+        let raw: RingInfoWire = decode_fixed(bytes)?;
+        if raw.flags & !Self::FLAG_POISONED != 0 {
+            return Err(ProtocolError::ReservedNotZero);
+        }
         Ok(RingInfo {
-            poisoned: flags & Self::FLAG_POISONED != 0,
-            id,
-            produced,
-            dropped,
-            corrupt,
-            wakeups,
-            space_free_seen,
+            poisoned: raw.flags & Self::FLAG_POISONED != 0,
+            id: raw.id,
+            produced: raw.produced,
+            dropped: raw.dropped,
+            corrupt: raw.corrupt,
+            wakeups: raw.wakeups,
+            space_free_seen: raw.space_free_seen,
         })
     }
 }

@@ -3,10 +3,10 @@
 use crate::error::ProtocolError;
 
 counters_reply! {
-    /// What `SIGNAL` returns: `version: u32`, `reserved: u32`, `timestamp: u64`.
-    pub struct SignalReply, len 16 {
-        /// The driver's performance counter just before it set the event (the same clock as
-        /// the app's `QueryPerformanceCounter`), for latency measurements.
+    /// What `SIGNAL` returns, for latency measurements.
+    pub struct SignalReply, wire SignalReplyWire {
+        /// the driver's performance counter just before it set the event, on the same clock as
+        /// the app's `QueryPerformanceCounter`
         pub timestamp: u64,
     }
 }

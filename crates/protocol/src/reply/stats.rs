@@ -1,18 +1,52 @@
 //! `StatsReply`, the answer to `QUERY_STATS`.
 
-use super::{
-    check_reserved, finish_reply, missing, open_reply, start_reply, HostKind, VerifierFigures,
-};
+use super::verifier::VerifierFiguresWire;
+use super::{decode_fixed, encode_fixed, HostKind, VerifierFigures};
 use crate::error::ProtocolError;
 use crate::method::{Method, METHODS};
 use crate::stats::{RejectReason, KNOWN_REJECT_REASONS, REJECT_REASONS};
+use crate::wire::{check_fixed, wire_layout, Wire};
 
-/// What `QUERY_STATS` returns: `version: u32`, `host: u32`, `live_registrations: u32`,
-/// `live_for_pid: u32`, `open_handles: u32`, `reserved: u32`, `registrations_total: u64`,
-/// `signals_sent: u64`, `rejected: [u64; 24]`, `live_by_method: [u32; 5]`, `live_rings: u32`,
-/// `pending_irps: u32`, `ring_produced: u64`, `ring_dropped: u64`, `ring_corrupt: u64`,
-/// `notifications: u64`, then the verifier build's [`VerifierFigures`] (all zero in the shipped
-/// build).
+wire_layout! {
+    /// What `QUERY_STATS` returns.
+    pub(crate) struct StatsReplyWire as StatsReply {
+        version: u32 = 1,
+        /// 1 = Windows, 2 = Wine
+        host: u32,
+        /// registrations alive now, for all processes
+        live_registrations: u32,
+        /// registrations alive now for the request's `pid`; 0 if it asked for none
+        live_for_pid: u32,
+        /// handles open on the control device
+        open_handles: u32,
+        reserved: u32 = 0,
+        /// registrations made since the driver loaded
+        registrations_total: u64,
+        /// signals sent since the driver loaded
+        signals_sent: u64,
+        /// requests refused since the driver loaded, indexed by `RejectReason`; 28–31
+        /// reserved, zero
+        rejected: [u64; REJECT_REASONS],
+        /// registrations alive now, indexed by method
+        live_by_method: [u32; METHODS],
+        /// rings registered now
+        live_rings: u32,
+        /// `PEND_NOTIFICATION` IRPs pending now, for all handles
+        pending_irps: u32,
+        /// ring records written since the driver loaded
+        ring_produced: u64,
+        /// ring records dropped because the ring was full, since the driver loaded
+        ring_dropped: u64,
+        /// times a ring's consumer index was found impossible since the driver loaded
+        ring_corrupt: u64,
+        /// notifications made by `NOTIFY` since the driver loaded
+        notifications: u64,
+        /// what the verifier build has seen; all zero in the shipped build
+        verifier: VerifierFiguresWire,
+    }
+}
+
+/// What `QUERY_STATS` returns (layout: `StatsReplyWire`).
 ///
 /// The reserved rejection counters (from [`KNOWN_REJECT_REASONS`] on) must be zero: `encode`
 /// and `parse` both refuse one that is not ([`ReservedNotZero`](ProtocolError::ReservedNotZero)).
@@ -53,7 +87,7 @@ pub struct StatsReply {
 
 impl StatsReply {
     /// The encoded size.
-    pub const LEN: usize = 40 + 8 * REJECT_REASONS + 4 * METHODS + 8 + 32 + VerifierFigures::LEN;
+    pub const LEN: usize = StatsReplyWire::LEN;
 
     /// How many requests were refused for `reason`.
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {
@@ -71,77 +105,48 @@ impl StatsReply {
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
         check_reserved_counters(&self.rejected)?;
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = StatsReplyWire {
+            host: self.host.to_wire(),
+            live_registrations: self.live_registrations,
+            live_for_pid: self.live_for_pid,
+            open_handles: self.open_handles,
+            registrations_total: self.registrations_total,
+            signals_sent: self.signals_sent,
+            rejected: self.rejected,
+            live_by_method: self.live_by_method,
+            live_rings: self.live_rings,
+            pending_irps: self.pending_irps,
+            ring_produced: self.ring_produced,
+            ring_dropped: self.ring_dropped,
+            ring_corrupt: self.ring_corrupt,
+            notifications: self.notifications,
+            verifier: self.verifier.into(),
+            ..StatsReplyWire::BLANK
         };
-        fields.u32(self.host.to_wire()).ok_or(too_small)?;
-        fields.u32(self.live_registrations).ok_or(too_small)?;
-        fields.u32(self.live_for_pid).ok_or(too_small)?;
-        fields.u32(self.open_handles).ok_or(too_small)?;
-        fields.u32(0).ok_or(too_small)?;
-        fields.u64(self.registrations_total).ok_or(too_small)?;
-        fields.u64(self.signals_sent).ok_or(too_small)?;
-        for count in self.rejected {
-            fields.u64(count).ok_or(too_small)?;
-        }
-        for count in self.live_by_method {
-            fields.u32(count).ok_or(too_small)?;
-        }
-        fields.u32(self.live_rings).ok_or(too_small)?;
-        fields.u32(self.pending_irps).ok_or(too_small)?;
-        fields.u64(self.ring_produced).ok_or(too_small)?;
-        fields.u64(self.ring_dropped).ok_or(too_small)?;
-        fields.u64(self.ring_corrupt).ok_or(too_small)?;
-        fields.u64(self.notifications).ok_or(too_small)?;
-        self.verifier.write(&mut fields).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let host = fields.u32().ok_or(missing)?;
-        let live_registrations = fields.u32().ok_or(missing)?;
-        let live_for_pid = fields.u32().ok_or(missing)?;
-        let open_handles = fields.u32().ok_or(missing)?;
-        let reserved = fields.u32().ok_or(missing)?;
-        let registrations_total = fields.u64().ok_or(missing)?;
-        let signals_sent = fields.u64().ok_or(missing)?;
-        let mut rejected = [0_u64; REJECT_REASONS];
-        for count in &mut rejected {
-            *count = fields.u64().ok_or(missing)?;
-        }
-        let mut live_by_method = [0_u32; METHODS];
-        for count in &mut live_by_method {
-            *count = fields.u32().ok_or(missing)?;
-        }
-        let live_rings = fields.u32().ok_or(missing)?;
-        let pending_irps = fields.u32().ok_or(missing)?;
-        let ring_produced = fields.u64().ok_or(missing)?;
-        let ring_dropped = fields.u64().ok_or(missing)?;
-        let ring_corrupt = fields.u64().ok_or(missing)?;
-        let notifications = fields.u64().ok_or(missing)?;
-        let verifier = VerifierFigures::read(&mut fields).ok_or(missing)??;
-        check_reserved(reserved)?;
-        check_reserved_counters(&rejected)?;
+        let raw: StatsReplyWire = decode_fixed(bytes)?;
+        let verifier = VerifierFigures::try_from(raw.verifier)?;
+        check_fixed(&raw)?;
+        check_reserved_counters(&raw.rejected)?;
         Ok(StatsReply {
-            host: HostKind::from_wire(host)?,
-            live_registrations,
-            live_for_pid,
-            open_handles,
-            registrations_total,
-            signals_sent,
-            rejected,
-            live_by_method,
-            live_rings,
-            pending_irps,
-            ring_produced,
-            ring_dropped,
-            ring_corrupt,
-            notifications,
+            host: HostKind::from_wire(raw.host)?,
+            live_registrations: raw.live_registrations,
+            live_for_pid: raw.live_for_pid,
+            open_handles: raw.open_handles,
+            registrations_total: raw.registrations_total,
+            signals_sent: raw.signals_sent,
+            rejected: raw.rejected,
+            live_by_method: raw.live_by_method,
+            live_rings: raw.live_rings,
+            pending_irps: raw.pending_irps,
+            ring_produced: raw.ring_produced,
+            ring_dropped: raw.ring_dropped,
+            ring_corrupt: raw.ring_corrupt,
+            notifications: raw.notifications,
             verifier,
         })
     }

@@ -1,9 +1,9 @@
 //! `VerifierFigures`, what the verifier build of the driver has seen: part of `StatsReply`,
 //! and the whole of `VerifierReply` (the answer to `VERIFIER`).
 
-use super::{check_reserved, finish_reply, missing, open_reply, start_reply};
+use super::{decode_fixed, encode_fixed};
 use crate::error::ProtocolError;
-use crate::wire::{Reader, Writer};
+use crate::wire::{check_fixed, wire_layout, Wire};
 
 /// How many verifier check counters the wire carries (the checks the driver has, then
 /// reserved zeros).
@@ -19,9 +19,23 @@ pub const VERIFIER_CHECK_NAMES: [&str; 6] = [
     "references-at-unload",
 ];
 
-/// The verifier build's figures: `enabled: u32` (1 in the verifier build, 0 otherwise),
-/// `faults_injected: u32`, `calls_checked: u64`, `violations: [u32; 8]`. Every field is zero
-/// in the shipped build.
+wire_layout! {
+    /// Every field is zero in the shipped build.
+    pub(crate) struct VerifierFiguresWire as VerifierFigures {
+        /// 1 in the verifier build, else 0; nothing else is valid
+        enabled: u32,
+        /// kernel calls failed by fault injection since the driver loaded
+        faults_injected: u32,
+        /// kernel calls checked against their IRQL rule since the driver loaded
+        calls_checked: u64,
+        /// by check: 0 `irql`, 1 `irp-completion`, 2 `lock-order`, 3 `irp-at-unload`,
+        /// 4 `pool-at-unload`, 5 `references-at-unload`; 6–7 reserved, zero
+        violations: [u32; VERIFIER_CHECKS],
+    }
+}
+
+/// The verifier build's figures (layout: `VerifierFiguresWire`). Every field is zero in the
+/// shipped build.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct VerifierFigures {
     /// Whether the driver is the verifier build.
@@ -36,47 +50,56 @@ pub struct VerifierFigures {
 
 impl VerifierFigures {
     /// The encoded size.
-    pub const LEN: usize = 16 + 4 * VERIFIER_CHECKS;
+    pub const LEN: usize = VerifierFiguresWire::LEN;
 
     /// All violations, of every check.
     pub fn total_violations(&self) -> u64 {
         self.violations.iter().map(|&n| u64::from(n)).sum()
     }
+}
 
-    pub(super) fn write(&self, fields: &mut Writer<'_>) -> Option<()> {
-        fields.u32(u32::from(self.enabled))?;
-        fields.u32(self.faults_injected)?;
-        fields.u64(self.calls_checked)?;
-        for count in self.violations {
-            fields.u32(count)?;
+impl From<VerifierFigures> for VerifierFiguresWire {
+    fn from(figures: VerifierFigures) -> Self {
+        VerifierFiguresWire {
+            enabled: u32::from(figures.enabled),
+            faults_injected: figures.faults_injected,
+            calls_checked: figures.calls_checked,
+            violations: figures.violations,
         }
-        Some(())
-    }
-
-    pub(super) fn read(fields: &mut Reader<'_>) -> Option<Result<Self, ProtocolError>> {
-        let enabled = fields.u32()?;
-        let faults_injected = fields.u32()?;
-        let calls_checked = fields.u64()?;
-        let mut violations = [0_u32; VERIFIER_CHECKS];
-        for count in &mut violations {
-            *count = fields.u32()?;
-        }
-        let enabled = match enabled {
-            0 => false,
-            1 => true,
-            _ => return Some(Err(ProtocolError::ReservedNotZero)),
-        };
-        Some(Ok(VerifierFigures {
-            enabled,
-            faults_injected,
-            calls_checked,
-            violations,
-        }))
     }
 }
 
-/// What `VERIFIER` returns: `version: u32`, `reserved: u32`, then [`VerifierFigures`] (after
-/// the operation the request asked for).
+impl TryFrom<VerifierFiguresWire> for VerifierFigures {
+    type Error = ProtocolError;
+
+    /// `enabled` must be 0 or 1 ([`ReservedNotZero`](ProtocolError::ReservedNotZero)).
+    fn try_from(raw: VerifierFiguresWire) -> Result<Self, ProtocolError> {
+        let enabled = match raw.enabled {
+            0 => false,
+            1 => true,
+            _ => return Err(ProtocolError::ReservedNotZero),
+        };
+        Ok(VerifierFigures {
+            enabled,
+            faults_injected: raw.faults_injected,
+            calls_checked: raw.calls_checked,
+            violations: raw.violations,
+        })
+    }
+}
+
+wire_layout! {
+    /// What `VERIFIER` returns.
+    pub(crate) struct VerifierReplyWire as VerifierReply {
+        version: u32 = 1,
+        reserved: u32 = 0,
+        /// after the operation the request asked for
+        figures: VerifierFiguresWire,
+    }
+}
+
+/// What `VERIFIER` returns (layout: `VerifierReplyWire`): the figures after the operation the
+/// request asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct VerifierReply {
     /// The figures.
@@ -85,27 +108,22 @@ pub struct VerifierReply {
 
 impl VerifierReply {
     /// The encoded size.
-    pub const LEN: usize = 8 + VerifierFigures::LEN;
+    pub const LEN: usize = VerifierReplyWire::LEN;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = VerifierReplyWire {
+            figures: self.figures.into(),
+            ..VerifierReplyWire::BLANK
         };
-        fields.u32(0).ok_or(too_small)?;
-        self.figures.write(&mut fields).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let reserved = fields.u32().ok_or(missing)?;
-        let figures = VerifierFigures::read(&mut fields).ok_or(missing)??;
-        check_reserved(reserved)?;
+        let raw: VerifierReplyWire = decode_fixed(bytes)?;
+        let figures = VerifierFigures::try_from(raw.figures)?;
+        check_fixed(&raw)?;
         Ok(VerifierReply { figures })
     }
 }

@@ -1,10 +1,23 @@
 //! `VersionReply`, the answer to `QUERY_VERSION`.
 
-use super::{finish_reply, missing, open_reply, start_reply, HostKind};
+use super::{decode_fixed, encode_fixed, HostKind};
 use crate::error::ProtocolError;
+use crate::wire::{wire_layout, Wire};
 
-/// What `QUERY_VERSION` returns: `version: u32`, `host: u32`, `driver_version: [u32; 3]`,
-/// `max_registrations: u32`.
+wire_layout! {
+    /// What `QUERY_VERSION` returns.
+    pub(crate) struct VersionReplyWire as VersionReply {
+        version: u32 = 1,
+        /// 1 = Windows, 2 = Wine
+        host: u32,
+        /// the driver's own version: major, minor, patch
+        driver_version: [u32; 3],
+        /// how many registrations the driver allows in all
+        max_registrations: u32,
+    }
+}
+
+/// What `QUERY_VERSION` returns (layout: `VersionReplyWire`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VersionReply {
     /// The system the driver runs on.
@@ -17,36 +30,26 @@ pub struct VersionReply {
 
 impl VersionReply {
     /// The encoded size.
-    pub const LEN: usize = 24;
+    pub const LEN: usize = VersionReplyWire::LEN;
 
     /// Writes the reply into the first [`LEN`](Self::LEN) bytes of `out`; returns `LEN`.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ProtocolError> {
-        let mut fields = start_reply(out, Self::LEN)?;
-        let too_small = ProtocolError::OutputTooSmall {
-            needed: Self::LEN,
-            got: fields.written(),
+        let raw = VersionReplyWire {
+            host: self.host.to_wire(),
+            driver_version: self.driver_version,
+            max_registrations: self.max_registrations,
+            ..VersionReplyWire::BLANK
         };
-        fields.u32(self.host.to_wire()).ok_or(too_small)?;
-        for part in self.driver_version {
-            fields.u32(part).ok_or(too_small)?;
-        }
-        fields.u32(self.max_registrations).ok_or(too_small)?;
-        finish_reply(&fields, Self::LEN)
+        encode_fixed(&raw, out)
     }
 
     /// Reads a reply of exactly [`LEN`](Self::LEN) bytes.
     pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let mut fields = open_reply(bytes, Self::LEN)?;
-        let missing = missing(Self::LEN, bytes.len());
-        let host = fields.u32().ok_or(missing)?;
-        let major = fields.u32().ok_or(missing)?;
-        let minor = fields.u32().ok_or(missing)?;
-        let patch = fields.u32().ok_or(missing)?;
-        let max_registrations = fields.u32().ok_or(missing)?;
+        let raw: VersionReplyWire = decode_fixed(bytes)?;
         Ok(VersionReply {
-            host: HostKind::from_wire(host)?,
-            driver_version: [major, minor, patch],
-            max_registrations,
+            host: HostKind::from_wire(raw.host)?,
+            driver_version: raw.driver_version,
+            max_registrations: raw.max_registrations,
         })
     }
 }

@@ -1,13 +1,13 @@
 //! The client's side: turning a [`Request`] into an input buffer.
 
+use super::layout::{self, RequestHeader};
 use super::{Request, VerifierOp, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN};
 use crate::error::ProtocolError;
 use crate::names::{
     check_wire_leaf, check_wire_name, NameError, MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS,
 };
 use crate::ring::{check_capacity, check_count, check_watermark};
-use crate::wire::Writer;
-use crate::PROTOCOL_VERSION;
+use crate::wire::{Wire, Writer};
 
 /// Encode a request for the client; returns the IOCTL code and the bytes written into `out`.
 ///
@@ -25,47 +25,70 @@ pub fn encode(
         got: MAX_REQUEST_LEN,
     };
     let mut fields = Writer::new(out);
-    fields.u32(PROTOCOL_VERSION).ok_or(full)?;
-    fields.u32(0).ok_or(full)?;
     match *request {
-        Request::QueryVersion => {}
+        Request::QueryVersion | Request::QueryHolders | Request::PendNotification => {
+            RequestHeader::BLANK.write(&mut fields).ok_or(full)?;
+        }
         Request::RegisterByName { mode, name_bytes } => {
-            let (kind, millis) = mode.validate()?.to_wire();
+            let mode = mode.validate()?.into();
             check_wire_name(name_bytes)?;
-            let name_len = u32::try_from(name_bytes.len()).map_err(|_| full)?;
-            fields.u32(kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
-            fields.u32(name_len).ok_or(full)?;
+            layout::RegisterByName {
+                mode,
+                name_bytes: wire_len(name_bytes, full)?,
+                ..layout::RegisterByName::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
             fields.bytes(name_bytes).ok_or(full)?;
         }
         Request::SetSignalMode { id, mode } => {
-            let (kind, millis) = mode.validate()?.to_wire();
-            fields.u64(id).ok_or(full)?;
-            fields.u32(kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
+            let mode = mode.validate()?.into();
+            layout::SetSignalMode {
+                id,
+                mode,
+                ..layout::SetSignalMode::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::Signal { id }
         | Request::Unregister { id }
         | Request::QueryRegistration { id }
         | Request::QueryRing { id } => {
-            fields.u64(id).ok_or(full)?;
+            layout::RegistrationRequest {
+                id,
+                ..layout::RegistrationRequest::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::QueryStats { pid } => {
-            fields.u32(pid).ok_or(full)?;
-            fields.u32(0).ok_or(full)?;
+            layout::StatsRequest {
+                pid,
+                ..layout::StatsRequest::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::RegisterByHandle { handle, mode } => {
-            let (kind, millis) = mode.validate()?.to_wire();
-            fields.u64(handle).ok_or(full)?;
-            fields.u32(kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
+            let mode = mode.validate()?.into();
+            layout::RegisterByHandle {
+                handle,
+                mode,
+                ..layout::RegisterByHandle::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::CreateEvent { kind, mode } => {
-            let (mode_kind, millis) = mode.validate()?.to_wire();
-            fields.u32(kind.to_wire()).ok_or(full)?;
-            fields.u32(0).ok_or(full)?;
-            fields.u32(mode_kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
+            let mode = mode.validate()?.into();
+            layout::CreateEvent {
+                kind: kind.to_wire(),
+                mode,
+                ..layout::CreateEvent::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::CreateNamedEvent {
             kind,
@@ -73,17 +96,19 @@ pub fn encode(
             mode,
             leaf_bytes,
         } => {
-            let (mode_kind, millis) = mode.validate()?.to_wire();
+            let mode = mode.validate()?.into();
             check_wire_leaf(leaf_bytes)?;
-            let leaf_len = u32::try_from(leaf_bytes.len()).map_err(|_| full)?;
-            fields.u32(kind.to_wire()).ok_or(full)?;
-            fields.u32(scope.to_wire()).ok_or(full)?;
-            fields.u32(mode_kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
-            fields.u32(leaf_len).ok_or(full)?;
+            layout::CreateNamedEvent {
+                kind: kind.to_wire(),
+                scope: scope.to_wire(),
+                mode,
+                leaf_bytes: wire_len(leaf_bytes, full)?,
+                ..layout::CreateNamedEvent::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
             fields.bytes(leaf_bytes).ok_or(full)?;
         }
-        Request::QueryHolders | Request::PendNotification => {}
         Request::RegisterRing {
             capacity,
             mode,
@@ -93,34 +118,45 @@ pub fn encode(
             space_free,
         } => {
             let capacity = check_capacity(capacity)?;
-            let (mode_kind, millis) = mode.validate()?.to_wire();
+            let mode = mode.validate()?.into();
             let watermark = check_watermark(watermark, capacity)?;
             let names = [section, data_ready, space_free];
             for name in names {
                 check_wire_name(name)?;
             }
-            fields.u32(capacity).ok_or(full)?;
-            fields.u32(mode_kind).ok_or(full)?;
-            fields.u32(millis).ok_or(full)?;
-            fields.u32(watermark).ok_or(full)?;
-            for name in names {
-                let name_len = u32::try_from(name.len()).map_err(|_| full)?;
-                fields.u32(name_len).ok_or(full)?;
+            layout::RegisterRing {
+                capacity,
+                mode,
+                watermark,
+                section_bytes: wire_len(section, full)?,
+                data_ready_bytes: wire_len(data_ready, full)?,
+                space_free_bytes: wire_len(space_free, full)?,
+                ..layout::RegisterRing::BLANK
             }
+            .write(&mut fields)
+            .ok_or(full)?;
             for name in names {
                 fields.bytes(name).ok_or(full)?;
             }
         }
         Request::Produce { id, count } => {
             let count = check_count(count)?;
-            fields.u64(id).ok_or(full)?;
-            fields.u32(count).ok_or(full)?;
-            fields.u32(0).ok_or(full)?;
+            layout::Produce {
+                id,
+                count,
+                ..layout::Produce::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::Notify { count } => {
             let count = check_count(count)?;
-            fields.u32(count).ok_or(full)?;
-            fields.u32(0).ok_or(full)?;
+            layout::Notify {
+                count,
+                ..layout::Notify::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::Verifier { op } => {
             let (op, arg, seed) = match op {
@@ -128,12 +164,23 @@ pub fn encode(
                 VerifierOp::Faults { seed, one_in } => (1, one_in, seed),
                 VerifierOp::Provoke { check } => (2, check, 0),
             };
-            fields.u32(op).ok_or(full)?;
-            fields.u32(arg).ok_or(full)?;
-            fields.u64(seed).ok_or(full)?;
+            layout::Verifier {
+                op,
+                arg,
+                seed,
+                ..layout::Verifier::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
     }
     Ok((request.ioctl().code(), fields.written()))
+}
+
+/// The length of a variable part, as its `u32` length field says it (`full` if it has no
+/// such length, which no request that fits `MAX_REQUEST_LEN` can have).
+fn wire_len(bytes: &[u8], full: ProtocolError) -> Result<u32, ProtocolError> {
+    u32::try_from(bytes.len()).map_err(|_| full)
 }
 
 /// Helper for the client: UTF-16LE bytes of a &str into a buffer (returns the used length).

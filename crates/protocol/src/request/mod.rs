@@ -3,8 +3,12 @@
 //! The driver [`parse`]s what it received; the client [`encode`]s what it sends. Both use the
 //! layouts of `docs/protocol.md` ("Encoding"): little-endian, packed, each request starting with
 //! `RequestHeader { version: u32 = 1, flags: u32 = 0 }`.
+//!
+//! Each request's fixed part is declared once, in `layout.rs`; the sizes below, the encoder,
+//! the parser and the documentation's rows follow from it.
 
 mod encode;
+pub(crate) mod layout;
 mod parse;
 
 pub use encode::{encode, leaf_to_wire, name_to_wire};
@@ -16,30 +20,30 @@ use crate::mode::SignalMode;
 use crate::names::{MAX_CREATED_LEAF_UNITS, MAX_INPUT_UNITS};
 
 /// Size of `RequestHeader` (`version`, `flags`), and of the whole `QUERY_VERSION` request.
-pub const HEADER_LEN: usize = 8;
+pub const HEADER_LEN: usize = layout::RequestHeader::LEN;
 /// Size of `RegisterByName` without its name: header, mode, `name_bytes`.
-pub const REGISTER_BY_NAME_FIXED_LEN: usize = 20;
+pub const REGISTER_BY_NAME_FIXED_LEN: usize = layout::RegisterByName::LEN;
 /// Size of `SetSignalMode`: header, id, mode.
-pub const SET_SIGNAL_MODE_LEN: usize = 24;
+pub const SET_SIGNAL_MODE_LEN: usize = layout::SetSignalMode::LEN;
 /// Size of `RegistrationRequest` (`SIGNAL`, `UNREGISTER`, `QUERY_REGISTRATION`): header, id.
-pub const REGISTRATION_REQUEST_LEN: usize = 16;
+pub const REGISTRATION_REQUEST_LEN: usize = layout::RegistrationRequest::LEN;
 /// Size of `StatsRequest`: header, pid, reserved.
-pub const STATS_REQUEST_LEN: usize = 16;
+pub const STATS_REQUEST_LEN: usize = layout::StatsRequest::LEN;
 /// Size of `RegisterByHandle`: header, handle, mode.
-pub const REGISTER_BY_HANDLE_LEN: usize = 24;
+pub const REGISTER_BY_HANDLE_LEN: usize = layout::RegisterByHandle::LEN;
 /// Size of `CreateEvent`: header, kind, reserved, mode.
-pub const CREATE_EVENT_LEN: usize = 24;
+pub const CREATE_EVENT_LEN: usize = layout::CreateEvent::LEN;
 /// Size of `CreateNamedEvent` without its leaf: header, kind, scope, mode, `leaf_bytes`.
-pub const CREATE_NAMED_EVENT_FIXED_LEN: usize = 28;
+pub const CREATE_NAMED_EVENT_FIXED_LEN: usize = layout::CreateNamedEvent::LEN;
 /// Size of `RegisterRing` without its three names: header, capacity, mode, watermark,
 /// `section_bytes`, `data_ready_bytes`, `space_free_bytes`.
-pub const REGISTER_RING_FIXED_LEN: usize = 36;
+pub const REGISTER_RING_FIXED_LEN: usize = layout::RegisterRing::LEN;
 /// Size of `Produce`: header, id, count, reserved.
-pub const PRODUCE_LEN: usize = 24;
+pub const PRODUCE_LEN: usize = layout::Produce::LEN;
 /// Size of `Notify`: header, count, reserved.
-pub const NOTIFY_LEN: usize = 16;
+pub const NOTIFY_LEN: usize = layout::Notify::LEN;
 /// `VERIFIER`: header, `op: u32`, `arg: u32`, `seed: u64`.
-pub const VERIFIER_LEN: usize = 24;
+pub const VERIFIER_LEN: usize = layout::Verifier::LEN;
 /// The longest name, in bytes.
 pub const MAX_NAME_BYTES: usize = 2 * MAX_INPUT_UNITS;
 /// The longest leaf of a driver-created event, in bytes.

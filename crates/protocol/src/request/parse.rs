@@ -1,14 +1,14 @@
 //! The driver's side: turning an input buffer into a [`Request`].
 
+use super::layout::{self, RequestHeader};
 use super::{Request, VerifierOp};
 use crate::created::{EventKind, Scope};
 use crate::error::ProtocolError;
 use crate::ioctl::Ioctl;
-use crate::mode::SignalMode;
 use crate::names::{check_wire_leaf, check_wire_name};
 use crate::reply::VERIFIER_CHECK_NAMES;
 use crate::ring::{check_capacity, check_count, check_watermark};
-use crate::wire::Reader;
+use crate::wire::{check_fixed, Reader, Wire};
 use crate::PROTOCOL_VERSION;
 
 /// Parse the input buffer of IOCTL `code`: unknown code, short buffer, lying lengths, wrong
@@ -24,9 +24,8 @@ use crate::PROTOCOL_VERSION;
 ///    size so that a request of another version is named as such;
 /// 3. the size: shorter than the fixed part is
 ///    [`InputTooShort`](ProtocolError::InputTooShort); any other size than the declared one
-///    (the fixed size, `20 + name_bytes` for `REGISTER_BY_NAME`, `28 + leaf_bytes` for
-///    `CREATE_NAMED_EVENT`, `36 + section_bytes + data_ready_bytes + space_free_bytes` for
-///    `REGISTER_RING`) is
+///    (the fixed size; for `REGISTER_BY_NAME`, `CREATE_NAMED_EVENT` and `REGISTER_RING`, the
+///    fixed size plus the lengths their fields declare) is
 ///    [`LengthMismatch`](ProtocolError::LengthMismatch). Trailing bytes are refused too, so a
 ///    request is never partly understood;
 /// 4. `flags` and reserved fields ([`ReservedNotZero`](ProtocolError::ReservedNotZero));
@@ -45,47 +44,48 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
         needed: fixed_len,
         got: input.len(),
     };
-    let mut fields = Reader::new(input);
-    let version = fields.u32().ok_or(too_short)?;
-    let flags = fields.u32().ok_or(too_short)?;
-    if version != PROTOCOL_VERSION {
-        return Err(ProtocolError::UnsupportedVersion { got: version });
+    let header = RequestHeader::read(&mut Reader::new(input)).ok_or(too_short)?;
+    if header.version != PROTOCOL_VERSION {
+        return Err(ProtocolError::UnsupportedVersion {
+            got: header.version,
+        });
     }
     if input.len() < fixed_len {
         return Err(too_short);
     }
-    // From here on every fixed-part field is present, so `ok_or(too_short)` never fires; it
+    // From here on the fixed part is all there, so `fixed` never fails with `too_short`; it
     // only spares the driver a panic path.
     let request = match ioctl {
-        Ioctl::QueryVersion => {
-            expect_len(input, fixed_len)?;
-            check_zero(flags)?;
-            Request::QueryVersion
+        Ioctl::QueryVersion | Ioctl::QueryHolders | Ioctl::PendNotification => {
+            let (raw, _) = fixed::<RequestHeader>(input, too_short)?;
+            expect_len(input, RequestHeader::LEN)?;
+            check_fixed(&raw)?;
+            match ioctl {
+                Ioctl::QueryVersion => Request::QueryVersion,
+                Ioctl::QueryHolders => Request::QueryHolders,
+                _ => Request::PendNotification,
+            }
         }
         Ioctl::RegisterByName => {
-            let kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            let name_len = fields.u32().ok_or(too_short)?;
-            expect_len(input, declared_len(fixed_len, &[name_len]))?;
-            check_zero(flags)?;
-            let mode = SignalMode::from_wire(kind, millis)?;
-            let name_bytes = fields.rest();
+            let (raw, name_bytes) = fixed::<layout::RegisterByName>(input, too_short)?;
+            expect_len(input, raw.declared_len())?;
+            check_fixed(&raw)?;
+            let mode = raw.mode.decode()?;
             check_wire_name(name_bytes)?;
             Request::RegisterByName { mode, name_bytes }
         }
         Ioctl::SetSignalMode => {
-            expect_len(input, fixed_len)?;
-            check_zero(flags)?;
-            let id = fields.u64().ok_or(too_short)?;
-            let kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            let mode = SignalMode::from_wire(kind, millis)?;
-            Request::SetSignalMode { id, mode }
+            let (raw, _) = fixed::<layout::SetSignalMode>(input, too_short)?;
+            expect_len(input, layout::SetSignalMode::LEN)?;
+            check_fixed(&raw)?;
+            let mode = raw.mode.decode()?;
+            Request::SetSignalMode { id: raw.id, mode }
         }
         Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration | Ioctl::QueryRing => {
-            expect_len(input, fixed_len)?;
-            check_zero(flags)?;
-            let id = fields.u64().ok_or(too_short)?;
+            let (raw, _) = fixed::<layout::RegistrationRequest>(input, too_short)?;
+            expect_len(input, layout::RegistrationRequest::LEN)?;
+            check_fixed(&raw)?;
+            let id = raw.id;
             match ioctl {
                 Ioctl::Signal => Request::Signal { id },
                 Ioctl::Unregister => Request::Unregister { id },
@@ -94,46 +94,36 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             }
         }
         Ioctl::QueryStats => {
-            expect_len(input, fixed_len)?;
-            let pid = fields.u32().ok_or(too_short)?;
-            let reserved = fields.u32().ok_or(too_short)?;
-            check_zero(flags)?;
-            check_zero(reserved)?;
-            Request::QueryStats { pid }
+            let (raw, _) = fixed::<layout::StatsRequest>(input, too_short)?;
+            expect_len(input, layout::StatsRequest::LEN)?;
+            check_fixed(&raw)?;
+            Request::QueryStats { pid: raw.pid }
         }
         Ioctl::RegisterByHandle => {
-            expect_len(input, fixed_len)?;
-            check_zero(flags)?;
-            let handle = fields.u64().ok_or(too_short)?;
-            let kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            let mode = SignalMode::from_wire(kind, millis)?;
-            Request::RegisterByHandle { handle, mode }
+            let (raw, _) = fixed::<layout::RegisterByHandle>(input, too_short)?;
+            expect_len(input, layout::RegisterByHandle::LEN)?;
+            check_fixed(&raw)?;
+            let mode = raw.mode.decode()?;
+            Request::RegisterByHandle {
+                handle: raw.handle,
+                mode,
+            }
         }
         Ioctl::CreateEvent => {
-            expect_len(input, fixed_len)?;
-            let kind = fields.u32().ok_or(too_short)?;
-            let reserved = fields.u32().ok_or(too_short)?;
-            let mode_kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            check_zero(flags)?;
-            check_zero(reserved)?;
-            let kind = EventKind::from_wire(kind)?;
-            let mode = SignalMode::from_wire(mode_kind, millis)?;
+            let (raw, _) = fixed::<layout::CreateEvent>(input, too_short)?;
+            expect_len(input, layout::CreateEvent::LEN)?;
+            check_fixed(&raw)?;
+            let kind = EventKind::from_wire(raw.kind)?;
+            let mode = raw.mode.decode()?;
             Request::CreateEvent { kind, mode }
         }
         Ioctl::CreateNamedEvent => {
-            let kind = fields.u32().ok_or(too_short)?;
-            let scope = fields.u32().ok_or(too_short)?;
-            let mode_kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            let leaf_len = fields.u32().ok_or(too_short)?;
-            expect_len(input, declared_len(fixed_len, &[leaf_len]))?;
-            check_zero(flags)?;
-            let kind = EventKind::from_wire(kind)?;
-            let scope = Scope::from_wire(scope)?;
-            let mode = SignalMode::from_wire(mode_kind, millis)?;
-            let leaf_bytes = fields.rest();
+            let (raw, leaf_bytes) = fixed::<layout::CreateNamedEvent>(input, too_short)?;
+            expect_len(input, raw.declared_len())?;
+            check_fixed(&raw)?;
+            let kind = EventKind::from_wire(raw.kind)?;
+            let scope = Scope::from_wire(raw.scope)?;
+            let mode = raw.mode.decode()?;
             check_wire_leaf(leaf_bytes)?;
             Request::CreateNamedEvent {
                 kind,
@@ -142,34 +132,22 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
                 leaf_bytes,
             }
         }
-        Ioctl::QueryHolders | Ioctl::PendNotification => {
-            expect_len(input, fixed_len)?;
-            check_zero(flags)?;
-            match ioctl {
-                Ioctl::QueryHolders => Request::QueryHolders,
-                _ => Request::PendNotification,
-            }
-        }
         Ioctl::RegisterRing => {
-            let capacity = fields.u32().ok_or(too_short)?;
-            let mode_kind = fields.u32().ok_or(too_short)?;
-            let millis = fields.u32().ok_or(too_short)?;
-            let watermark = fields.u32().ok_or(too_short)?;
-            let section_len = fields.u32().ok_or(too_short)?;
-            let data_ready_len = fields.u32().ok_or(too_short)?;
-            let space_free_len = fields.u32().ok_or(too_short)?;
-            expect_len(
-                input,
-                declared_len(fixed_len, &[section_len, data_ready_len, space_free_len]),
-            )?;
-            check_zero(flags)?;
-            let capacity = check_capacity(capacity)?;
-            let mode = SignalMode::from_wire(mode_kind, millis)?;
-            let watermark = check_watermark(watermark, capacity)?;
+            let (raw, names) = fixed::<layout::RegisterRing>(input, too_short)?;
+            expect_len(input, raw.declared_len())?;
+            check_fixed(&raw)?;
+            let capacity = check_capacity(raw.capacity)?;
+            let mode = raw.mode.decode()?;
+            let watermark = check_watermark(raw.watermark, capacity)?;
             // The lengths add up to the buffer's, so each name is there.
-            let section = fields.bytes(wire_len(section_len)).ok_or(too_short)?;
-            let data_ready = fields.bytes(wire_len(data_ready_len)).ok_or(too_short)?;
-            let space_free = fields.bytes(wire_len(space_free_len)).ok_or(too_short)?;
+            let mut names = Reader::new(names);
+            let section = names.bytes(wire_len(raw.section_bytes)).ok_or(too_short)?;
+            let data_ready = names
+                .bytes(wire_len(raw.data_ready_bytes))
+                .ok_or(too_short)?;
+            let space_free = names
+                .bytes(wire_len(raw.space_free_bytes))
+                .ok_or(too_short)?;
             check_wire_name(section)?;
             check_wire_name(data_ready)?;
             check_wire_name(space_free)?;
@@ -183,60 +161,54 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             }
         }
         Ioctl::Produce => {
-            expect_len(input, fixed_len)?;
-            let id = fields.u64().ok_or(too_short)?;
-            let count = fields.u32().ok_or(too_short)?;
-            let reserved = fields.u32().ok_or(too_short)?;
-            check_zero(flags)?;
-            check_zero(reserved)?;
-            let count = check_count(count)?;
-            Request::Produce { id, count }
+            let (raw, _) = fixed::<layout::Produce>(input, too_short)?;
+            expect_len(input, layout::Produce::LEN)?;
+            check_fixed(&raw)?;
+            let count = check_count(raw.count)?;
+            Request::Produce { id: raw.id, count }
         }
         Ioctl::Notify => {
-            expect_len(input, fixed_len)?;
-            let count = fields.u32().ok_or(too_short)?;
-            let reserved = fields.u32().ok_or(too_short)?;
-            check_zero(flags)?;
-            check_zero(reserved)?;
-            let count = check_count(count)?;
+            let (raw, _) = fixed::<layout::Notify>(input, too_short)?;
+            expect_len(input, layout::Notify::LEN)?;
+            check_fixed(&raw)?;
+            let count = check_count(raw.count)?;
             Request::Notify { count }
         }
         Ioctl::Verifier => {
-            expect_len(input, fixed_len)?;
-            let op = fields.u32().ok_or(too_short)?;
-            let arg = fields.u32().ok_or(too_short)?;
-            let seed = fields.u64().ok_or(too_short)?;
-            check_zero(flags)?;
-            let op = match op {
-                0 => {
-                    check_zero(arg)?;
-                    check_zero_u64(seed)?;
-                    VerifierOp::Query
-                }
-                1 => VerifierOp::Faults { seed, one_in: arg },
-                2 if (arg as usize) < VERIFIER_CHECK_NAMES.len() => {
-                    check_zero_u64(seed)?;
-                    VerifierOp::Provoke { check: arg }
-                }
-                _ => return Err(ProtocolError::BadVerifierOp { op, arg }),
-            };
-            Request::Verifier { op }
+            let (raw, _) = fixed::<layout::Verifier>(input, too_short)?;
+            expect_len(input, layout::Verifier::LEN)?;
+            check_fixed(&raw)?;
+            Request::Verifier {
+                op: verifier_op(raw.op, raw.arg, raw.seed)?,
+            }
         }
     };
     Ok(request)
 }
 
-/// The size a variable-size request declares: its fixed part plus its `var_lens` bytes
-/// (saturating: a length no buffer can have is never matched).
-fn declared_len(fixed_len: usize, var_lens: &[u32]) -> usize {
-    var_lens
-        .iter()
-        .try_fold(fixed_len, |sum, &var_len| {
-            usize::try_from(var_len)
-                .ok()
-                .and_then(|var_len| sum.checked_add(var_len))
-        })
-        .unwrap_or(usize::MAX)
+/// Reads a request's fixed part `T` from the front of `input`; returns it and the bytes after
+/// it (`too_short` if they are not all there).
+fn fixed<T: Wire>(input: &[u8], too_short: ProtocolError) -> Result<(T, &[u8]), ProtocolError> {
+    let mut fields = Reader::new(input);
+    let raw = T::read(&mut fields).ok_or(too_short)?;
+    Ok((raw, fields.rest()))
+}
+
+/// The operation a `VERIFIER` request's `op`, `arg` and `seed` ask for.
+fn verifier_op(op: u32, arg: u32, seed: u64) -> Result<VerifierOp, ProtocolError> {
+    match op {
+        0 => {
+            check_zero_u64(u64::from(arg))?;
+            check_zero_u64(seed)?;
+            Ok(VerifierOp::Query)
+        }
+        1 => Ok(VerifierOp::Faults { seed, one_in: arg }),
+        2 if (arg as usize) < VERIFIER_CHECK_NAMES.len() => {
+            check_zero_u64(seed)?;
+            Ok(VerifierOp::Provoke { check: arg })
+        }
+        _ => Err(ProtocolError::BadVerifierOp { op, arg }),
+    }
 }
 
 /// A wire length as a `usize` (saturating: a length no buffer can have is never there).
@@ -256,17 +228,8 @@ fn expect_len(input: &[u8], declared: usize) -> Result<(), ProtocolError> {
     }
 }
 
-/// A reserved 64-bit field must be zero.
+/// A field that must be zero for the operation asked.
 fn check_zero_u64(field: u64) -> Result<(), ProtocolError> {
-    if field == 0 {
-        Ok(())
-    } else {
-        Err(ProtocolError::ReservedNotZero)
-    }
-}
-
-/// A reserved field or `flags` must be zero.
-fn check_zero(field: u32) -> Result<(), ProtocolError> {
     if field == 0 {
         Ok(())
     } else {

@@ -2,6 +2,16 @@
 //!
 //! Readers and writers consume their buffer from the front: a field that does not fit yields
 //! `None` instead of an out-of-bounds index, so no input can make the driver panic.
+//!
+//! On top of them, [`Wire`] is a field type the protocol knows how to read, write and document,
+//! and [`wire_layout!`] declares a message's fixed part once, as a table of such fields: its
+//! size, its encoding, its raw parsing and its row in `docs/protocol.md` all follow from it.
+
+mod field;
+mod layout;
+
+pub(crate) use field::{check_fixed, Wire};
+pub(crate) use layout::wire_layout;
 
 /// Reads packed little-endian fields from the front of a byte buffer.
 pub(crate) struct Reader<'a> {
@@ -16,16 +26,14 @@ impl<'a> Reader<'a> {
 
     /// The next 4 bytes as a `u32`, or `None` if fewer remain.
     pub(crate) fn u32(&mut self) -> Option<u32> {
-        let (head, rest) = self.rest.split_first_chunk::<4>()?;
-        self.rest = rest;
-        Some(u32::from_le_bytes(*head))
+        Some(u32::from_le_bytes(self.array()?))
     }
 
-    /// The next 8 bytes as a `u64`, or `None` if fewer remain.
-    pub(crate) fn u64(&mut self) -> Option<u64> {
-        let (head, rest) = self.rest.split_first_chunk::<8>()?;
+    /// The next `N` bytes, or `None` if fewer remain.
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.rest.split_first_chunk::<N>()?;
         self.rest = rest;
-        Some(u64::from_le_bytes(*head))
+        Some(*head)
     }
 
     /// The next `len` bytes, or `None` if fewer remain.
@@ -71,36 +79,6 @@ impl<'a> Writer<'a> {
         Some(())
     }
 
-    /// Appends `count` zero bytes, or returns `None` if they do not fit.
-    pub(crate) fn zeros(&mut self, count: usize) -> Option<()> {
-        if count > self.rest.len() {
-            return None;
-        }
-        let rest = core::mem::take(&mut self.rest);
-        let (head, tail) = rest.split_at_mut_checked(count)?;
-        head.fill(0);
-        self.rest = tail;
-        self.written = self.written.checked_add(count)?;
-        Some(())
-    }
-
-    /// Appends a `u32`.
-    pub(crate) fn u32(&mut self, value: u32) -> Option<()> {
-        self.bytes(&value.to_le_bytes())
-    }
-
-    /// Appends a `u64`.
-    pub(crate) fn u64(&mut self, value: u64) -> Option<()> {
-        self.bytes(&value.to_le_bytes())
-    }
-
-    /// Appends UTF-16 code units, little-endian.
-    pub(crate) fn units(&mut self, units: &[u16]) -> Option<()> {
-        units
-            .iter()
-            .try_for_each(|unit| self.bytes(&unit.to_le_bytes()))
-    }
-
     /// How many bytes have been written so far.
     pub(crate) const fn written(&self) -> usize {
         self.written
@@ -124,7 +102,7 @@ mod tests {
         let bytes = [1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9];
         let mut reader = Reader::new(&bytes);
         assert_eq!(reader.u32(), Some(1));
-        assert_eq!(reader.u64(), Some(2));
+        assert_eq!(reader.array::<8>(), Some([2, 0, 0, 0, 0, 0, 0, 0]));
         assert_eq!(reader.u32(), None);
         assert_eq!(reader.rest(), &[9]);
         assert_eq!(reader.bytes(2), None);
@@ -135,11 +113,11 @@ mod tests {
     fn writer_refuses_a_field_that_does_not_fit_and_keeps_what_it_wrote() {
         let mut out = [0xAA; 7];
         let mut writer = Writer::new(&mut out);
-        assert_eq!(writer.u32(0x0403_0201), Some(()));
-        assert_eq!(writer.u32(5), None);
-        assert_eq!(writer.units(&[0x0605]), Some(()));
-        assert_eq!(writer.zeros(2), None);
-        assert_eq!(writer.zeros(1), Some(()));
+        assert_eq!(writer.bytes(&[1, 2, 3, 4]), Some(()));
+        assert_eq!(writer.bytes(&[5, 5, 5, 5]), None);
+        assert_eq!(writer.bytes(&[5, 6]), Some(()));
+        assert_eq!(writer.bytes(&[0, 0]), None);
+        assert_eq!(writer.bytes(&[0]), Some(()));
         assert_eq!(writer.written(), 7);
         assert_eq!(out, [1, 2, 3, 4, 5, 6, 0]);
     }
