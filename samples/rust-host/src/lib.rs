@@ -8,14 +8,18 @@
 //!
 //! - [`own_ioctl`]: the sample's IOCTL codes and handler.
 //! - [`simulated`]: the simulated device (a km timer and its DPC).
+//! - [`channels`]: the two evshare channels the DPC publishes on (a `u64` tick count and a
+//!   status line).
 // The driver only exists for Windows targets; on the host the crate is empty (and so needs
 // `std`'s panic machinery), which keeps `cargo check --workspace` working on Linux.
 #![cfg_attr(target_os = "windows", no_std)]
 #![cfg(target_os = "windows")]
 
+pub mod channels;
 pub mod own_ioctl;
 pub mod simulated;
 
+use channels::{Publisher, CHANNELS};
 use evshare_kernel::{Config, Evshare, HandleState, IoctlSpace, Quotas};
 use evshare_km::driver::{Device, Dispatch, DriverObject, SymbolicLink};
 use evshare_km::identity::Identity;
@@ -33,10 +37,11 @@ const SPACE: IoctlSpace = match IoctlSpace::new(FILE_DEVICE_SAMPLE, EVSHARE_FUNC
     Err(_) => panic!("the sample's IOCTL space is outside the custom ranges"),
 };
 
-/// The evshare instance this driver hosts: its own space, the default quotas.
+/// The evshare instance this driver hosts: its own space, the default quotas, two channels.
 static EVSHARE: Evshare = Evshare::new(Config {
     space: SPACE,
     quotas: Quotas::DEFAULT,
+    channels: CHANNELS,
 });
 
 /// The device and its link, deleted (link first) at unload.
@@ -72,7 +77,7 @@ impl Dispatch for Sample {
         let device = driver.create_device(at, &name, FILE_DEVICE_SAMPLE)?;
         // On failure `device` drops here and is deleted again.
         let link = SymbolicLink::create(at, DOS_DEVICE, &name)?;
-        simulated::start(at)?;
+        simulated::start(at, Publisher::new(&EVSHARE)?)?;
         *CONTROL.lock(at) = Some((link, device));
         log!(Info, "loaded on {:?}", evshare_km::driver::host());
         log!(Info, "built with features: {}", FEATURES);
@@ -108,8 +113,14 @@ impl Dispatch for Sample {
 
     fn unload(at: &mut Passive) {
         // The device's DPC first, so none runs once the instance is gone.
-        let ticks = simulated::stop(at);
-        log!(Info, "simulated device stopped after {} ticks", ticks);
+        let done = simulated::stop(at);
+        log!(
+            Info,
+            "simulated device stopped after {} ticks; {} payloads published, {} refused",
+            done.ticks,
+            done.published,
+            done.refused
+        );
         EVSHARE.unload(at, |at| {
             // Deleting the device needs PASSIVE_LEVEL, not the spin lock: take it out first.
             let control = CONTROL.lock(at).take();
