@@ -225,3 +225,62 @@ pub fn build_and_install(variant: Option<Variant>) -> Result<()> {
     ));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first ```rust block after `heading` in `text`.
+    fn rust_block_after<'t>(text: &'t str, heading: &str) -> Option<&'t str> {
+        let (_, after) = text.split_once(heading)?;
+        let (_, block) = after.split_once("```rust\n")?;
+        Some(block.split_once("```")?.0)
+    }
+
+    /// The README's "Use evshare in your driver" snippet is the sample's compiled code: each
+    /// fragment (between `// …` lines) appears verbatim in `samples/rust-host/src/lib.rs`.
+    #[test]
+    fn the_readme_snippet_is_the_samples_code() {
+        let root = paths::repo_root();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let source = std::fs::read_to_string(root.join("samples/rust-host/src/lib.rs")).unwrap();
+        let snippet = rust_block_after(&readme, "## Use evshare in your driver").unwrap();
+        let mut fragments = 0;
+        for fragment in snippet.split("// …\n") {
+            let fragment = fragment.trim_matches('\n');
+            assert!(!fragment.is_empty(), "an empty fragment in the snippet");
+            assert!(
+                source.contains(fragment),
+                "the README's fragment is not in samples/rust-host/src/lib.rs:\n{fragment}"
+            );
+            fragments += 1;
+        }
+        assert!(fragments >= 3, "{fragments} fragments");
+    }
+
+    #[test]
+    fn a_changed_fragment_is_caught() {
+        let text = "## Use evshare in your driver\n```rust\nfn a() {}\n// …\nfn b() {}\n```\n";
+        let block = rust_block_after(text, "## Use evshare in your driver").unwrap();
+        let parts: Vec<&str> = block
+            .split("// …\n")
+            .map(|f| f.trim_matches('\n'))
+            .collect();
+        assert_eq!(parts, ["fn a() {}", "fn b() {}"]);
+        assert!(!"fn a() {}\nfn c() {}".contains(parts[1]));
+    }
+
+    #[test]
+    fn sample_images_never_replace_evshare_sys() {
+        assert_ne!(SampleBuild::SHIPPED.image(), paths::dist_driver());
+        for variant in crate::variants::VARIANTS {
+            let build = SampleBuild {
+                variant: Some(*variant),
+            };
+            assert_ne!(build.image(), variant.image());
+            assert_ne!(build.image(), SampleBuild::SHIPPED.image());
+            assert_eq!(build.features(), variant.features);
+        }
+        assert!(SampleBuild::SHIPPED.features().is_empty());
+    }
+}
