@@ -105,6 +105,9 @@ pub enum Command {
         /// An event name to look into: `X`, `Local\X`, `Global\X` or an NT path.
         name: Option<String>,
     },
+    /// List the channels the host driver publishes on (a driver that embeds evshare; see
+    /// --device).
+    Channels,
     /// Share an event with the driver and print its signals as they arrive, with the
     /// intervals, until Ctrl-C or --count; then a summary.
     Watch(WatchArgs),
@@ -115,7 +118,7 @@ pub enum Command {
 #[command(group(
     ArgGroup::new("source")
         .required(true)
-        .args(["name", "handle", "driver_created", "ring"])
+        .args(["name", "handle", "driver_created", "ring", "channel"])
 ))]
 pub struct WatchArgs {
     /// Register the existing named event NAME (created by your app; an auto-reset event, as
@@ -143,6 +146,11 @@ pub struct WatchArgs {
     // `requires`. Conflicting with every other source, in a required group, leaves --ring.
     #[arg(long, conflicts_with_all = ["name", "handle", "driver_created"])]
     pub capacity: Option<u32>,
+    /// Subscribe to the host driver's channel NAME and print each payload it publishes (a
+    /// ring; for payloads too long for a ring record, an event and its signals), with every
+    /// gap, until Ctrl-C or --count.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
     /// The driver's timer period, in milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=3_600_000))]
     pub period_ms: u32,
@@ -235,6 +243,12 @@ mod tests {
         assert!(ring.ring && ring.capacity == Some(64) && ring.period_ms == 5);
         assert!(watch(&["watch", "X", "--ring"]).is_err());
         assert!(watch(&["watch", "X", "--capacity", "64"]).is_err());
+        let channel = watch(&["watch", "--channel", "ticks", "--count", "4"]).unwrap();
+        assert_eq!(channel.channel.as_deref(), Some("ticks"));
+        assert_eq!(channel.count, Some(4));
+        assert!(watch(&["watch", "--channel", "ticks", "--ring"]).is_err());
+        assert!(watch(&["watch", "X", "--channel", "ticks"]).is_err());
+        assert_eq!(parse(&["channels"]).unwrap(), Command::Channels);
     }
 
     #[test]

@@ -534,6 +534,14 @@ pub(crate) enum SendFailure {
 }
 
 impl SendFailure {
+    /// The status the driver completed the request with, if it got that far.
+    pub(crate) fn status(self) -> Option<u32> {
+        match self {
+            SendFailure::Status(status) => Some(status),
+            SendFailure::Encode(_) => None,
+        }
+    }
+
     /// The error for a request that is not a registration by name.
     pub(crate) fn into_error(self, operation: Ioctl, id: Option<u64>) -> Error {
         match self {

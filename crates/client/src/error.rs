@@ -414,6 +414,34 @@ pub enum Error {
         status: NtStatus,
     },
 
+    /// The host driver declares no channel of that name (the client looked it up in
+    /// `QUERY_CHANNELS`' list before subscribing).
+    #[error(
+        "the driver publishes no channel named {name:?}; its channels: {}",
+        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+    )]
+    NoSuchChannel {
+        /// The name asked for.
+        name: String,
+        /// The names the driver declares.
+        available: Vec<String>,
+    },
+
+    /// The driver refused `SUBSCRIBE`.
+    #[error("the driver refused to subscribe registration {id} to channel {channel:?}: {why}")]
+    SubscribeRefused {
+        /// The registration.
+        id: u64,
+        /// The channel's name.
+        channel: String,
+        /// What the refusal means and what to do.
+        why: &'static str,
+        /// `STATUS_EVSHARE_NO_SUCH_CHANNEL`, `_ALREADY_SUBSCRIBED`, `_CHANNEL_FULL` or
+        /// `_CHANNEL_TOO_WIDE`.
+        #[source]
+        status: NtStatus,
+    },
+
     /// The ring would take the process past its ring-bytes quota.
     #[error(
         "the driver refused {operation}: this ring would take this process's rings past {} MiB \
@@ -656,6 +684,7 @@ impl Error {
             | Error::PendingPoolFull { status, .. }
             | Error::NotVerifierBuild { status, .. }
             | Error::TimerBudget { status, .. }
+            | Error::SubscribeRefused { status, .. }
             | Error::UnknownRegistration { status, .. }
             | Error::OutOfResources { status, .. }
             | Error::DriverRejected { status, .. } => Some(*status),

@@ -48,6 +48,8 @@ mod status_map;
 mod wire;
 
 #[cfg(windows)]
+mod channels;
+#[cfg(windows)]
 mod device;
 #[cfg(windows)]
 pub mod diagnose;
@@ -74,6 +76,8 @@ pub use error::{Error, NtStatus, ObjectKind, Result};
 pub use security::{access, Ace, AceKind, SecurityInfo};
 pub use service_state::ServiceState;
 
+#[cfg(windows)]
+pub use channels::{channel_payload, ChannelInfo};
 #[cfg(windows)]
 pub use device::Driver;
 #[cfg(windows)]

@@ -222,6 +222,11 @@ impl<'d> Registration<'d> {
         self.send(Request::Unregister { id: self.id }, Ioctl::Unregister)
     }
 
+    /// The handle it was registered through.
+    pub(crate) fn driver(&self) -> &Driver {
+        self.driver
+    }
+
     fn send(&self, message: Request<'_>, operation: Ioctl) -> Result<()> {
         self.driver
             .send(&message, &mut [])

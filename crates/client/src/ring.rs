@@ -349,6 +349,14 @@ impl<'d> Ring<'d> {
         self.control()?.produce(count)
     }
 
+    /// The handle the ring was registered through, unless it was closed.
+    pub(crate) fn driver(&self) -> Result<&Driver> {
+        match &self.driver {
+            Some(driver) if self.registered => Ok(driver.get()),
+            _ => Err(unknown_ring(self.id, Ioctl::Subscribe)),
+        }
+    }
+
     /// What the driver knows about the ring (`QUERY_RING`): its totals, how often it found
     /// the consumer index impossible, whether it is poisoned.
     pub fn info(&self) -> Result<RingInfo> {

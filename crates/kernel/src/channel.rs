@@ -46,8 +46,6 @@ pub enum SubscribeRefusal {
     AlreadySubscribed,
     /// The channel has [`MAX_SUBSCRIBERS`].
     Full,
-    /// A ring cannot carry this channel's payloads.
-    PayloadTooLong,
 }
 
 type Subscribers = [Option<PoolArc<Registration>>; MAX_SUBSCRIBERS];

@@ -5,6 +5,7 @@
 //! its result (say, the id of a new registration) changes nothing.
 
 use crate::caller::{check_output, Caller, Rejection};
+use crate::channel::{ChannelId, SubscribeRefusal};
 use crate::inverted;
 use crate::methods;
 use crate::registry::{Counts, MAX_REGISTRATIONS};
@@ -14,14 +15,21 @@ use evshare_km::irp::BufferedIoctl;
 use evshare_km::irql::Passive;
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
+use evshare_km::NtStatus;
+use evshare_protocol::channel::MAX_RING_PAYLOAD;
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
 use evshare_protocol::method::Method;
 use evshare_protocol::reply::{
-    HoldersReply, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo, RingInfo, RingReply,
-    SignalReply, StatsReply, VerifierReply, VersionReply,
+    ChannelEntry, ChannelsReply, HoldersReply, NotifyReply, ProduceReply, RegisterReply,
+    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VerifierReply, VersionReply,
 };
 use evshare_protocol::request::{self, Request};
+use evshare_protocol::stats::RejectReason;
+use evshare_protocol::status::{
+    STATUS_EVSHARE_ALREADY_SUBSCRIBED, STATUS_EVSHARE_CHANNEL_FULL,
+    STATUS_EVSHARE_CHANNEL_TOO_WIDE, STATUS_EVSHARE_NO_SUCH_CHANNEL,
+};
 
 /// What a handled request answers. One lives briefly on the stack per request; boxing the
 /// large holders list would cost a pool allocation per query for nothing.
@@ -39,6 +47,7 @@ enum Reply {
     Produce(ProduceReply),
     RingInfo(RingInfo),
     Verifier(VerifierReply),
+    Channels(ChannelsReply),
 }
 
 /// Handles one `METHOD_BUFFERED` IOCTL, the request `kind` (its code in the host's space
@@ -74,6 +83,7 @@ pub fn handle(
         Reply::Produce(r) => r.encode(out)?,
         Reply::RingInfo(r) => r.encode(out)?,
         Reply::Verifier(r) => r.encode(out)?,
+        Reply::Channels(r) => r.encode(out)?,
     };
     Ok(written)
 }
@@ -192,6 +202,11 @@ fn execute(
         Request::Verifier { op } => {
             crate::verifier_ops::handle(op, caller, at).map(Reply::Verifier)
         }
+        Request::QueryChannels => Ok(Reply::Channels(channels(state, at))),
+        Request::Subscribe { id, channel } => {
+            subscribe(state, caller, id, channel, at)?;
+            Ok(Reply::None)
+        }
         Request::QueryStats { pid } => Ok(Reply::Stats(stats(state, pid, at))),
         Request::QueryRegistration { id } => {
             let registration = state
@@ -262,4 +277,73 @@ fn stats(state: &State, pid: u32, at: &mut Passive) -> StatsReply {
         notifications: counters.notifications.load(Ordering::Relaxed),
         verifier: crate::verifier_ops::figures(),
     }
+}
+
+/// `QUERY_CHANNELS`: the host's channels in the order it declared them, with their figures.
+fn channels(state: &State, at: &mut Passive) -> ChannelsReply {
+    let mut reply = ChannelsReply::EMPTY;
+    for (index, declared) in state.config.channels.iter().enumerate() {
+        let (published, subscribers) = state.channels.figures(at, ChannelId(index as u32));
+        // The host's channels were validated at start: every name makes an entry, and there
+        // are no more than the reply holds.
+        if let Some(entry) =
+            ChannelEntry::new(declared.name, declared.max_payload, subscribers, published)
+        {
+            let _ = reply.push(entry);
+        }
+    }
+    reply
+}
+
+/// `SUBSCRIBE`: registration `id` of the caller's handle receives channel `channel`.
+fn subscribe(
+    state: &'static State,
+    caller: &Caller,
+    id: u64,
+    channel: u32,
+    at: &mut Passive,
+) -> Result<(), Rejection> {
+    let refused = |status: u32, reason: RejectReason| Rejection {
+        status: NtStatus::from_u32(status),
+        reason,
+    };
+    let declared = state.config.channels.get(channel as usize).ok_or(refused(
+        STATUS_EVSHARE_NO_SUCH_CHANNEL,
+        RejectReason::NoSuchChannel,
+    ))?;
+    let registration = state
+        .registry
+        .find(at, caller.file, id)
+        .ok_or_else(Rejection::no_such_registration)?;
+    if registration.ring().is_some() && declared.max_payload as usize > MAX_RING_PAYLOAD {
+        return Err(refused(
+            STATUS_EVSHARE_CHANNEL_TOO_WIDE,
+            RejectReason::ChannelTooWide,
+        ));
+    }
+    let subscribed = state
+        .channels
+        .subscribe(at, ChannelId(channel), &registration)
+        .map_err(|refusal| match refusal {
+            SubscribeRefusal::NoSuchChannel => {
+                refused(STATUS_EVSHARE_NO_SUCH_CHANNEL, RejectReason::NoSuchChannel)
+            }
+            SubscribeRefusal::AlreadySubscribed => refused(
+                STATUS_EVSHARE_ALREADY_SUBSCRIBED,
+                RejectReason::AlreadySubscribed,
+            ),
+            SubscribeRefusal::Full => {
+                refused(STATUS_EVSHARE_CHANNEL_FULL, RejectReason::ChannelFull)
+            }
+        });
+    subscribed?;
+    // An UNREGISTER (or close) on another CPU may have retired it between the lookup and the
+    // subscription, and found it on no channel yet: then nobody else would take it off.
+    // Either that retire comes after this check (and takes it off itself), or this check sees
+    // it gone and takes it off here.
+    if state.registry.find(at, caller.file, id).is_none() {
+        state.channels.unsubscribe(at, &registration);
+        return Err(Rejection::no_such_registration());
+    }
+    Ok(())
 }

@@ -298,7 +298,11 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         IRP_MJ_CLOSE,
         IRP_MJ_DEVICE_CONTROL,
     ] {
-        object.MajorFunction[usize::from(major)] = Some(dispatch_trampoline::<D>);
+        // `get_mut`: the optimiser keeps the bounds check of an index into the table (the
+        // majors are constants, but it does not see through the loop), and with it a panic.
+        if let Some(slot) = object.MajorFunction.get_mut(usize::from(major)) {
+            *slot = Some(dispatch_trampoline::<D>);
+        }
     }
     object.DriverUnload = Some(unload_trampoline::<D>);
     let mut driver = DriverObject { raw };

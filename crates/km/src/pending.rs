@@ -117,8 +117,13 @@ impl<R: Request, const N: usize> Slots<R, N> {
             return None;
         }
         let taken = self.slots.get_mut(index).and_then(Option::take);
-        if let Some(tail) = self.slots.get_mut(index..self.len) {
-            tail.rotate_left(1);
+        // Close the gap by moving each later slot down one. Through `get_mut`, not
+        // `rotate_left`, whose internal asserts the optimiser keeps (a panic path in the driver).
+        for from in index.saturating_add(1)..self.len {
+            let moved = self.slots.get_mut(from).and_then(Option::take);
+            if let Some(to) = self.slots.get_mut(from - 1) {
+                *to = moved;
+            }
         }
         self.len -= 1;
         taken

@@ -8,8 +8,8 @@
 
 use crate::error::ProtocolError;
 use crate::reply::{
-    HoldersReply, Notification, NotifyReply, ProduceReply, RegisterReply, RegistrationInfo,
-    RingInfo, RingReply, SignalReply, StatsReply, VerifierReply, VersionReply,
+    ChannelsReply, HoldersReply, Notification, NotifyReply, ProduceReply, RegisterReply,
+    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VerifierReply, VersionReply,
 };
 use crate::request;
 
@@ -77,11 +77,15 @@ pub enum Ioctl {
     QueryRing,
     /// `VERIFIER`: the verifier build's figures, fault injection and self-test.
     Verifier,
+    /// `QUERY_CHANNELS`: the channels the host driver publishes on.
+    QueryChannels,
+    /// `SUBSCRIBE`: have one of the caller's registrations receive a channel's payloads.
+    Subscribe,
 }
 
 impl Ioctl {
     /// Every IOCTL, in function-number order.
-    pub const ALL: [Ioctl; 17] = [
+    pub const ALL: [Ioctl; 19] = [
         Ioctl::QueryVersion,
         Ioctl::RegisterByName,
         Ioctl::SetSignalMode,
@@ -99,9 +103,11 @@ impl Ioctl {
         Ioctl::Notify,
         Ioctl::QueryRing,
         Ioctl::Verifier,
+        Ioctl::QueryChannels,
+        Ioctl::Subscribe,
     ];
 
-    /// The `CTL_CODE` function number (`0x800..=0x810`; `0x811..` are reserved).
+    /// The `CTL_CODE` function number (`0x800..=0x812`; `0x813..` are reserved).
     pub const fn function(self) -> u32 {
         match self {
             Ioctl::QueryVersion => 0x800,
@@ -121,6 +127,8 @@ impl Ioctl {
             Ioctl::Notify => 0x80E,
             Ioctl::QueryRing => 0x80F,
             Ioctl::Verifier => 0x810,
+            Ioctl::QueryChannels => 0x811,
+            Ioctl::Subscribe => 0x812,
         }
     }
 
@@ -169,6 +177,8 @@ impl Ioctl {
             Ioctl::Notify => "NOTIFY",
             Ioctl::QueryRing => "QUERY_RING",
             Ioctl::Verifier => "VERIFIER",
+            Ioctl::QueryChannels => "QUERY_CHANNELS",
+            Ioctl::Subscribe => "SUBSCRIBE",
         }
     }
 
@@ -185,13 +195,15 @@ impl Ioctl {
             | Ioctl::RegisterRing
             | Ioctl::Produce
             | Ioctl::Notify
-            | Ioctl::Verifier => true,
+            | Ioctl::Verifier
+            | Ioctl::Subscribe => true,
             Ioctl::QueryVersion
             | Ioctl::QueryStats
             | Ioctl::QueryRegistration
             | Ioctl::QueryHolders
             | Ioctl::PendNotification
-            | Ioctl::QueryRing => false,
+            | Ioctl::QueryRing
+            | Ioctl::QueryChannels => false,
         }
     }
 
@@ -199,9 +211,10 @@ impl Ioctl {
     /// name, `CREATE_NAMED_EVENT`'s leaf and `REGISTER_RING`'s three names).
     pub const fn request_fixed_len(self) -> usize {
         match self {
-            Ioctl::QueryVersion | Ioctl::QueryHolders | Ioctl::PendNotification => {
-                request::HEADER_LEN
-            }
+            Ioctl::QueryVersion
+            | Ioctl::QueryHolders
+            | Ioctl::PendNotification
+            | Ioctl::QueryChannels => request::HEADER_LEN,
             Ioctl::RegisterByName => request::REGISTER_BY_NAME_FIXED_LEN,
             Ioctl::SetSignalMode => request::SET_SIGNAL_MODE_LEN,
             Ioctl::Signal | Ioctl::Unregister | Ioctl::QueryRegistration | Ioctl::QueryRing => {
@@ -215,6 +228,7 @@ impl Ioctl {
             Ioctl::Produce => request::PRODUCE_LEN,
             Ioctl::Notify => request::NOTIFY_LEN,
             Ioctl::Verifier => request::VERIFIER_LEN,
+            Ioctl::Subscribe => request::SUBSCRIBE_LEN,
         }
     }
 
@@ -235,7 +249,7 @@ impl Ioctl {
             | Ioctl::RegisterByHandle
             | Ioctl::CreateEvent
             | Ioctl::CreateNamedEvent => RegisterReply::LEN,
-            Ioctl::SetSignalMode | Ioctl::Unregister => 0,
+            Ioctl::SetSignalMode | Ioctl::Unregister | Ioctl::Subscribe => 0,
             Ioctl::Signal => SignalReply::LEN,
             Ioctl::QueryStats => StatsReply::LEN,
             Ioctl::QueryRegistration => RegistrationInfo::LEN,
@@ -246,6 +260,7 @@ impl Ioctl {
             Ioctl::Notify => NotifyReply::LEN,
             Ioctl::QueryRing => RingInfo::LEN,
             Ioctl::Verifier => VerifierReply::LEN,
+            Ioctl::QueryChannels => ChannelsReply::LEN,
         }
     }
 
@@ -304,6 +319,8 @@ mod tests {
             (Ioctl::Notify, 0x8E5E_A038, "NOTIFY"),
             (Ioctl::QueryRing, 0x8E5E_603C, "QUERY_RING"),
             (Ioctl::Verifier, 0x8E5E_A040, "VERIFIER"),
+            (Ioctl::QueryChannels, 0x8E5E_6044, "QUERY_CHANNELS"),
+            (Ioctl::Subscribe, 0x8E5E_A048, "SUBSCRIBE"),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, code, name) in expected {
@@ -351,9 +368,9 @@ mod tests {
         }
         // The next functions are reserved: neither access makes them a code.
         for access in [1, 2] {
-            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x811, 0, access)), None);
+            assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x813, 0, access)), None);
         }
-        assert_eq!(Ioctl::from_code(0x8E5E_A044), None);
+        assert_eq!(Ioctl::from_code(0x8E5E_A04C), None);
         assert_eq!(Ioctl::from_code(ctl_code(0x8E5E, 0x7FF, 0, 1)), None);
     }
 
@@ -377,6 +394,8 @@ mod tests {
             (Ioctl::Notify, 24),
             (Ioctl::QueryRing, 56),
             (Ioctl::Verifier, 56),
+            (Ioctl::QueryChannels, 392),
+            (Ioctl::Subscribe, 0),
         ];
         assert_eq!(expected.map(|(ioctl, _)| ioctl), Ioctl::ALL);
         for (ioctl, len) in expected {
@@ -416,6 +435,8 @@ mod tests {
             (Ioctl::Notify, 16, false),
             (Ioctl::QueryRing, 16, false),
             (Ioctl::Verifier, 24, false),
+            (Ioctl::QueryChannels, 8, false),
+            (Ioctl::Subscribe, 24, false),
         ];
         assert_eq!(expected.map(|(ioctl, ..)| ioctl), Ioctl::ALL);
         for (ioctl, len, tail) in expected {

@@ -9,7 +9,9 @@
 use core::fmt::{self, Write};
 
 use crate::reply::version as version_reply;
-use crate::reply::{holders, notify, register, registration, ring, signal, stats, verifier};
+use crate::reply::{
+    channels, holders, notify, register, registration, ring, signal, stats, verifier,
+};
 use crate::request::layout as req;
 
 /// How a field's type is written: `u32`, `SignalMode`, `[u64; 32]`.
@@ -146,6 +148,7 @@ pub const REQUESTS: &[MessageDoc] = &[
     req::Produce::DOC,
     req::Notify::DOC,
     req::Verifier::DOC,
+    req::Subscribe::DOC,
 ];
 
 /// The reply layouts, in the order `docs/protocol.md` lists them.
@@ -164,6 +167,8 @@ pub const REPLIES: &[MessageDoc] = &[
     ring::RingInfoWire::DOC,
     notify::NotificationWire::DOC,
     notify::NotifyReplyWire::DOC,
+    channels::ChannelsReplyWire::DOC,
+    channels::ChannelEntry::DOC,
 ];
 
 /// The width `docs/protocol.md`'s lines are wrapped to.

@@ -69,9 +69,9 @@ pub use method::Method;
 pub use mode::SignalMode;
 pub use names::{NameError, Namespace, ResolvedName};
 pub use reply::{
-    Holder, HoldersReply, HostKind, Notification, NotifyReply, ProduceReply, RegisterReply,
-    RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply, VerifierFigures, VerifierReply,
-    VersionReply, VERIFIER_CHECK_NAMES,
+    ChannelEntry, ChannelsReply, Holder, HoldersReply, HostKind, Notification, NotifyReply,
+    ProduceReply, RegisterReply, RegistrationInfo, RingInfo, RingReply, SignalReply, StatsReply,
+    VerifierFigures, VerifierReply, VersionReply, VERIFIER_CHECK_NAMES,
 };
 pub use request::{Request, VerifierOp};
 pub use stats::RejectReason;

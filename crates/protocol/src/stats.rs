@@ -8,7 +8,7 @@ pub const REJECT_REASONS: usize = 32;
 
 /// How many of them have a reason ([`RejectReason::ALL`]); the counters from this index to
 /// [`REJECT_REASONS`] are reserved and always zero.
-pub const KNOWN_REJECT_REASONS: usize = 28;
+pub const KNOWN_REJECT_REASONS: usize = 32;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +71,14 @@ pub enum RejectReason {
     DriverStopping = 26,
     /// `VERIFIER` was sent to a driver that is not the verifier build.
     NotVerifierBuild = 27,
+    /// `SUBSCRIBE` named a channel the host did not declare.
+    NoSuchChannel = 28,
+    /// `SUBSCRIBE`: the registration is subscribed to a channel already.
+    AlreadySubscribed = 29,
+    /// `SUBSCRIBE`: the channel has as many subscribers as it may.
+    ChannelFull = 30,
+    /// `SUBSCRIBE`: a ring cannot carry the channel's payloads.
+    ChannelTooWide = 31,
 }
 
 impl RejectReason {
@@ -104,6 +112,10 @@ impl RejectReason {
         RejectReason::TimerBudget,
         RejectReason::DriverStopping,
         RejectReason::NotVerifierBuild,
+        RejectReason::NoSuchChannel,
+        RejectReason::AlreadySubscribed,
+        RejectReason::ChannelFull,
+        RejectReason::ChannelTooWide,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -147,6 +159,10 @@ impl RejectReason {
             RejectReason::TimerBudget => "timer budget",
             RejectReason::DriverStopping => "driver stopping",
             RejectReason::NotVerifierBuild => "not the verifier build",
+            RejectReason::NoSuchChannel => "no such channel",
+            RejectReason::AlreadySubscribed => "already subscribed",
+            RejectReason::ChannelFull => "channel full",
+            RejectReason::ChannelTooWide => "channel too wide for a ring",
         }
     }
 
@@ -197,6 +213,10 @@ impl RejectReason {
             status::STATUS_EVSHARE_TIMER_BUDGET => RejectReason::TimerBudget,
             status::STATUS_DELETE_PENDING => RejectReason::DriverStopping,
             status::STATUS_NOT_SUPPORTED => RejectReason::NotVerifierBuild,
+            status::STATUS_EVSHARE_NO_SUCH_CHANNEL => RejectReason::NoSuchChannel,
+            status::STATUS_EVSHARE_ALREADY_SUBSCRIBED => RejectReason::AlreadySubscribed,
+            status::STATUS_EVSHARE_CHANNEL_FULL => RejectReason::ChannelFull,
+            status::STATUS_EVSHARE_CHANNEL_TOO_WIDE => RejectReason::ChannelTooWide,
             _ => RejectReason::Other,
         }
     }
@@ -223,6 +243,7 @@ mod tests {
             }
         }
         assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
+        #[allow(clippy::reversed_empty_ranges)] // empty while every counter has a reason
         for reserved in KNOWN_REJECT_REASONS..REJECT_REASONS {
             assert_eq!(RejectReason::from_index(reserved), None);
         }
@@ -260,6 +281,10 @@ mod tests {
             (STATUS_EVSHARE_PROCESS_RING_BYTES, ProcessRingBytes),
             (STATUS_EVSHARE_TIMER_BUDGET, TimerBudget),
             (STATUS_DELETE_PENDING, DriverStopping),
+            (STATUS_EVSHARE_NO_SUCH_CHANNEL, NoSuchChannel),
+            (STATUS_EVSHARE_ALREADY_SUBSCRIBED, AlreadySubscribed),
+            (STATUS_EVSHARE_CHANNEL_FULL, ChannelFull),
+            (STATUS_EVSHARE_CHANNEL_TOO_WIDE, ChannelTooWide),
             (STATUS_CANCELLED, Other),
             (STATUS_PENDING, Other),
             (STATUS_NOT_IMPLEMENTED, Other),

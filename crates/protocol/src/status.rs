@@ -109,6 +109,15 @@ statuses! {
     /// evshare's own: a ring's section is not committed memory the driver can lock (a
     /// `SEC_RESERVE` section, or locking its pages failed).
     STATUS_EVSHARE_SECTION_NOT_COMMITTED = 0xE0E5_0006;
+    /// evshare's own: the host driver declared no channel of that number.
+    STATUS_EVSHARE_NO_SUCH_CHANNEL = 0xE0E5_0007;
+    /// evshare's own: the registration is subscribed to a channel already (one each).
+    STATUS_EVSHARE_ALREADY_SUBSCRIBED = 0xE0E5_0008;
+    /// evshare's own: the channel has as many subscribers as one channel may.
+    STATUS_EVSHARE_CHANNEL_FULL = 0xE0E5_0009;
+    /// evshare's own: the channel's payloads are longer than a ring record carries, so a ring
+    /// cannot subscribe to it (an event registration can).
+    STATUS_EVSHARE_CHANNEL_TOO_WIDE = 0xE0E5_000A;
 }
 
 #[cfg(test)]

@@ -164,6 +164,8 @@ fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
                             _ => evshare_protocol::VerifierOp::Provoke { check: pid % 6 },
                         },
                     },
+                    Ioctl::QueryChannels => Request::QueryChannels,
+                    Ioctl::Subscribe => Request::Subscribe { id, channel: pid },
                 };
                 let mut out = [0_u8; MAX_REQUEST_LEN];
                 let (code, len) = encode(&request, &mut out).unwrap();

@@ -401,6 +401,8 @@ fn valid(ioctl: Ioctl) -> Vec<u8> {
                 one_in: 7,
             },
         },
+        Ioctl::QueryChannels => Request::QueryChannels,
+        Ioctl::Subscribe => Request::Subscribe { id: 5, channel: 1 },
     };
     encoded(&request).1
 }

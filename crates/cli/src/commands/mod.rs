@@ -1,5 +1,6 @@
 //! The subcommands, one module each.
 
+mod channels;
 mod demo;
 mod doctor;
 mod lifecycle;
@@ -7,6 +8,7 @@ pub(crate) mod output;
 mod stats;
 mod status;
 mod watch;
+mod watch_channel;
 mod watch_ring;
 
 use crate::args::{Cli, Command};
@@ -26,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> Outcome {
         Command::Demo { period_ms, count } => demo::run(device, *period_ms, *count),
         Command::Stats { pid } => stats::run(device, *pid),
         Command::Doctor { name } => doctor::run(device, name.as_deref()),
+        Command::Channels => channels::run(device),
         Command::Watch(args) => watch::run(device, args),
     }
 }

@@ -37,6 +37,9 @@ pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
     if args.ring {
         return super::watch_ring::run(device, args);
     }
+    if let Some(channel) = &args.channel {
+        return super::watch_channel::run(device, channel, args);
+    }
     let driver = Driver::open_at(device)?;
     let stop = interrupt_event()?;
     let own_event;

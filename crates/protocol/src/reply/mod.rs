@@ -62,6 +62,7 @@ macro_rules! counters_reply {
     };
 }
 
+pub(crate) mod channels;
 pub(crate) mod holders;
 pub(crate) mod notify;
 pub(crate) mod register;
@@ -73,6 +74,7 @@ pub(crate) mod stats;
 pub(crate) mod verifier;
 pub(crate) mod version;
 
+pub use channels::{ChannelEntry, ChannelsReply};
 pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
 pub use notify::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
 pub use register::RegisterReply;

@@ -26,8 +26,20 @@ pub fn encode(
     };
     let mut fields = Writer::new(out);
     match *request {
-        Request::QueryVersion | Request::QueryHolders | Request::PendNotification => {
+        Request::QueryVersion
+        | Request::QueryHolders
+        | Request::PendNotification
+        | Request::QueryChannels => {
             RequestHeader::BLANK.write(&mut fields).ok_or(full)?;
+        }
+        Request::Subscribe { id, channel } => {
+            layout::Subscribe {
+                id,
+                channel,
+                ..layout::Subscribe::BLANK
+            }
+            .write(&mut fields)
+            .ok_or(full)?;
         }
         Request::RegisterByName { mode, name_bytes } => {
             let mode = mode.validate()?.into();

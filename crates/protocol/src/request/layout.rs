@@ -156,6 +156,19 @@ wire_layout! {
     }
 }
 
+wire_layout! {
+    /// Has registration `id` of the caller's handle receive channel `channel`'s payloads: an
+    /// event is signalled once per payload, a ring gets one record carrying it.
+    pub(crate) struct Subscribe {
+        header: RequestHeader,
+        /// the registration
+        id: u64,
+        /// the channel's number in `QUERY_CHANNELS`' list
+        channel: u32,
+        reserved: u32 = 0,
+    }
+}
+
 const _: () = assert!(
     <RequestHeader as crate::wire::Wire>::BLANK.version == crate::PROTOCOL_VERSION,
     "the header's fixed version is the protocol's"

@@ -42,6 +42,8 @@ pub const REGISTER_RING_FIXED_LEN: usize = layout::RegisterRing::LEN;
 pub const PRODUCE_LEN: usize = layout::Produce::LEN;
 /// Size of `Notify`: header, count, reserved.
 pub const NOTIFY_LEN: usize = layout::Notify::LEN;
+/// Size of `Subscribe`: header, id, channel, reserved.
+pub const SUBSCRIBE_LEN: usize = layout::Subscribe::LEN;
 /// `VERIFIER`: header, `op: u32`, `arg: u32`, `seed: u64`.
 pub const VERIFIER_LEN: usize = layout::Verifier::LEN;
 /// The longest name, in bytes.
@@ -184,6 +186,15 @@ pub enum Request<'a> {
         /// What to do.
         op: VerifierOp,
     },
+    /// `QUERY_CHANNELS`: the channels the host driver publishes on.
+    QueryChannels,
+    /// `SUBSCRIBE`: registration `id` receives channel `channel`'s payloads.
+    Subscribe {
+        /// The registration (of the caller's handle).
+        id: u64,
+        /// The channel's number in `QUERY_CHANNELS`' list.
+        channel: u32,
+    },
 }
 
 /// What a `VERIFIER` request asks the verifier build to do (`op: u32`, `arg: u32`,
@@ -230,6 +241,8 @@ impl Request<'_> {
             Request::Notify { .. } => Ioctl::Notify,
             Request::QueryRing { .. } => Ioctl::QueryRing,
             Request::Verifier { .. } => Ioctl::Verifier,
+            Request::QueryChannels => Ioctl::QueryChannels,
+            Request::Subscribe { .. } => Ioctl::Subscribe,
         }
     }
 }

@@ -56,14 +56,27 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
     // From here on the fixed part is all there, so `fixed` never fails with `too_short`; it
     // only spares the driver a panic path.
     let request = match ioctl {
-        Ioctl::QueryVersion | Ioctl::QueryHolders | Ioctl::PendNotification => {
+        Ioctl::QueryVersion
+        | Ioctl::QueryHolders
+        | Ioctl::PendNotification
+        | Ioctl::QueryChannels => {
             let (raw, _) = fixed::<RequestHeader>(input, too_short)?;
             expect_len(input, RequestHeader::LEN)?;
             check_fixed(&raw)?;
             match ioctl {
                 Ioctl::QueryVersion => Request::QueryVersion,
                 Ioctl::QueryHolders => Request::QueryHolders,
+                Ioctl::QueryChannels => Request::QueryChannels,
                 _ => Request::PendNotification,
+            }
+        }
+        Ioctl::Subscribe => {
+            let (raw, _) = fixed::<layout::Subscribe>(input, too_short)?;
+            expect_len(input, layout::Subscribe::LEN)?;
+            check_fixed(&raw)?;
+            Request::Subscribe {
+                id: raw.id,
+                channel: raw.channel,
             }
         }
         Ioctl::RegisterByName => {

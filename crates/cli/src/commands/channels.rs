@@ -1,0 +1,31 @@
+//! `evshare channels`: the channels the host driver publishes on.
+
+use evshare::Driver;
+
+use super::Outcome;
+
+/// `evshare channels`, of the driver at `device`.
+pub(crate) fn run(device: &str) -> Outcome {
+    let driver = Driver::open_at(device)?;
+    let channels = driver.channels()?;
+    if channels.is_empty() {
+        println!("{device} publishes no channels (evshare.sys declares none; a driver that embeds evshare declares its own)");
+        return Ok(());
+    }
+    println!(
+        "{:>3}  {:<32}  {:>11}  {:>11}  {:>12}",
+        "#", "channel", "max payload", "subscribers", "published"
+    );
+    for channel in channels {
+        println!(
+            "{:>3}  {:<32}  {:>9} B  {:>11}  {:>12}",
+            channel.index,
+            channel.name,
+            channel.max_payload,
+            channel.subscribers,
+            channel.published
+        );
+    }
+    println!("(`evshare watch --channel NAME` shows one live)");
+    Ok(())
+}
