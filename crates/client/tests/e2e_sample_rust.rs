@@ -2,7 +2,9 @@
 //! evshare) loaded next to evshare.sys: its own IOCTL answers and its simulated device ticks;
 //! evshare's requests sent in the sample's IOCTL space are served by the sample's instance,
 //! not by evshare.sys; evshare.sys's own codes are unknown to the sample; closing the handle
-//! releases what it registered. Needs both drivers installed and running (`EVSHARE_E2E=1`;
+//! releases what it registered; the simulated device's DPC publishes its ticks and a status
+//! line on the sample's two channels, which a ring and an event subscribed through the sample's
+//! space receive. Needs both drivers installed and running (`EVSHARE_E2E=1`;
 //! `cargo xtask test` installs both, `cargo xtask sample` installs the sample by hand).
 
 #![cfg(windows)]
@@ -13,7 +15,8 @@ use std::time::Duration;
 
 use common::{chain, eventually, require_e2e, serial, unique, PATIENCE};
 use evshare::{
-    Driver, Error, Event, IoctlSpace, NtStatus, RejectReason, SignalMode, StatsReply, WaitOutcome,
+    channel_payload, Driver, Error, Event, IoctlSpace, NtStatus, Received, RejectReason, Ring,
+    RingOptions, SignalMode, StatsReply, WaitOutcome,
 };
 use evshare_protocol::ioctl::{ctl_code, FILE_READ_DATA, METHOD_BUFFERED};
 use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
@@ -261,6 +264,77 @@ fn closing_the_handle_releases_its_registration_in_the_sample() {
     eventually("the closed handle's registration released", || {
         (observer.stats(None).unwrap().live_registrations == 0).then_some(())
     });
+}
+
+#[test]
+fn the_samples_dpc_publishes_on_its_channels() {
+    let _serial = serial();
+    let sample = sample();
+    let channels = sample
+        .channels()
+        .expect("QUERY_CHANNELS in the sample's space");
+    let declared: Vec<(&str, u32)> = channels
+        .iter()
+        .map(|channel| (channel.name.as_str(), channel.max_payload))
+        .collect();
+    assert_eq!(declared, [("sample.ticks", 8), ("sample.status", 46)]);
+    assert!(
+        evshare_sys().channels().unwrap().is_empty(),
+        "evshare.sys has none"
+    );
+
+    // A ring per channel: the tick counter's u64s, and the status lines.
+    let ticks = sample.channel("sample.ticks").unwrap();
+    let status = sample.channel("sample.status").unwrap();
+    let mut tick_ring = sample
+        .register_ring(&RingOptions::new(16).watermark(1))
+        .expect("a ring through the sample");
+    tick_ring
+        .subscribe(&ticks)
+        .expect("SUBSCRIBE in the sample's space");
+    let mut status_ring = sample
+        .register_ring(&RingOptions::new(16).watermark(1))
+        .unwrap();
+    status_ring.subscribe(&status).unwrap();
+    // And an event, signalled once per status line.
+    let name = unique("sample-status");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = sample
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap();
+    registration.subscribe(&status).unwrap();
+
+    let first = u64::from_le_bytes(next_payload(&mut tick_ring).try_into().expect("8 bytes"));
+    let second = u64::from_le_bytes(next_payload(&mut tick_ring).try_into().expect("8 bytes"));
+    assert_eq!(second, first + 1, "consecutive ticks, none lost");
+    let line = String::from_utf8(next_payload(&mut status_ring)).expect("an ASCII line");
+    assert!(
+        line.starts_with("tick ") && line.ends_with("running, 2 Hz"),
+        "{line}"
+    );
+    assert_eq!(
+        registration.wait(PATIENCE).unwrap(),
+        WaitOutcome::Signaled,
+        "a status line signals the subscribed event"
+    );
+    let after = sample.channel("sample.ticks").unwrap();
+    println!(
+        "sample channels: ticks {first}, {second}; status `{line}`; \
+         sample.ticks published {} (was {}), {} subscriber(s)",
+        after.published, ticks.published, after.subscribers
+    );
+    assert!(after.published >= ticks.published + 2);
+    assert_eq!(after.subscribers, 1);
+}
+
+/// The payload of the next record a channel wrote into `ring`.
+fn next_payload(ring: &mut Ring<'_>) -> Vec<u8> {
+    match ring.recv(PATIENCE).expect("receive from the ring") {
+        Some(Received::Record(record)) => channel_payload(&record.payload)
+            .expect("a record written by a channel")
+            .to_vec(),
+        other => panic!("no published record within the patience: {other:?}"),
+    }
 }
 
 /// `request`'s bytes as the protocol encodes them.
