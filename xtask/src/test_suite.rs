@@ -273,7 +273,10 @@ fn no_panic_checks() -> Result<()> {
                 .args(["--profile", building::DRIVER_PROFILE, "--features"])
                 .arg(all.join(","))
                 // Its own directory, so the images the other steps install are never this one.
-                .env("CARGO_TARGET_DIR", paths::target_dir().join("no-panic-check")),
+                .env(
+                    "CARGO_TARGET_DIR",
+                    paths::target_dir().join("no-panic-check"),
+                ),
         )
         .with_context(|| {
             format!(
