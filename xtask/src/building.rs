@@ -120,14 +120,23 @@ pub fn shim() -> Result<()> {
     Ok(())
 }
 
-/// Copies a built file to where the harness keeps it, creating the directory.
+/// Copies a built file to where the harness keeps it, creating the directory. The copy is
+/// written beside `to` and renamed over it, never written into it: a driver loaded from `to`
+/// keeps its own file. (Rewriting a loaded image in place truncates it, and Linux then drops
+/// even the pages the loader had written, the import table among them: the sample host's
+/// next import call jumped to an unbound slot, 0xD29A, and `winedevice.exe` died at its stop.)
 pub fn copy(from: &Path, to: &Path) -> Result<()> {
     if !from.is_file() {
         bail!("the build succeeded but {} does not exist", from.display());
     }
     create_parent(to)?;
-    std::fs::copy(from, to)
-        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    std::fs::copy(from, &partial)
+        .with_context(|| format!("copying {} to {}", from.display(), partial.display()))?;
+    std::fs::rename(&partial, to)
+        .with_context(|| format!("renaming {} to {}", partial.display(), to.display()))?;
     steps::note(&format!("-> {}", to.display()));
     Ok(())
 }

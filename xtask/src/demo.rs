@@ -7,7 +7,7 @@ use crate::building::{self, Profile};
 use crate::driver_service::DriverService;
 use crate::variants::Variant;
 use crate::wine::Wine;
-use crate::{paths, pe_lint, setup, steps};
+use crate::{paths, pe_lint, sample_host, setup, steps};
 
 /// Setup, build, install and start, `evshare.exe demo` with its output on the terminal, then the
 /// driver and the wineserver stopped (also when the demo fails).
@@ -59,10 +59,17 @@ pub fn install(variant: Option<Variant>) -> Result<()> {
     Ok(())
 }
 
-/// Stops the driver if it can (a warning if not: it may not be running), then shuts the prefix's
-/// wineserver down, which ends `winedevice.exe` and the driver in any case.
+/// Stops the sample host and the driver if it can (a warning if not: they may not be running),
+/// then shuts the prefix's wineserver down, which ends `winedevice.exe` and the drivers in any
+/// case.
 pub fn stop() -> Result<()> {
     let wine = Wine::locate()?;
+    steps::heading("stop the sample host");
+    if let Err(err) = sample_host::uninstall(&wine) {
+        steps::warn(&format!(
+            "could not stop the sample host (it may not be installed): {err:#}"
+        ));
+    }
     steps::heading("stop driver");
     if let Err(err) = DriverService::new(wine.clone()).and_then(|service| service.stop()) {
         steps::warn(&format!("could not stop the driver: {err:#}"));

@@ -13,6 +13,8 @@ use crate::wine::{self, Wine};
 
 /// The service name of the driver.
 const SERVICE: &str = "evshare";
+/// What evshare.sys's log lines start with (km's `Identity::EVSHARE`).
+const LOG_PREFIX: &str = "evshare";
 
 /// The driver as a service of the prefix, driven by `evshare.exe`.
 #[derive(Debug)]
@@ -60,8 +62,9 @@ impl DriverService {
         self.require_running()?;
         let log = session_log();
         let this_load = String::from_utf8_lossy(log.get(earlier..).unwrap_or_default());
-        require_seh_self_test(&this_load)?;
-        require_features(&this_load, features)
+        require_seh_self_test(&this_load, LOG_PREFIX)?;
+        require_fence_device(&this_load, LOG_PREFIX)?;
+        require_features(&this_load, LOG_PREFIX, features)
     }
 
     /// Stops the driver (its `DriverUnload` runs).
@@ -90,7 +93,7 @@ impl DriverService {
 }
 
 /// The session log's bytes so far (none if it cannot be read).
-fn session_log() -> Vec<u8> {
+pub(crate) fn session_log() -> Vec<u8> {
     std::fs::read(wine::session_log()).unwrap_or_default()
 }
 
@@ -111,12 +114,13 @@ fn line_not_logged(what: &str) -> Result<()> {
     )
 }
 
-/// Fails unless the driver's log shows its SEH self-test passed (`km::seh::self_test`: a raise
-/// through `RtlRaiseStatus` caught by the driver's own SEH frame with the right code). The
-/// driver refuses to load when it fails, so this check proves the frame ran, not merely that
-/// the load succeeded. Skipped, with a warning, when the caller's `WINEDEBUG` may hide the line.
-fn require_seh_self_test(log: &str) -> Result<()> {
-    match wine::seh_self_test(log) {
+/// Fails unless the log of the driver whose log prefix is `prefix` shows its SEH self-test
+/// passed (`km::seh::self_test`: a raise through `RtlRaiseStatus` caught by the driver's own
+/// SEH frame with the right code). The driver refuses to load when it fails, so this check
+/// proves the frame ran, not merely that the load succeeded. Skipped, with a warning, when the
+/// caller's `WINEDEBUG` may hide the line.
+pub(crate) fn require_seh_self_test(log: &str, prefix: &str) -> Result<()> {
+    match wine::seh_self_test(log, prefix) {
         wine::SehSelfTest::Passed(line) => {
             steps::note(&format!("driver log: {line}"));
             Ok(())
@@ -126,11 +130,21 @@ fn require_seh_self_test(log: &str) -> Result<()> {
     }
 }
 
-/// Fails unless the last load of the driver logged exactly `expected` as its cargo features
-/// (`crates/driver/src/features.rs`; none for the shipped image). Skipped, with a warning,
-/// when the caller's `WINEDEBUG` may hide the line.
-fn require_features(log: &str, expected: &[&str]) -> Result<()> {
-    let Some(found) = wine::driver_features(log) else {
+/// Fails if the load in `log` of the driver whose log prefix is `prefix` could not create km's
+/// Wine fence device (`km::wine_fence`: without it, completed parked IRPs are never freed).
+pub(crate) fn require_fence_device(log: &str, prefix: &str) -> Result<()> {
+    let marker = format!("{prefix}: Wine: no fence device");
+    match log.lines().find(|line| line.contains(&marker)) {
+        Some(line) => bail!("the driver has no Wine fence device: {}", line.trim()),
+        None => Ok(()),
+    }
+}
+
+/// Fails unless the last load of the driver whose log prefix is `prefix` logged exactly
+/// `expected` as its cargo features (`crates/driver/src/features.rs`; none for the shipped
+/// image). Skipped, with a warning, when the caller's `WINEDEBUG` may hide the line.
+pub(crate) fn require_features(log: &str, prefix: &str, expected: &[&str]) -> Result<()> {
+    let Some(found) = wine::driver_features(log, prefix) else {
         return line_not_logged("`built with features`");
     };
     let mut found_sorted: Vec<&str> = found.iter().map(String::as_str).collect();

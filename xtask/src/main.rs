@@ -13,6 +13,7 @@ mod paths;
 mod pe_lint;
 mod repro;
 mod runner_check;
+mod sample_host;
 mod setup;
 mod sign;
 mod steps;
@@ -85,7 +86,20 @@ enum Command {
         variant: Option<String>,
     },
 
-    /// Stop the driver and shut the prefix's wineserver down.
+    /// Build and lint the sample host (samples/rust-host, a Rust driver that embeds
+    /// evshare), then install it under Wine as a second kernel-driver service next to
+    /// evshare.sys and start it: its device is \\.\EvshareSampleRust.
+    ///
+    /// Needs `cargo xtask install` first (the persistent wineserver); `cargo xtask stop`
+    /// stops both drivers.
+    Sample {
+        /// Build and install the sample with the driver variant NAME's features instead.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
+    },
+
+    /// Stop the driver (and the sample host, if installed) and shut the prefix's wineserver
+    /// down.
     Stop,
 
     /// Show Wine 8.0's late-cancel use-after-free on a minimal C driver
@@ -181,6 +195,9 @@ fn run(command: Command) -> Result<()> {
         Command::Layout => layout::run(),
         Command::Install { variant } => {
             demo::install(variant.as_deref().map(variants::named).transpose()?)
+        }
+        Command::Sample { variant } => {
+            sample_host::build_and_install(variant.as_deref().map(variants::named).transpose()?)
         }
         Command::Stop => demo::stop(),
         Command::ReproCancel => repro::run(&wine::Wine::locate()?),

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use crate::building::{self, cargo, Profile};
 use crate::driver_service::DriverService;
 use crate::paths::{self, DRIVER_TARGET, USER_TARGET};
+use crate::sample_host::{self, SampleBuild};
 use crate::steps::{self, Report};
 use crate::variants::{Variant, VARIANTS};
 use crate::verifier;
@@ -60,9 +61,16 @@ pub fn run(options: Options) -> Result<()> {
     }
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    report.run(SAMPLE_BUILD, || SampleBuild::SHIPPED.build());
     for variant in VARIANTS {
         report.run(&format!("build + lint variant {}", variant.name), || {
             variant.build()
+        });
+        report.run(&format!("{SAMPLE_BUILD}: variant {}", variant.name), || {
+            SampleBuild {
+                variant: Some(*variant),
+            }
+            .build()
         });
     }
     if static_checks {
@@ -83,6 +91,7 @@ pub fn run(options: Options) -> Result<()> {
             "start wineserver",
             "wine-run passes exit codes",
             "install + start driver",
+            SAMPLE_INSTALL,
             "e2e tests under Wine",
             "examples under Wine",
             "Wine's late cancel (C repro)",
@@ -91,6 +100,9 @@ pub fn run(options: Options) -> Result<()> {
         }
         for variant in VARIANTS {
             report.skip(&variant_step(variant));
+        }
+        for variant in VARIANTS {
+            report.skip(&sample_variant_step(variant));
         }
     } else {
         wine_steps(&mut report, &log, options.soak);
@@ -104,8 +116,18 @@ pub fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
-/// The prefix, the persistent server, the driver, the e2e tests, then the clean-up, which runs
-/// whatever happened before it.
+/// The step that builds and lints the sample host.
+const SAMPLE_BUILD: &str = "build + lint sample host";
+/// The step that installs the sample host next to evshare.sys.
+const SAMPLE_INSTALL: &str = "install + start sample host";
+
+/// The name of the step that runs the sample's e2e test against its build of `variant`.
+fn sample_variant_step(variant: &Variant) -> String {
+    format!("e2e sample host under Wine: variant {}", variant.name)
+}
+
+/// The prefix, the persistent server, the driver and the sample host next to it, the e2e tests
+/// (the sample's among them), then the clean-up, which runs whatever happened before it.
 fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     report.run("setup: Wine prefix", || {
         setup::prefix(&mut log.borrow_mut())
@@ -128,6 +150,12 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
         service = Some(installed);
         Ok(())
     });
+    let mut sample_installed = false;
+    report.run(SAMPLE_INSTALL, || {
+        SampleBuild::SHIPPED.install(wine.as_ref().context("Wine was not located")?)?;
+        sample_installed = true;
+        Ok(())
+    });
     report.run("e2e tests under Wine", || {
         e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
@@ -144,10 +172,18 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
             variant_e2e_tests(variant, service, wine)
         });
     }
+    for variant in VARIANTS {
+        report.run(&sample_variant_step(variant), || {
+            sample_host::variant_e2e(*variant, wine.as_ref().context("Wine was not located")?)
+        });
+    }
     if soak {
         report.run("soak tests under Wine", || {
             soak_tests(wine.as_ref().context("Wine was not located")?)
         });
+    }
+    if let (true, Some(wine)) = (sample_installed, &wine) {
+        report.run_always("stop sample host", || sample_host::uninstall(wine));
     }
     if let Some(service) = &service {
         report.run_always("stop driver", || service.stop());
@@ -257,8 +293,8 @@ fn clippy_host() -> Result<()> {
     steps::run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
 }
 
-/// The driver, the library it hosts and km, as shipped and with each variant's features (code
-/// behind a feature is linted too).
+/// The driver, the sample host, the library they host and km, as shipped and with each
+/// variant's features (code behind a feature is linted too).
 fn clippy_driver() -> Result<()> {
     let shipped: &[&str] = &[];
     for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
@@ -268,15 +304,20 @@ fn clippy_driver() -> Result<()> {
                 "-p",
                 "evshare-driver",
                 "-p",
+                "evshare-sample-rust",
+                "-p",
                 "evshare-kernel",
                 "-p",
                 "evshare-km",
             ]);
         if !features.is_empty() {
-            // The driver's features (the library's and km's are forwarded by the driver's).
+            // The drivers' features (the library's and km's are forwarded by the drivers').
             let named: Vec<String> = features
                 .iter()
-                .map(|feature| format!("evshare-driver/{feature}"))
+                .flat_map(|feature| {
+                    ["evshare-driver", "evshare-sample-rust"]
+                        .map(|package| format!("{package}/{feature}"))
+                })
                 .collect();
             cmd.arg("--features").arg(named.join(","));
         }

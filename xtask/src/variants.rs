@@ -57,8 +57,9 @@ impl Variant {
             .join("evshare.sys")
     }
 
-    /// Its own cargo target directory: `target/variants/<name>/`.
-    fn target_dir(&self) -> PathBuf {
+    /// Its own cargo target directory: `target/variants/<name>/` (the sample host's build of
+    /// the variant shares it).
+    pub(crate) fn target_dir(&self) -> PathBuf {
         paths::target_dir().join("variants").join(self.name)
     }
 

@@ -269,13 +269,11 @@ pub enum SehSelfTest {
     NotLogged,
 }
 
-/// Finds the last SEH self-test line in `log` (the session log's text).
-pub fn seh_self_test(log: &str) -> SehSelfTest {
-    match log
-        .lines()
-        .rev()
-        .find(|line| line.contains("evshare: SEH self-test"))
-    {
+/// Finds the last SEH self-test line in `log` (the session log's text) of the driver whose log
+/// prefix (km's `Identity`) is `prefix`: `evshare` for evshare.sys.
+pub fn seh_self_test(log: &str, prefix: &str) -> SehSelfTest {
+    let marker = format!("{prefix}: SEH self-test");
+    match log.lines().rev().find(|line| line.contains(&marker)) {
         Some(line) if line.contains("SEH self-test passed") => {
             SehSelfTest::Passed(line.trim().to_string())
         }
@@ -284,12 +282,12 @@ pub fn seh_self_test(log: &str) -> SehSelfTest {
     }
 }
 
-/// The cargo features the driver's last load logged (`evshare: built with features: a, b` or
-/// `… none`), or `None` when no load logged them.
-pub fn driver_features(log: &str) -> Option<Vec<String>> {
-    const MARKER: &str = "evshare: built with features: ";
-    let line = log.lines().rev().find(|line| line.contains(MARKER))?;
-    let (_, list) = line.split_once(MARKER)?;
+/// The cargo features the last load of the driver whose log prefix is `prefix` logged
+/// (`evshare: built with features: a, b` or `… none`), or `None` when no load logged them.
+pub fn driver_features(log: &str, prefix: &str) -> Option<Vec<String>> {
+    let marker = format!("{prefix}: built with features: ");
+    let line = log.lines().rev().find(|line| line.contains(&marker))?;
+    let (_, list) = line.split_once(&marker)?;
     let list = list.trim();
     if list == "none" {
         return Some(Vec::new());
@@ -316,15 +314,15 @@ mod seh_log_tests {
         let passed = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000008: evshare: SEH self-test passed: RtlRaiseStatus(0x80000002) caught as 0x80000002";
         let failed = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000000: evshare: SEH self-test FAILED: plain call Ok(24256), raise Ok(0)";
         assert_eq!(
-            seh_self_test(&format!("{failed}\nnoise\n{passed}\n")),
+            seh_self_test(&format!("{failed}\nnoise\n{passed}\n"), "evshare"),
             SehSelfTest::Passed(passed.to_string())
         );
         assert_eq!(
-            seh_self_test(&format!("{passed}\n{failed}\n")),
+            seh_self_test(&format!("{passed}\n{failed}\n"), "evshare"),
             SehSelfTest::Failed(failed.to_string())
         );
         assert_eq!(
-            seh_self_test("evshare: loaded on Wine\n"),
+            seh_self_test("evshare: loaded on Wine\n", "evshare"),
             SehSelfTest::NotLogged
         );
     }
@@ -334,14 +332,17 @@ mod seh_log_tests {
         let shipped = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000003: evshare: built with features: none";
         let variant = "0130:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000003: evshare: built with features: windows-branches, verifier";
         assert_eq!(
-            driver_features(&format!("{shipped}\nnoise\n{variant}\n")),
+            driver_features(&format!("{shipped}\nnoise\n{variant}\n"), "evshare"),
             Some(vec!["windows-branches".to_string(), "verifier".to_string()])
         );
         assert_eq!(
-            driver_features(&format!("{variant}\n{shipped}\n")),
+            driver_features(&format!("{variant}\n{shipped}\n"), "evshare"),
             Some(Vec::new())
         );
-        assert_eq!(driver_features("evshare: loaded on Wine\n"), None);
+        assert_eq!(
+            driver_features("evshare: loaded on Wine\n", "evshare"),
+            None
+        );
     }
 }
 

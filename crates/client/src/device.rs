@@ -7,13 +7,13 @@ use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle};
 use evshare_protocol::ioctl::USER_PATH;
 use evshare_protocol::names::{driver_created, ResolvedName};
 use evshare_protocol::request::{
-    encode, leaf_to_wire, name_to_wire, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN,
+    leaf_to_wire, name_to_wire, MAX_CREATED_LEAF_BYTES, MAX_NAME_BYTES, MAX_REQUEST_LEN,
 };
 use evshare_protocol::status::STATUS_ACCESS_DENIED;
 use evshare_protocol::{
-    EventKind, HoldersReply, Ioctl, Method, ProtocolError, RegisterReply, RegistrationInfo,
-    Request, Scope, SignalMode, StatsReply, VerifierFigures, VerifierOp, VerifierReply,
-    VersionReply, PROTOCOL_VERSION,
+    EventKind, HoldersReply, Ioctl, IoctlSpace, Method, ProtocolError, RegisterReply,
+    RegistrationInfo, Request, Scope, SignalMode, StatsReply, VerifierFigures, VerifierOp,
+    VerifierReply, VersionReply, PROTOCOL_VERSION,
 };
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND};
 
@@ -27,6 +27,7 @@ use crate::share::Share;
 use crate::status_map::{self, HandleFacts, LeafRequest, NameRequest};
 use crate::sys;
 use crate::sys::wide::WideCString;
+use crate::wire::encode_in;
 
 /// An open handle to the evshare driver. Registrations made through it belong to it: the
 /// driver drops them all when the handle closes (or the process dies).
@@ -35,6 +36,9 @@ pub struct Driver {
     handle: OwnedHandle,
     /// The Win32 path it was opened at; handles it opens later (notifications) open the same.
     path: String,
+    /// Where the driver at `path` keeps evshare's IOCTL codes; every request is sent with its
+    /// code in this space.
+    space: IoctlSpace,
     session: u32,
     version: VersionReply,
     writable: bool,
@@ -57,10 +61,34 @@ impl Driver {
     /// writing, and checks that it speaks this client's protocol version. Every handle the
     /// `Driver` opens later ([`notifications`](Self::notifications)) opens the same path.
     ///
+    /// The requests go out with evshare.sys's own IOCTL codes ([`IoctlSpace::EVSHARE`]): for
+    /// a driver that puts them in a space of its own, use [`open_in`](Self::open_in).
+    ///
     /// For the default path the errors are those of [`open`](Self::open); for any other,
     /// [`Error::CannotOpenDevice`] names the path and carries the OS error.
     pub fn open_at(path: &str) -> Result<Driver> {
-        Self::open_with(path, true)
+        Self::open_in(path, IoctlSpace::EVSHARE)
+    }
+
+    /// Opens the device at `path` of a driver that embeds evshare with its IOCTLs in `space`
+    /// (the space the driver gave its instance: its device type and function base), as
+    /// [`open_at`](Self::open_at) does. Every request this `Driver` sends, and those of the
+    /// [`Notifications`](crate::Notifications) it opens, carries its code in `space`; the
+    /// bytes are the protocol's, whatever the space. The version check is the first such
+    /// request: a wrong space fails here, with the driver's refusal (an unknown IOCTL).
+    ///
+    #[doc = "```no_run"]
+    /// use evshare::{Driver, IoctlSpace};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The sample host (samples/rust-host): device type 0x9A11, evshare's functions from 0x900.
+    /// let space = IoctlSpace::new(0x9A11, 0x900).map_err(|e| format!("{e:?}"))?;
+    /// let driver = Driver::open_in(r"\\.\EvshareSampleRust", space)?;
+    /// println!("{:?}", driver.version()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn open_in(path: &str, space: IoctlSpace) -> Result<Driver> {
+        Self::open_with(path, space, true)
     }
 
     /// Opens `\\.\evshare` for reading only: enough for the queries (version, stats,
@@ -73,18 +101,25 @@ impl Driver {
     /// [`open_read_only`](Self::open_read_only) for the device at `path`, as
     /// [`open_at`](Self::open_at) opens it.
     pub fn open_read_only_at(path: &str) -> Result<Driver> {
-        Self::open_with(path, false)
+        Self::open_read_only_in(path, IoctlSpace::EVSHARE)
     }
 
-    fn open_with(path: &str, writable: bool) -> Result<Driver> {
+    /// [`open_read_only`](Self::open_read_only) for the device at `path` whose evshare IOCTLs
+    /// are in `space`, as [`open_in`](Self::open_in) opens it.
+    pub fn open_read_only_in(path: &str, space: IoctlSpace) -> Result<Driver> {
+        Self::open_with(path, space, false)
+    }
+
+    fn open_with(path: &str, space: IoctlSpace, writable: bool) -> Result<Driver> {
         let wide = wide_path(path)?;
         let handle =
             sys::device::open(&wide, writable).map_err(|source| open_failure(path, source))?;
         let session = current_session_id()?;
-        let version = query_version(&handle)?;
+        let version = query_version(&handle, space)?;
         Ok(Driver {
             handle,
             path: path.to_owned(),
+            space,
             session,
             version,
             writable,
@@ -95,6 +130,13 @@ impl Driver {
     /// [`open_at`](Self::open_at) was given another).
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Where this driver keeps evshare's IOCTL codes ([`IoctlSpace::EVSHARE`] unless
+    /// [`open_in`](Self::open_in) was given another). [`raw_ioctl`](Self::raw_ioctl) sends
+    /// codes as given: `space().code_of(ioctl)` is an evshare request's code here.
+    pub fn space(&self) -> IoctlSpace {
+        self.space
     }
 
     /// Whether this handle may change the driver's state (opened with [`Driver::open`]).
@@ -137,7 +179,7 @@ impl Driver {
 
     /// Asks the driver for its version, host and limits (`QUERY_VERSION`).
     pub fn version(&self) -> Result<VersionReply> {
-        query_version(&self.handle)
+        query_version(&self.handle, self.space)
     }
 
     /// The session this process runs in: where bare names resolve.
@@ -459,8 +501,9 @@ impl Driver {
     }
 
     /// Sends raw bytes with any IOCTL code and returns the driver's verdict unmapped. For
-    /// diagnostics and for testing how the driver handles malformed requests; everything
-    /// else should use the typed methods.
+    /// diagnostics, for testing how the driver handles malformed requests, and for a host
+    /// driver's own IOCTLs; everything else should use the typed methods. The code goes out
+    /// as given, whatever this driver's [`space`](Self::space).
     pub fn raw_ioctl(
         &self,
         code: u32,
@@ -470,13 +513,14 @@ impl Driver {
         sys::device::ioctl(self.handle.as_handle(), code, input, output).map_err(NtStatus)
     }
 
-    /// Encodes `message`, sends it, and returns how many reply bytes the driver wrote.
+    /// Encodes `message`, sends it with its code in this driver's space, and returns how many
+    /// reply bytes the driver wrote.
     pub(crate) fn send(
         &self,
         message: &Request<'_>,
         reply: &mut [u8],
     ) -> std::result::Result<usize, SendFailure> {
-        send_on(&self.handle, message, reply)
+        send_on(&self.handle, self.space, message, reply)
     }
 }
 
@@ -509,17 +553,18 @@ impl SendFailure {
 
 fn send_on(
     handle: &OwnedHandle,
+    space: IoctlSpace,
     message: &Request<'_>,
     reply: &mut [u8],
 ) -> std::result::Result<usize, SendFailure> {
     let mut input = [0u8; MAX_REQUEST_LEN];
-    let (code, len) = encode(message, &mut input).map_err(SendFailure::Encode)?;
+    let (code, len) = encode_in(space, message, &mut input).map_err(SendFailure::Encode)?;
     sys::device::ioctl(handle.as_handle(), code, &input[..len], reply).map_err(SendFailure::Status)
 }
 
-fn query_version(handle: &OwnedHandle) -> Result<VersionReply> {
+fn query_version(handle: &OwnedHandle, space: IoctlSpace) -> Result<VersionReply> {
     let mut reply = [0u8; VersionReply::LEN];
-    let written = send_on(handle, &Request::QueryVersion, &mut reply)
+    let written = send_on(handle, space, &Request::QueryVersion, &mut reply)
         .map_err(|failure| failure.into_error(Ioctl::QueryVersion, None))?;
     parse_reply(Ioctl::QueryVersion, &reply[..written], VersionReply::parse)
 }

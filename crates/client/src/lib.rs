@@ -26,8 +26,11 @@
 //! ```
 //!
 //! [`Share`] lists the four methods; `examples/` has one short program for each.
-//! `Driver::open` opens evshare's own device ([`DEFAULT_DEVICE_PATH`]); a driver that embeds
-//! evshare is opened at its own device's path with `Driver::open_at`.
+//! `Driver::open` opens evshare's own device ([`DEFAULT_DEVICE_PATH`]). A driver that embeds
+//! evshare has a device of its own and puts evshare's IOCTLs in a space of its own
+//! ([`IoctlSpace`]: its device type and a function base); open it with
+//! `Driver::open_in(path, space)`, and every request, the notifications' included, goes out
+//! with that space's codes.
 //!
 //! Everything that can fail returns [`Error`], whose message names the cause and the fix
 //! (for example "no event named `X` in session 1 ...; did you mean `Global\X`?").
@@ -42,6 +45,7 @@ mod hints;
 pub mod security;
 mod service_state;
 mod status_map;
+mod wire;
 
 #[cfg(windows)]
 mod channels;
@@ -106,6 +110,8 @@ pub use evshare_protocol::{
     EventKind, Holder, HoldersReply, HostKind, Method, RegistrationInfo, Scope, SignalMode,
     StatsReply, VersionReply, PROTOCOL_VERSION,
 };
+/// Where a driver puts evshare's IOCTL codes (`Driver::open_in`), and why a space is refused.
+pub use evshare_protocol::{IoctlSpace, SpaceError};
 /// The ring's and the inverted call's replies (issue 5), re-exported likewise.
 pub use evshare_protocol::{Notification, NotifyReply, ProduceReply, RingInfo};
 /// The verifier build's figures and operations (`Driver::verifier`), re-exported likewise.

@@ -18,13 +18,14 @@ use std::os::windows::io::{AsHandle, BorrowedHandle, OwnedHandle};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
+use evshare_protocol::request::MAX_REQUEST_LEN;
 use evshare_protocol::status::STATUS_CANCELLED;
-use evshare_protocol::{Ioctl, Notification, NotifyReply, Request};
+use evshare_protocol::{Ioctl, IoctlSpace, Notification, NotifyReply, Request};
 
 use crate::device::{reply_error, wide_path, Driver};
 use crate::error::{Error, NtStatus, Result};
 use crate::status_map;
+use crate::wire::encode_in;
 use overlapped::{IoSlot, Issued};
 
 /// The most requests one [`Notifications`] keeps in flight (the driver parks at most 256 in
@@ -119,6 +120,8 @@ pub struct Settled {
 pub struct Notifications {
     /// `None` once [`close`](Self::close) closed it.
     device: Option<OwnedHandle>,
+    /// The IOCTL space of the driver it was opened from ([`Driver::space`]).
+    space: IoctlSpace,
     /// Pinned: the system holds pointers into the slots while their requests are in flight.
     slots: Pin<Box<[IoSlot]>>,
     states: Vec<SlotState>,
@@ -135,11 +138,15 @@ pub struct Notifications {
 #[derive(Debug)]
 pub struct Notifier {
     device: OwnedHandle,
+    /// The IOCTL space of the driver behind `device`.
+    space: IoctlSpace,
 }
 
 impl Driver {
     /// Opens a second, overlapped handle to the driver, at the path this one was opened at,
-    /// and keeps `depth` (1..=64) `PEND_NOTIFICATION` requests in flight on it.
+    /// and keeps `depth` (1..=64) `PEND_NOTIFICATION` requests in flight on it. Its requests
+    /// (`PEND_NOTIFICATION`, `NOTIFY`) carry their codes in this driver's
+    /// [`space`](Driver::space).
     pub fn notifications(&self, depth: usize) -> Result<Notifications> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(Error::os(
@@ -162,6 +169,7 @@ impl Driver {
             .map_err(|source| Error::os("create the notification requests' events", source))?;
         let mut notifications = Notifications {
             device: Some(device),
+            space: self.space(),
             slots: Box::into_pin(slots.into_boxed_slice()),
             states: vec![SlotState::Idle; depth],
             issued: VecDeque::with_capacity(depth),
@@ -232,7 +240,7 @@ impl Notifications {
     /// Makes `count` (1..=1,000,000) notifications for this handle (`NOTIFY`): the driver
     /// completes that many pending requests and owes the rest to the next ones to arrive.
     pub fn notify(&self, count: u32) -> Result<NotifyReply> {
-        notify_on(self.device()?, count)
+        notify_on(self.device()?, self.space, count)
     }
 
     /// A [`Notifier`] for this handle, to call [`Notifier::notify`] from another thread.
@@ -241,7 +249,10 @@ impl Notifications {
             .device()?
             .try_clone_to_owned()
             .map_err(|source| Error::os("duplicate the notification handle", source))?;
-        Ok(Notifier { device })
+        Ok(Notifier {
+            device,
+            space: self.space,
+        })
     }
 
     /// Cancels the oldest request in flight (`CancelIoEx` with its `OVERLAPPED`) and waits for
@@ -320,12 +331,13 @@ impl Notifications {
     fn issue(&mut self, index: usize) -> Result<()> {
         debug_assert_eq!(self.states[index], SlotState::Idle);
         let mut input = [0u8; MAX_REQUEST_LEN];
-        let (code, len) = encode(&Request::PendNotification, &mut input).map_err(|source| {
-            Error::InvalidRequest {
-                operation: Ioctl::PendNotification,
-                source,
-            }
-        })?;
+        let (code, len) =
+            encode_in(self.space, &Request::PendNotification, &mut input).map_err(|source| {
+                Error::InvalidRequest {
+                    operation: Ioctl::PendNotification,
+                    source,
+                }
+            })?;
         let device = self.device()?;
         // SAFETY: the slot lives in `slots`, pinned in a box this value owns; the slot is idle
         // (no request in flight on it); and no slot is freed before its request completed:
@@ -435,7 +447,7 @@ impl Drop for Notifications {
 impl Notifier {
     /// See [`Notifications::notify`].
     pub fn notify(&self, count: u32) -> Result<NotifyReply> {
-        notify_on(self.device.as_handle(), count)
+        notify_on(self.device.as_handle(), self.space, count)
     }
 }
 
@@ -448,12 +460,15 @@ const _: () = {
     sync::<Notifier>();
 };
 
-fn notify_on(device: BorrowedHandle<'_>, count: u32) -> Result<NotifyReply> {
+/// `NOTIFY` on `device`, whose driver keeps evshare's codes in `space`.
+fn notify_on(device: BorrowedHandle<'_>, space: IoctlSpace, count: u32) -> Result<NotifyReply> {
     let mut input = [0u8; MAX_REQUEST_LEN];
     let (code, len) =
-        encode(&Request::Notify { count }, &mut input).map_err(|source| Error::InvalidRequest {
-            operation: Ioctl::Notify,
-            source,
+        encode_in(space, &Request::Notify { count }, &mut input).map_err(|source| {
+            Error::InvalidRequest {
+                operation: Ioctl::Notify,
+                source,
+            }
         })?;
     let mut reply = [0u8; NotifyReply::LEN];
     let written = overlapped::ioctl_and_wait(device, code, &input[..len], &mut reply)

@@ -58,15 +58,18 @@ use crate::sys::{
 use crate::unicode::UnicodeStr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
-/// `\Device\EvshareKmFence-` and 16 hex digits of the driver object's address.
+/// `\Device\EvshareKmFence-`, 8 hex digits of winedevice's process id, `-` and 16 hex digits
+/// of the driver object's address. The address alone is not unique: two drivers built on km,
+/// each in a `winedevice.exe` of its own, were seen with driver objects at the same address,
+/// and the second driver's fence device then failed with `STATUS_OBJECT_NAME_COLLISION`.
 const PREFIX: &str = "\\Device\\EvshareKmFence-";
-const NAME_LEN: usize = PREFIX.len() + 16;
+const NAME_LEN: usize = PREFIX.len() + 8 + 1 + 16;
 
 /// The fence device, while it exists.
 static FENCE: SpinLock<Option<Device>> = SpinLock::new(None);
 /// Its address, for the trampoline's compare (null: none).
 static FENCE_DEVICE: AtomicPtr<crate::sys::DEVICE_OBJECT> = AtomicPtr::new(core::ptr::null_mut());
-/// The address its name is made of.
+/// The driver object address its name is made of (with [`OWN_PID`]).
 static NAME_SEED: AtomicUsize = AtomicUsize::new(0);
 /// winedevice's own process id (fence CREATEs come from it).
 static OWN_PID: AtomicUsize = AtomicUsize::new(0);
@@ -90,16 +93,25 @@ struct Graveyard {
 
 static GRAVEYARD: SpinLock<Graveyard> = SpinLock::new(Graveyard { head: None, len: 0 });
 
-fn name_units(seed: usize) -> [u16; NAME_LEN] {
+/// The low `count` hex digits of `value`, most significant first.
+fn hex_digits(value: usize, count: usize) -> impl Iterator<Item = u16> {
+    (0..count).rev().map(move |nibble| {
+        let digit = value.checked_shr(nibble as u32 * 4).unwrap_or(0) & 0xF;
+        u16::from(b"0123456789ABCDEF".get(digit).copied().unwrap_or(b'0'))
+    })
+}
+
+/// The fence device's name for the driver whose `winedevice.exe` is `pid` and whose driver
+/// object is at `seed`.
+fn name_units(pid: usize, seed: usize) -> [u16; NAME_LEN] {
     let mut units = [0u16; NAME_LEN];
-    let digits = (0..16).rev().map(|nibble| {
-        let value = (seed >> (nibble * 4)) & 0xF;
-        u16::from(b"0123456789ABCDEF".get(value).copied().unwrap_or(b'0'))
-    });
-    for (unit, source) in units
-        .iter_mut()
-        .zip(PREFIX.bytes().map(u16::from).chain(digits))
-    {
+    let name = PREFIX
+        .bytes()
+        .map(u16::from)
+        .chain(hex_digits(pid, 8))
+        .chain(core::iter::once(u16::from(b'-')))
+        .chain(hex_digits(seed, 16));
+    for (unit, source) in units.iter_mut().zip(name) {
         *unit = source;
     }
     units
@@ -111,18 +123,16 @@ fn name_units(seed: usize) -> [u16; NAME_LEN] {
 /// IRQL: `PASSIVE_LEVEL`.
 pub(crate) fn start(driver: &mut DriverObject, at: &Passive) {
     let seed = driver.address();
-    let units = name_units(seed);
+    // SAFETY: no arguments. In DriverEntry this is winedevice itself.
+    let pid = unsafe { PsGetCurrentProcessId() } as usize;
+    let units = name_units(pid, seed);
     let Ok(name) = UnicodeStr::new(&units) else {
         return;
     };
     match driver.create_device(at, &name, FILE_DEVICE_UNKNOWN) {
         Ok(device) => {
             NAME_SEED.store(seed, Ordering::Relaxed);
-            // SAFETY: no arguments. In DriverEntry this is winedevice itself.
-            OWN_PID.store(
-                unsafe { PsGetCurrentProcessId() } as usize,
-                Ordering::Relaxed,
-            );
+            OWN_PID.store(pid, Ordering::Relaxed);
             FENCE_DEVICE.store(device.as_ptr(), Ordering::Release);
             *FENCE.lock_leaf() = Some(device);
         }
@@ -185,7 +195,10 @@ pub(crate) fn after_dispatch(_at: &Passive) {
     if FENCE_DEVICE.load(Ordering::Acquire).is_null() {
         return;
     }
-    let units = name_units(NAME_SEED.load(Ordering::Relaxed));
+    let units = name_units(
+        OWN_PID.load(Ordering::Relaxed),
+        NAME_SEED.load(Ordering::Relaxed),
+    );
     let Ok(name) = UnicodeStr::new(&units) else {
         return;
     };

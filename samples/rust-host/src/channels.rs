@@ -1,0 +1,120 @@
+//! What the simulated device publishes on evshare channels from its DPC: the tick count (a
+//! little-endian `u64`) on `sample.ticks`, and a status line of varying length on
+//! `sample.status`. Both are declared in the instance's `Config` ([`CHANNELS`]); every
+//! registration an app subscribes to one of them gets each payload (an event is signalled, a
+//! ring gets a record carrying the payload).
+
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU64, Ordering};
+use evshare_kernel::{Channel, ChannelId, Evshare};
+use evshare_km::irql::DispatchLevel;
+use evshare_km::NtStatus;
+use evshare_protocol::channel::MAX_RING_PAYLOAD;
+
+/// The tick counter's channel.
+pub const TICKS: &str = "sample.ticks";
+/// The status line's channel.
+pub const STATUS: &str = "sample.status";
+
+/// The longest status line: what one ring record carries, so ring subscribers may take it.
+const STATUS_MAX: usize = MAX_RING_PAYLOAD;
+
+/// The channels the sample declares in its `Config`.
+pub const CHANNELS: &[Channel] = &[
+    Channel {
+        name: TICKS,
+        max_payload: 8,
+    },
+    Channel {
+        name: STATUS,
+        max_payload: STATUS_MAX as u32,
+    },
+];
+
+/// Publishes the device's ticks on the instance's two channels.
+pub struct Publisher {
+    evshare: &'static Evshare,
+    ticks: ChannelId,
+    status: ChannelId,
+    /// Payloads the instance took.
+    published: AtomicU64,
+    /// Payloads it refused (a channel missing or a payload too long: a bug of this driver).
+    refused: AtomicU64,
+}
+
+impl Publisher {
+    /// Finds the channels [`CHANNELS`] declared in `evshare` (started: it checked them).
+    pub fn new(evshare: &'static Evshare) -> Result<Publisher, NtStatus> {
+        let find = |name| evshare.channel(name).ok_or(NtStatus::INVALID_PARAMETER);
+        Ok(Publisher {
+            evshare,
+            ticks: find(TICKS)?,
+            status: find(STATUS)?,
+            published: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// Publishes tick number `tick` on both channels. Never waits: the DPC calls it.
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn publish_tick(&self, at: &mut DispatchLevel, tick: u64) {
+        let mut line = StatusLine::new();
+        // A line too long for the buffer is cut short, never refused.
+        let _ = write!(line, "tick {tick}: simulated device running, 2 Hz");
+        for (channel, payload) in [
+            (self.ticks, &tick.to_le_bytes()[..]),
+            (self.status, line.as_bytes()),
+        ] {
+            let counter = match self.evshare.publish(at, channel, payload) {
+                Ok(_) => &self.published,
+                Err(_) => &self.refused,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Payloads published and refused so far.
+    pub fn figures(&self) -> (u64, u64) {
+        (
+            self.published.load(Ordering::Relaxed),
+            self.refused.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// A status line formatted without allocating (a DPC may not wait for pool), cut at
+/// [`STATUS_MAX`] bytes.
+struct StatusLine {
+    bytes: [u8; STATUS_MAX],
+    len: usize,
+}
+
+impl StatusLine {
+    fn new() -> StatusLine {
+        StatusLine {
+            bytes: [0; STATUS_MAX],
+            len: 0,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl Write for StatusLine {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let room = self.bytes.get_mut(self.len..).unwrap_or(&mut []);
+        let taken = text.len().min(room.len());
+        for (to, from) in room.iter_mut().zip(text.bytes()) {
+            *to = from;
+        }
+        self.len += taken;
+        if taken < text.len() {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
