@@ -277,7 +277,14 @@ fn the_samples_dpc_publishes_on_its_channels() {
         .iter()
         .map(|channel| (channel.name.as_str(), channel.max_payload))
         .collect();
-    assert_eq!(declared, [("sample.ticks", 8), ("sample.status", 46)]);
+    assert_eq!(
+        declared,
+        [
+            ("sample.ticks", 8),
+            ("sample.status", 46),
+            ("sample.detail", 64)
+        ]
+    );
     assert!(
         evshare_sys().channels().unwrap().is_empty(),
         "evshare.sys has none"
@@ -325,6 +332,95 @@ fn the_samples_dpc_publishes_on_its_channels() {
     );
     assert!(after.published >= ticks.published + 2);
     assert_eq!(after.subscribers, 1);
+}
+
+#[test]
+fn channel_refusals_have_their_status_and_move_one_counter_each() {
+    let _serial = serial();
+    let sample = sample();
+    let before = sample.stats(None).unwrap();
+    let ticks = sample.channel("sample.ticks").unwrap();
+    let detail = sample.channel("sample.detail").unwrap();
+    let name = unique("sample-refusals");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = sample
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap();
+    let refused = |result: evshare::Result<()>, status: u32| match result {
+        Err(Error::SubscribeRefused { status: got, .. }) => assert_eq!(got, NtStatus(status)),
+        other => panic!("expected a SUBSCRIBE refusal {status:#x}, got {other:?}"),
+    };
+    // A channel the sample never declared.
+    let missing = evshare::ChannelInfo {
+        index: 7,
+        name: "missing".to_owned(),
+        ..ticks.clone()
+    };
+    refused(
+        registration.subscribe(&missing),
+        evshare_protocol::status::STATUS_EVSHARE_NO_SUCH_CHANNEL,
+    );
+    // One channel per registration.
+    registration.subscribe(&ticks).unwrap();
+    refused(
+        registration.subscribe(&detail),
+        evshare_protocol::status::STATUS_EVSHARE_ALREADY_SUBSCRIBED,
+    );
+    // A ring cannot carry the 64-byte detailed lines.
+    let ring = sample.register_ring(&RingOptions::new(16)).unwrap();
+    refused(
+        ring.subscribe(&detail),
+        evshare_protocol::status::STATUS_EVSHARE_CHANNEL_TOO_WIDE,
+    );
+    // 64 subscribers per channel, over two handles (64 registrations each at most).
+    let other = self::sample();
+    let mut held = Vec::new();
+    for (index, driver) in std::iter::repeat_n(&sample, 40)
+        .chain(std::iter::repeat_n(&other, 25))
+        .enumerate()
+    {
+        let registration = driver
+            .register(
+                evshare::Share::DriverCreated {
+                    kind: evshare::EventKind::AutoReset,
+                },
+                SignalMode::OnDemand,
+            )
+            .unwrap();
+        let result = registration.subscribe(&detail);
+        if index < 64 {
+            result.unwrap_or_else(|error| panic!("subscriber {index}: {}", chain(&error)));
+        } else {
+            refused(
+                result,
+                evshare_protocol::status::STATUS_EVSHARE_CHANNEL_FULL,
+            );
+        }
+        held.push(registration);
+    }
+    assert_eq!(sample.channel("sample.detail").unwrap().subscribers, 64);
+    let after = sample.stats(None).unwrap();
+    for reason in [
+        RejectReason::NoSuchChannel,
+        RejectReason::AlreadySubscribed,
+        RejectReason::ChannelTooWide,
+        RejectReason::ChannelFull,
+    ] {
+        assert_eq!(
+            after.rejected_for(reason),
+            before.rejected_for(reason) + 1,
+            "{reason:?}"
+        );
+    }
+    // Unregistering unsubscribes: the channel has room again.
+    drop(held);
+    drop(ring);
+    drop(registration);
+    assert_eq!(sample.channel("sample.detail").unwrap().subscribers, 0);
+    println!(
+        "channel refusals: no such channel, already subscribed, too wide for a ring, and the \
+         65th subscriber, each refused with its status and counted once"
+    );
 }
 
 /// The payload of the next record a channel wrote into `ring`.

@@ -1,6 +1,6 @@
 //! What the simulated device publishes on evshare channels from its DPC: the tick count (a
-//! little-endian `u64`) on `sample.ticks`, and a status line of varying length on
-//! `sample.status`. Both are declared in the instance's `Config` ([`CHANNELS`]); every
+//! little-endian `u64`) on `sample.ticks`, a status line of varying length on
+//! `sample.status`, and a longer line on `sample.detail` (too long for ring records). Both are declared in the instance's `Config` ([`CHANNELS`]); every
 //! registration an app subscribes to one of them gets each payload (an event is signalled, a
 //! ring gets a record carrying the payload).
 
@@ -15,6 +15,12 @@ use evshare_protocol::channel::MAX_RING_PAYLOAD;
 pub const TICKS: &str = "sample.ticks";
 /// The status line's channel.
 pub const STATUS: &str = "sample.status";
+/// The detailed line's channel: longer than a ring record holds, so only event registrations
+/// (signalled once per line) may subscribe to it.
+pub const DETAIL: &str = "sample.detail";
+
+/// The longest detailed line.
+const DETAIL_MAX: usize = 64;
 
 /// The longest status line: what one ring record carries, so ring subscribers may take it.
 const STATUS_MAX: usize = MAX_RING_PAYLOAD;
@@ -29,6 +35,10 @@ pub const CHANNELS: &[Channel] = &[
         name: STATUS,
         max_payload: STATUS_MAX as u32,
     },
+    Channel {
+        name: DETAIL,
+        max_payload: DETAIL_MAX as u32,
+    },
 ];
 
 /// Publishes the device's ticks on the instance's two channels.
@@ -36,6 +46,7 @@ pub struct Publisher {
     evshare: &'static Evshare,
     ticks: ChannelId,
     status: ChannelId,
+    detail: ChannelId,
     /// Payloads the instance took.
     published: AtomicU64,
     /// Payloads it refused (a channel missing or a payload too long: a bug of this driver).
@@ -50,6 +61,7 @@ impl Publisher {
             evshare,
             ticks: find(TICKS)?,
             status: find(STATUS)?,
+            detail: find(DETAIL)?,
             published: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         })
@@ -59,12 +71,18 @@ impl Publisher {
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn publish_tick(&self, at: &mut DispatchLevel, tick: u64) {
-        let mut line = StatusLine::new();
+        let mut line = StatusLine::<STATUS_MAX>::new();
         // A line too long for the buffer is cut short, never refused.
         let _ = write!(line, "tick {tick}: simulated device running, 2 Hz");
+        let mut detail = StatusLine::<DETAIL_MAX>::new();
+        let _ = write!(
+            detail,
+            "tick {tick}: simulated interrupt DPC, period 500 ms, 3 channels"
+        );
         for (channel, payload) in [
             (self.ticks, &tick.to_le_bytes()[..]),
             (self.status, line.as_bytes()),
+            (self.detail, detail.as_bytes()),
         ] {
             let counter = match self.evshare.publish(at, channel, payload) {
                 Ok(_) => &self.published,
@@ -83,17 +101,16 @@ impl Publisher {
     }
 }
 
-/// A status line formatted without allocating (a DPC may not wait for pool), cut at
-/// [`STATUS_MAX`] bytes.
-struct StatusLine {
-    bytes: [u8; STATUS_MAX],
+/// A line formatted without allocating (a DPC may not wait for pool), cut at `N` bytes.
+struct StatusLine<const N: usize> {
+    bytes: [u8; N],
     len: usize,
 }
 
-impl StatusLine {
-    fn new() -> StatusLine {
+impl<const N: usize> StatusLine<N> {
+    fn new() -> StatusLine<N> {
         StatusLine {
-            bytes: [0; STATUS_MAX],
+            bytes: [0; N],
             len: 0,
         }
     }
@@ -103,7 +120,7 @@ impl StatusLine {
     }
 }
 
-impl Write for StatusLine {
+impl<const N: usize> Write for StatusLine<N> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let room = self.bytes.get_mut(self.len..).unwrap_or(&mut []);
         let taken = text.len().min(room.len());
