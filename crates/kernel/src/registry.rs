@@ -139,6 +139,11 @@ impl Registry {
         }
     }
 
+    /// Admits by `quotas` from now on (an instance not started yet: [`crate::state::State::configure`]).
+    pub fn set_quotas(&mut self, quotas: Quotas) {
+        self.quotas = quotas;
+    }
+
     /// Whether `usage` plus a mode costing `mode` stays within the timer budget.
     fn within_timer_budget(&self, usage: &Usage, mode: SignalMode) -> bool {
         usage
