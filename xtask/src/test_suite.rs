@@ -13,7 +13,7 @@ use crate::steps::{self, Report};
 use crate::variants::{Variant, VARIANTS};
 use crate::verifier;
 use crate::wine::{ServerGuard, Wine};
-use crate::{layout, pe_lint, repro, runner_check, setup, sign};
+use crate::{layout, pe_lint, repro, runner_check, sample_c, setup, sign};
 
 /// A step that needs nothing from the steps before it.
 type Step = fn() -> Result<()>;
@@ -38,7 +38,7 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 11] = [
+    let host_steps: [(&str, Step); 12] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
@@ -48,6 +48,7 @@ pub fn run(options: Options) -> Result<()> {
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
+        ("clippy: kernel-c (gnu)", clippy_kernel_c),
         ("clippy: user side (gnu)", clippy_user),
         ("cargo doc: 0 warnings", docs),
     ];
@@ -60,6 +61,7 @@ pub fn run(options: Options) -> Result<()> {
     }
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
+    report.run("build + lint C sample", sample_c::build_and_lint);
     for variant in VARIANTS {
         report.run(&format!("build + lint variant {}", variant.name), || {
             variant.build()
@@ -83,6 +85,7 @@ pub fn run(options: Options) -> Result<()> {
             "start wineserver",
             "wine-run passes exit codes",
             "install + start driver",
+            "install + start C sample",
             "e2e tests under Wine",
             "examples under Wine",
             "Wine's late cancel (C repro)",
@@ -92,6 +95,7 @@ pub fn run(options: Options) -> Result<()> {
         for variant in VARIANTS {
             report.skip(&variant_step(variant));
         }
+        report.skip(SAMPLE_STOP_STEP);
     } else {
         wine_steps(&mut report, &log, options.soak);
     }
@@ -128,6 +132,14 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
         service = Some(installed);
         Ok(())
     });
+    // Before the e2e tests: the client's `e2e_sample_c` talks to it.
+    let mut sample = None;
+    report.run("install + start C sample", || {
+        sample = Some(sample_c::install(
+            wine.as_ref().context("Wine was not located")?,
+        )?);
+        Ok(())
+    });
     report.run("e2e tests under Wine", || {
         e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
@@ -142,6 +154,12 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
             let wine = wine.as_ref().context("Wine was not located")?;
             let service = service.as_ref().context("the driver was not installed")?;
             variant_e2e_tests(variant, service, wine)
+        });
+    }
+    if let Some(installed) = sample {
+        report.run_always(SAMPLE_STOP_STEP, || {
+            let wine = wine.as_ref().context("Wine was not located")?;
+            sample_c::stop_and_check(wine, installed)
         });
     }
     if soak {
@@ -225,6 +243,26 @@ fn no_panic_checks() -> Result<()> {
         steps::run(&mut cmd).with_context(|| format!("the no-panic check of {krate} failed"))?;
     }
     Ok(())
+}
+
+/// The name of the step that stops the C sample and reads its log.
+const SAMPLE_STOP_STEP: &str = "C sample: stop, check its log";
+
+/// The C API's static library, for the target that links it (its own crate type and target,
+/// so not in the driver's clippy run).
+fn clippy_kernel_c() -> Result<()> {
+    steps::run(cargo().args([
+        "clippy",
+        "--target",
+        USER_TARGET,
+        "--profile",
+        building::DRIVER_PROFILE,
+        "-p",
+        "evshare-kernel-c",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn clippy_host() -> Result<()> {
