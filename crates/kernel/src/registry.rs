@@ -139,7 +139,8 @@ impl Registry {
         }
     }
 
-    /// Admits by `quotas` from now on (an instance not started yet: [`crate::state::State::configure`]).
+    /// Admits by `quotas` from now on (for an instance not started yet, which the state
+    /// reconfigures).
     pub fn set_quotas(&mut self, quotas: Quotas) {
         self.quotas = quotas;
     }
