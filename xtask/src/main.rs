@@ -8,11 +8,13 @@ mod bench;
 mod building;
 mod demo;
 mod driver_service;
+mod kernel_service;
 mod layout;
 mod paths;
 mod pe_lint;
 mod repro;
 mod runner_check;
+mod sample_c;
 mod sample_host;
 mod setup;
 mod sign;
@@ -108,6 +110,13 @@ enum Command {
     /// persistent wineserver (`cargo xtask install`); part of `cargo xtask test`.
     ReproCancel,
 
+    /// Build the C sample host driver (samples/c-host: evshare linked as a static library
+    /// through crates/kernel-c's C header), lint it, install it under Wine as its own
+    /// service, run the client's e2e_sample_c test against it, stop it and check its log.
+    /// Needs a running persistent wineserver (`cargo xtask install`); part of
+    /// `cargo xtask test`.
+    SampleC,
+
     /// Run every check: fmt, host unit tests, clippy (host, driver, user side), build, lint,
     /// layout, then the Wine end-to-end tests against the installed driver, and once more
     /// against each driver variant (xtask/src/variants.rs: the driver built with extra
@@ -201,6 +210,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Stop => demo::stop(),
         Command::ReproCancel => repro::run(&wine::Wine::locate()?),
+        Command::SampleC => sample_c::run(&wine::Wine::locate()?),
         Command::Test {
             e2e_only,
             host_only,

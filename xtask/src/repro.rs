@@ -8,15 +8,16 @@
 //! Should a future Wine no longer show it, the step fails and says so, because the workaround
 //! would then deserve a second look.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use crate::kernel_service;
 use crate::paths;
 use crate::pe_lint;
 use crate::steps;
-use crate::wine::{self, Wine};
+use crate::wine::Wine;
 
 /// The service name of the repro driver.
 const SERVICE: &str = "cancelrepro";
@@ -94,43 +95,17 @@ fn parse_summary(text: &str) -> Option<Summary> {
     }
 }
 
-fn sc(wine: &Wine, args: &[&str]) -> Result<String> {
-    let mut cmd = wine.run_command("sc");
-    cmd.args(args);
-    let output = steps::captured(&mut cmd, "asking the service manager")?;
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn install(wine: &Wine, sys: &Path) -> Result<()> {
-    let bin_path = wine::windows_path(sys);
-    // A service left by an earlier run is replaced.
-    let _ = sc(wine, &["stop", SERVICE]);
-    let _ = sc(wine, &["delete", SERVICE]);
-    sc(
-        wine,
-        &[
-            "create", SERVICE, "type=", "kernel", "start=", "demand", "binpath=", &bin_path,
-        ],
-    )?;
-    let started = sc(wine, &["start", SERVICE])?;
-    if !started.contains("RUNNING") {
-        bail!("the repro driver did not start:\n{started}");
-    }
-    Ok(())
-}
-
 /// Builds, lints, installs and runs the repro; fails unless Wine's late cancel showed.
 pub fn run(wine: &Wine) -> Result<()> {
     steps::heading("Wine's late cancel, on a minimal C driver (tools/repro/cancel-uaf)");
     let (sys, exe) = build()?;
     pe_lint::run_without_km(&sys)?;
-    install(wine, &sys)?;
+    kernel_service::install_and_start(wine, SERVICE, &sys)?;
     let mut app = wine.run_command(&exe);
     app.arg(ROUNDS);
     let output = steps::captured(&mut app, "lining requests up")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let _ = sc(wine, &["stop", SERVICE]);
-    let _ = sc(wine, &["delete", SERVICE]);
+    kernel_service::remove(wine, SERVICE);
     for line in text.lines() {
         steps::note(line);
     }

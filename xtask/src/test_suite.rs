@@ -14,7 +14,7 @@ use crate::steps::{self, Report};
 use crate::variants::{Variant, VARIANTS};
 use crate::verifier;
 use crate::wine::{ServerGuard, Wine};
-use crate::{layout, pe_lint, repro, runner_check, setup, sign};
+use crate::{layout, pe_lint, repro, runner_check, sample_c, setup, sign};
 
 /// A step that needs nothing from the steps before it.
 type Step = fn() -> Result<()>;
@@ -39,7 +39,7 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 11] = [
+    let host_steps: [(&str, Step); 12] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
@@ -49,6 +49,7 @@ pub fn run(options: Options) -> Result<()> {
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
+        ("clippy: kernel-c (gnu)", clippy_kernel_c),
         ("clippy: user side (gnu)", clippy_user),
         ("cargo doc: 0 warnings", docs),
     ];
@@ -62,6 +63,7 @@ pub fn run(options: Options) -> Result<()> {
     report.run("build", || building::all(Profile::Debug));
     report.run("lint evshare.sys", || pe_lint::run(&paths::dist_driver()));
     report.run(SAMPLE_BUILD, || SampleBuild::SHIPPED.build());
+    report.run("build + lint C sample", sample_c::build_and_lint);
     for variant in VARIANTS {
         report.run(&format!("build + lint variant {}", variant.name), || {
             variant.build()
@@ -92,6 +94,7 @@ pub fn run(options: Options) -> Result<()> {
             "wine-run passes exit codes",
             "install + start driver",
             SAMPLE_INSTALL,
+            "install + start C sample",
             "e2e tests under Wine",
             "examples under Wine",
             "Wine's late cancel (C repro)",
@@ -104,6 +107,7 @@ pub fn run(options: Options) -> Result<()> {
         for variant in VARIANTS {
             report.skip(&sample_variant_step(variant));
         }
+        report.skip(SAMPLE_STOP_STEP);
     } else {
         wine_steps(&mut report, &log, options.soak);
     }
@@ -156,6 +160,14 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
         sample_installed = true;
         Ok(())
     });
+    // Before the e2e tests: the client's `e2e_sample_c` talks to it.
+    let mut sample = None;
+    report.run("install + start C sample", || {
+        sample = Some(sample_c::install(
+            wine.as_ref().context("Wine was not located")?,
+        )?);
+        Ok(())
+    });
     report.run("e2e tests under Wine", || {
         e2e_tests(wine.as_ref().context("Wine was not located")?)
     });
@@ -175,6 +187,12 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     for variant in VARIANTS {
         report.run(&sample_variant_step(variant), || {
             sample_host::variant_e2e(*variant, wine.as_ref().context("Wine was not located")?)
+        });
+    }
+    if let Some(installed) = sample {
+        report.run_always(SAMPLE_STOP_STEP, || {
+            let wine = wine.as_ref().context("Wine was not located")?;
+            sample_c::stop_and_check(wine, installed)
         });
     }
     if soak {
@@ -287,6 +305,26 @@ fn no_panic_checks() -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// The name of the step that stops the C sample and reads its log.
+const SAMPLE_STOP_STEP: &str = "C sample: stop, check its log";
+
+/// The C API's static library, for the target that links it (its own crate type and target,
+/// so not in the driver's clippy run).
+fn clippy_kernel_c() -> Result<()> {
+    steps::run(cargo().args([
+        "clippy",
+        "--target",
+        USER_TARGET,
+        "--profile",
+        building::DRIVER_PROFILE,
+        "-p",
+        "evshare-kernel-c",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn clippy_host() -> Result<()> {

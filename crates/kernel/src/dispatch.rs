@@ -73,6 +73,15 @@ impl Evshare {
         }
     }
 
+    /// Replaces the configuration of an instance not started yet, which is then as if
+    /// [`new`](Self::new) had been given `config`. For a host that cannot build its instance in
+    /// a `static` initialiser (the C API builds it in the C driver's storage: a copy of a
+    /// compile-time instance, configured afterwards, so no instance-sized value ever sits on
+    /// the kernel stack). `&mut self`: nothing can use the instance meanwhile.
+    pub fn configure(&mut self, config: Config) {
+        self.state.configure(config);
+    }
+
     /// The configuration the host gave.
     pub fn config(&self) -> &Config {
         &self.state.config

@@ -139,6 +139,12 @@ impl Registry {
         }
     }
 
+    /// Admits by `quotas` from now on (for an instance not started yet, which the state
+    /// reconfigures).
+    pub fn set_quotas(&mut self, quotas: Quotas) {
+        self.quotas = quotas;
+    }
+
     /// Whether `usage` plus a mode costing `mode` stays within the timer budget.
     fn within_timer_budget(&self, usage: &Usage, mode: SignalMode) -> bool {
         usage

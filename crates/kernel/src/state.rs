@@ -34,7 +34,7 @@ pub struct State {
 }
 
 impl State {
-    /// An empty instance.
+    /// An empty instance. What it derives from `config`, [`State::configure`] sets too.
     pub const fn new(config: Config) -> State {
         State {
             config,
@@ -45,6 +45,13 @@ impl State {
             next_id: AtomicU64::new(1),
             host: AtomicU32::new(HostKind::Windows as u32),
         }
+    }
+
+    /// Gives an empty instance `config`, as if [`State::new`] had been given it: sets every
+    /// field `new` derives from the configuration (keep the two in step).
+    pub fn configure(&mut self, config: Config) {
+        self.config = config;
+        self.registry.set_quotas(config.quotas);
     }
 
     /// Ends a registration that left the registry: off its channel, timer shut down.

@@ -212,60 +212,171 @@ pub fn host() -> Host {
     }
 }
 
-unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
+/// A driver's handling of requests through a value rather than a type: what
+/// [`dispatch_request`] calls. A driver whose dispatch routines are not km's (a C driver
+/// linking evshare as a library, with one value per evshare instance) implements it; a
+/// [`Dispatch`] driver gets it through km's trampoline.
+pub trait Requests {
+    /// What is kept per open handle: see [`Dispatch::FileState`].
+    type FileState: Sync + 'static;
+    /// A fresh per-handle state: see [`Dispatch::new_file_state`].
+    fn new_file_state(&self) -> Self::FileState;
+    /// `IRP_MJ_CREATE`: see [`Dispatch::create`].
+    fn create(&self, irp: Irp, at: &mut Passive) -> Completed;
+    /// `IRP_MJ_CLEANUP`: see [`Dispatch::cleanup`].
+    fn cleanup(&self, irp: Irp, at: &mut Passive) -> Completed;
+    /// `IRP_MJ_CLOSE`: see [`Dispatch::close`].
+    fn close(&self, irp: Irp, state: Option<&Self::FileState>, at: &mut Passive) -> Completed;
+    /// `IRP_MJ_DEVICE_CONTROL`: see [`Dispatch::device_control`]; a request that is not
+    /// this value's comes back untouched as `Err`.
+    fn device_control(
+        &self,
+        irp: Irp,
+        state: Option<&Self::FileState>,
+        at: &mut Passive,
+    ) -> Result<Completed, Irp>;
+}
+
+/// What [`dispatch_request`] did with one request.
+pub enum Dispatched {
+    /// Completed (or pended) with this status, which the dispatch routine returns.
+    Completed(NtStatus),
+    /// Not handled: a device-control request the [`Requests`] gave back, or a major function
+    /// it does not handle. The IRP is the caller's to complete.
+    Declined(Irp),
+}
+
+/// A [`Dispatch`] type as [`Requests`]: what km's own trampoline dispatches to.
+struct ByType<D>(core::marker::PhantomData<D>);
+
+impl<D: Dispatch> Requests for ByType<D> {
+    type FileState = D::FileState;
+
+    fn new_file_state(&self) -> D::FileState {
+        D::new_file_state()
+    }
+
+    fn create(&self, irp: Irp, at: &mut Passive) -> Completed {
+        D::create(irp, at)
+    }
+
+    fn cleanup(&self, irp: Irp, at: &mut Passive) -> Completed {
+        D::cleanup(irp, at)
+    }
+
+    fn close(&self, irp: Irp, state: Option<&D::FileState>, at: &mut Passive) -> Completed {
+        D::close(irp, state, at)
+    }
+
+    fn device_control(
+        &self,
+        irp: Irp,
+        state: Option<&D::FileState>,
+        at: &mut Passive,
+    ) -> Result<Completed, Irp> {
+        Ok(D::device_control(irp, state, at))
+    }
+}
+
+/// Dispatches one request the I/O manager sent to `device`: km's fence device's requests are
+/// answered here (under Wine, km must see every request of the driver), the others go to
+/// `requests` (`None`: every request but the fence's is declined), with km's per-handle state
+/// attached at create, lent to device control and freed after close.
+///
+/// # Safety
+/// Called from a dispatch routine at `PASSIVE_LEVEL`, with the `device` and `irp` the I/O
+/// manager passed it, after [`start_driver`] and before [`finish_unload`]. A declined IRP is the
+/// caller's to complete.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub unsafe fn dispatch_request<R: Requests>(
+    requests: Option<&R>,
     device: PDEVICE_OBJECT,
     irp: *mut IRP,
-) -> NTSTATUS {
+) -> Dispatched {
     let Some(raw) = NonNull::new(irp) else {
-        return NtStatus::INVALID_PARAMETER.raw();
+        return Dispatched::Completed(NtStatus::INVALID_PARAMETER);
     };
     crate::verifier::irp_received(raw.as_ptr() as usize);
-    // SAFETY: the I/O manager hands us a valid IRP that is ours to complete.
+    // SAFETY: the I/O manager hands us a valid IRP that is ours to complete (the caller's
+    // contract).
     let irp = unsafe { Irp::from_raw(raw) };
     // SAFETY: the I/O manager calls dispatch routines at PASSIVE_LEVEL; the token stays here.
     let at = &mut unsafe { Passive::assume() };
     if crate::wine_fence::is_fence_device(device) {
-        return crate::wine_fence::dispatch(irp).status().raw();
+        return Dispatched::Completed(crate::wine_fence::dispatch(irp).status());
     }
+    let Some(requests) = requests else {
+        return Dispatched::Declined(irp);
+    };
     let completed = match irp.major_function() {
         IRP_MJ_CREATE => {
-            handle_state::attach(&irp, D::new_file_state());
+            handle_state::attach(&irp, requests.new_file_state());
             let file = irp.file_object();
-            let completed = D::create(irp, at);
+            let completed = requests.create(irp, at);
             if !completed.status().is_success()
                 && branch(Switch::FreeRefusedCreateState) == Host::Windows
             {
                 // SAFETY: the file object of the CREATE being dispatched: the I/O manager
                 // keeps it until this dispatch routine has returned.
-                unsafe { handle_state::free_refused::<D::FileState>(file) };
+                unsafe { handle_state::free_refused::<R::FileState>(file) };
             }
-            completed
+            Ok(completed)
         }
-        IRP_MJ_CLEANUP => D::cleanup(irp, at),
+        IRP_MJ_CLEANUP => Ok(requests.cleanup(irp, at)),
         IRP_MJ_CLOSE => {
-            let state = handle_state::detach::<D::FileState>(&irp);
-            let completed = D::close(irp, state.as_ref().map(|detached| detached.state()), at);
+            let state = handle_state::detach::<R::FileState>(&irp);
+            let completed =
+                requests.close(irp, state.as_ref().map(|detached| detached.state()), at);
             drop(state);
-            completed
+            Ok(completed)
         }
         IRP_MJ_DEVICE_CONTROL => {
             // SAFETY: the reference lives for this dispatch routine only, which handles a
             // request on the handle and so never overlaps with its IRP_MJ_CLOSE (when the
-            // state is detached and freed). Its type is the one `D` declares.
-            let state = unsafe { handle_state::get::<D::FileState>(&irp) };
-            D::device_control(irp, state, at)
+            // state is detached and freed). Its type is the one `R` declares.
+            let state = unsafe { handle_state::get::<R::FileState>(&irp) };
+            requests.device_control(irp, state, at)
         }
-        _ => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0),
+        _ => Err(irp),
     };
     // Under Wine: one fence for the parked IRPs this request completed, if any.
     crate::wine_fence::after_dispatch(at);
-    completed.status().raw()
+    match completed {
+        Ok(completed) => Dispatched::Completed(completed.status()),
+        Err(irp) => Dispatched::Declined(irp),
+    }
+}
+
+unsafe extern "system" fn dispatch_trampoline<D: Dispatch>(
+    device: PDEVICE_OBJECT,
+    irp: *mut IRP,
+) -> NTSTATUS {
+    // SAFETY: forwarded from the I/O manager's call of this dispatch routine.
+    match unsafe { dispatch_request(Some(&ByType::<D>(core::marker::PhantomData)), device, irp) } {
+        Dispatched::Completed(status) => status.raw(),
+        // A major function the driver does not handle (a `Dispatch` never declines a device
+        // control request).
+        Dispatched::Declined(irp) => irp
+            .complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
+            .status()
+            .raw(),
+    }
 }
 
 unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL; the token stays here.
     let at = &mut unsafe { Passive::assume() };
     D::unload(at);
+    finish_unload(at);
+}
+
+/// km's part of `DriverUnload`, after the driver's own (its devices deleted): frees the state
+/// of handles still open (Wine unloads with handles open), stops the Wine fence device, and
+/// runs the verifier build's checks at unload.
+///
+/// IRQL: `PASSIVE_LEVEL`.
+pub fn finish_unload(at: &mut Passive) {
     let freed = handle_state::free_all_at_unload();
     if freed > 0 {
         crate::log!(
@@ -278,6 +389,38 @@ unsafe extern "system" fn unload_trampoline<D: Dispatch>(_driver: *mut DRIVER_OB
     crate::verifier::at_unload();
 }
 
+/// km's part of `DriverEntry`, before the driver's own code: records `identity` (before
+/// anything allocates or logs), detects the host and, under Wine, starts the fence device
+/// ([`crate::wine_fence`]). [`run_entry`] calls it; a driver whose `DriverEntry` is not km's
+/// calls it first thing, and [`abandon_start`] if its own part then fails.
+///
+/// # Safety
+/// `driver` is the driver object the kernel passed to `DriverEntry`, which is running.
+///
+/// IRQL: `PASSIVE_LEVEL` (`DriverEntry`).
+pub unsafe fn start_driver(
+    driver: NonNull<DRIVER_OBJECT>,
+    identity: crate::identity::Identity,
+    at: &mut Passive,
+) -> DriverObject {
+    crate::identity::set(identity);
+    let mut driver = DriverObject { raw: driver };
+    detect_host(at);
+    crate::host_switch::log_forced();
+    if branch(Switch::WineFence) == Host::Wine {
+        crate::wine_fence::start(&mut driver, at);
+    }
+    driver
+}
+
+/// Undoes [`start_driver`] when the driver's own part of `DriverEntry` failed (the load fails,
+/// and `DriverUnload` will not run).
+///
+/// IRQL: `PASSIVE_LEVEL` (`DriverEntry`).
+pub fn abandon_start(at: &mut Passive) {
+    crate::wine_fence::stop(at);
+}
+
 /// The body of `DriverEntry`; called by the function [`crate::driver_entry!`] writes.
 ///
 /// # Safety
@@ -288,8 +431,6 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
     let Some(raw) = NonNull::new(driver) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
-    // Before anything allocates or logs.
-    crate::identity::set(D::IDENTITY);
     // SAFETY: during DriverEntry the driver object is ours to fill in.
     let object = unsafe { &mut *raw.as_ptr() };
     for major in [
@@ -305,18 +446,14 @@ pub unsafe fn run_entry<D: Dispatch>(driver: *mut DRIVER_OBJECT) -> NTSTATUS {
         }
     }
     object.DriverUnload = Some(unload_trampoline::<D>);
-    let mut driver = DriverObject { raw };
     // SAFETY: the kernel calls DriverEntry at PASSIVE_LEVEL; the token stays here.
     let at = &mut unsafe { Passive::assume() };
-    detect_host(at);
-    crate::host_switch::log_forced();
-    if branch(Switch::WineFence) == Host::Wine {
-        crate::wine_fence::start(&mut driver, at);
-    }
+    // SAFETY: `raw` is the driver object of the running DriverEntry.
+    let mut driver = unsafe { start_driver(raw, D::IDENTITY, at) };
     match D::entry(&mut driver, at) {
         Ok(()) => NtStatus::SUCCESS.raw(),
         Err(status) => {
-            crate::wine_fence::stop(at);
+            abandon_start(at);
             status.raw()
         }
     }

@@ -178,6 +178,17 @@ impl Irp {
         unsafe { complete_raw(this.raw, status, information, this.was_parked) };
         Completed(status)
     }
+
+    /// Gives the IRP back, uncompleted, to code that completes it itself: a C driver's own
+    /// dispatch routine, for a request km's caller declined
+    /// ([`crate::driver::Dispatched::Declined`]). km stops tracking it (the verifier build
+    /// counts it as handed on).
+    pub fn into_raw(self) -> NonNull<IRP> {
+        let this = ManuallyDrop::new(self);
+        #[cfg(feature = "verifier")]
+        let _ = crate::verifier::irp_completing(this.raw.as_ptr() as usize);
+        this.raw
+    }
 }
 
 impl Drop for Irp {

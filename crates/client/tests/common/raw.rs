@@ -17,12 +17,18 @@ use windows_sys::Win32::System::IO::DeviceIoControl;
 /// Opens `\\.\evshare` (for overlapped I/O if asked); panics with the Win32 error otherwise.
 /// The caller owns the handle.
 pub fn open_device(overlapped: bool) -> HANDLE {
-    let path: Vec<u16> = r"\\.\evshare".encode_utf16().chain([0]).collect();
+    open_path(r"\\.\evshare", overlapped)
+}
+
+/// Opens the device at the Win32 path `path` (another host's device: a driver that embeds
+/// evshare) like [`open_device`].
+pub fn open_path(path: &str, overlapped: bool) -> HANDLE {
+    let wide: Vec<u16> = path.encode_utf16().chain([0]).collect();
     let flags = if overlapped { FILE_FLAG_OVERLAPPED } else { 0 };
-    // SAFETY: `path` is NUL-terminated and outlives the call.
+    // SAFETY: `wide` is NUL-terminated and outlives the call.
     let handle = unsafe {
         CreateFileW(
-            path.as_ptr(),
+            wide.as_ptr(),
             GENERIC_READ | GENERIC_WRITE,
             FILE_SHARE_READ | FILE_SHARE_WRITE,
             std::ptr::null(),
@@ -33,7 +39,7 @@ pub fn open_device(overlapped: bool) -> HANDLE {
     };
     assert!(
         handle != INVALID_HANDLE_VALUE,
-        "open \\\\.\\evshare: {}",
+        "open {path}: {}",
         // SAFETY: no arguments.
         unsafe { GetLastError() }
     );
@@ -79,10 +85,16 @@ unsafe fn ioctl(
 /// value is just a number to the kernel).
 pub fn call(handle: HANDLE, request: &Request<'_>, output: &mut [u8]) -> Result<u32, u32> {
     let (code, input) = encoded(request);
+    call_code(handle, code, &input, output)
+}
+
+/// A synchronous `DeviceIoControl` of `code` (any code: another host's IOCTL space, or one of
+/// its own) on a non-overlapped `handle`: `Ok(bytes written)` or the Win32 error.
+pub fn call_code(handle: HANDLE, code: u32, input: &[u8], output: &mut [u8]) -> Result<u32, u32> {
     let mut got = 0u32;
     // SAFETY: the buffers outlive the synchronous call; a stale handle value only makes the
     // kernel fail the call.
-    let ok = unsafe { ioctl(handle, code, &input, output, &mut got, std::ptr::null_mut()) };
+    let ok = unsafe { ioctl(handle, code, input, output, &mut got, std::ptr::null_mut()) };
     if ok != 0 {
         Ok(got)
     } else {
