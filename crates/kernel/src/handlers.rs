@@ -8,11 +8,13 @@ use crate::caller::{check_output, Caller, Rejection};
 use crate::channel::{ChannelId, SubscribeRefusal};
 use crate::inverted;
 use crate::methods;
+use crate::registration::Registration;
 use crate::registry::{Counts, MAX_REGISTRATIONS};
 use crate::state::State;
 use core::sync::atomic::Ordering;
 use evshare_km::irp::BufferedIoctl;
 use evshare_km::irql::Passive;
+use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
@@ -138,10 +140,7 @@ fn execute(
             methods::ring(state, caller, request, at).map(Reply::Ring)
         }
         Request::Produce { id, count } => {
-            let registration = state
-                .registry
-                .find(at, caller.file, id)
-                .ok_or_else(Rejection::no_such_registration)?;
+            let registration = registration_of(state, caller, id, at)?;
             let ring = registration
                 .ring()
                 .ok_or_else(Rejection::no_such_registration)?;
@@ -153,10 +152,7 @@ fn execute(
             }))
         }
         Request::QueryRing { id } => {
-            let registration = state
-                .registry
-                .find(at, caller.file, id)
-                .ok_or_else(Rejection::no_such_registration)?;
+            let registration = registration_of(state, caller, id, at)?;
             let ring = registration
                 .ring()
                 .ok_or_else(Rejection::no_such_registration)?;
@@ -177,10 +173,7 @@ fn execute(
             Ok(Reply::None)
         }
         Request::Signal { id } => {
-            let registration = state
-                .registry
-                .find(at, caller.file, id)
-                .ok_or_else(Rejection::no_such_registration)?;
+            let registration = registration_of(state, caller, id, at)?;
             // A ring is fed with PRODUCE, not signalled.
             if registration.event().is_none() {
                 return Err(Rejection::no_such_registration());
@@ -209,10 +202,7 @@ fn execute(
         }
         Request::QueryStats { pid } => Ok(Reply::Stats(stats(state, pid, at))),
         Request::QueryRegistration { id } => {
-            let registration = state
-                .registry
-                .find(at, caller.file, id)
-                .ok_or_else(Rejection::no_such_registration)?;
+            let registration = registration_of(state, caller, id, at)?;
             let origin = registration.origin();
             Ok(Reply::Registration(RegistrationInfo {
                 owner_pid: origin.owner.0,
@@ -311,10 +301,7 @@ fn subscribe(
         STATUS_EVSHARE_NO_SUCH_CHANNEL,
         RejectReason::NoSuchChannel,
     ))?;
-    let registration = state
-        .registry
-        .find(at, caller.file, id)
-        .ok_or_else(Rejection::no_such_registration)?;
+    let registration = registration_of(state, caller, id, at)?;
     if registration.ring().is_some() && declared.max_payload as usize > MAX_RING_PAYLOAD {
         return Err(refused(
             STATUS_EVSHARE_CHANNEL_TOO_WIDE,
@@ -346,4 +333,17 @@ fn subscribe(
         return Err(Rejection::no_such_registration());
     }
     Ok(())
+}
+
+/// Registration `id` of the caller's handle, or the refusal that it has none of that id.
+fn registration_of(
+    state: &State,
+    caller: &Caller,
+    id: u64,
+    at: &mut Passive,
+) -> Result<PoolArc<Registration>, Rejection> {
+    state
+        .registry
+        .find(at, caller.file, id)
+        .ok_or_else(Rejection::no_such_registration)
 }

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use evshare::{
-    channel_payload, interrupt_event, wait_any, ChannelInfo, Driver, EventKind, Received,
-    RingOptions, Share, SignalMode, WaitOutcome,
+    channel_payload, interrupt_event, wait_any, ChannelInfo, Driver, EventKind, RingOptions, Share,
+    SignalMode,
 };
 
 use super::output;
@@ -61,37 +61,19 @@ fn payloads(driver: &Driver, channel: &ChannelInfo, args: &WatchArgs) -> Outcome
         stop_note(args.count, "payloads")
     );
     let started = Instant::now();
-    let mut received = 0u32;
-    let interrupted = loop {
-        if args.count.is_some_and(|count| received >= count) {
-            break false;
-        }
-        if stop.wait(Duration::ZERO)? == WaitOutcome::Signaled {
-            break true;
-        }
-        match ring.recv(Duration::from_millis(100))? {
-            Some(Received::Record(record)) => {
-                received += 1;
-                let text = channel_payload(&record.payload)
-                    .map(show)
-                    .unwrap_or_else(|| "(not a channel record)".to_owned());
-                println!(
-                    "payload {:>6}  at {:>9}  {}",
-                    record.seq,
-                    output::duration(started.elapsed()),
-                    text
-                );
-            }
-            Some(Received::Missed { first_seq, count }) => {
-                println!("missed {count} payload(s) from seq {first_seq}: the ring was full");
-            }
-            Some(Received::Closed) => {
-                println!("the driver let go of the ring");
-                break false;
-            }
-            None => {}
-        }
-    };
+    let poll = Duration::from_millis(100);
+    let interrupted =
+        super::watch_ring::follow(&mut ring, stop, args.count, poll, "payload", |record| {
+            let text = channel_payload(&record.payload)
+                .map(show)
+                .unwrap_or_else(|| "(not a channel record)".to_owned());
+            println!(
+                "payload {:>6}  at {:>9}  {}",
+                record.seq,
+                output::duration(started.elapsed()),
+                text
+            );
+        })?;
     let info = ring.info()?;
     let consumer = ring.stats();
     ring.close()?;

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use evshare::{interrupt_event, Driver, Received, RingOptions, SignalMode, WaitOutcome};
+use evshare::{
+    interrupt_event, Driver, Event, Received, Record, Ring, RingOptions, SignalMode, WaitOutcome,
+};
 
 use super::output;
 use super::Outcome;
@@ -42,38 +44,18 @@ pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
 
     let started = Instant::now();
     let mut last = started;
-    let mut records = 0u32;
     // Short enough to notice Ctrl-C promptly; the ring's own wait never spins forever.
     let poll = period.clamp(Duration::from_millis(10), Duration::from_millis(250));
-    let interrupted = loop {
-        if args.count.is_some_and(|count| records >= count) {
-            break false;
-        }
-        if stop.wait(Duration::ZERO)? == WaitOutcome::Signaled {
-            break true;
-        }
-        match ring.recv(poll)? {
-            Some(Received::Record(record)) => {
-                records += 1;
-                let now = Instant::now();
-                println!(
-                    "record seq {:>6}  +{:>9}  at {}",
-                    record.seq,
-                    output::duration(now - last),
-                    output::duration(now - started)
-                );
-                last = now;
-            }
-            Some(Received::Missed { first_seq, count }) => {
-                println!("missed {count} record(s) from seq {first_seq}: the ring was full");
-            }
-            Some(Received::Closed) => {
-                println!("the driver let go of the ring");
-                break false;
-            }
-            None => {}
-        }
-    };
+    let interrupted = follow(&mut ring, stop, args.count, poll, "record", |record| {
+        let now = Instant::now();
+        println!(
+            "record seq {:>6}  +{:>9}  at {}",
+            record.seq,
+            output::duration(now - last),
+            output::duration(now - started)
+        );
+        last = now;
+    })?;
     let info = ring.info()?;
     let consumer = ring.stats();
     ring.close()?;
@@ -90,4 +72,41 @@ pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
         info.wakeups
     );
     Ok(())
+}
+
+/// Receives from `ring` until `count` records (`None`: no limit), Ctrl-C (`stop`) or the driver
+/// lets go of it, handing each record to `on_record` and printing every gap; `what` names a
+/// record in those lines. Returns whether Ctrl-C ended it. `watch --ring` and
+/// `watch --channel` both follow a ring this way.
+pub(super) fn follow(
+    ring: &mut Ring<'_>,
+    stop: &Event,
+    count: Option<u32>,
+    poll: Duration,
+    what: &str,
+    mut on_record: impl FnMut(&Record),
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut received = 0u32;
+    loop {
+        if count.is_some_and(|count| received >= count) {
+            return Ok(false);
+        }
+        if stop.wait(Duration::ZERO)? == WaitOutcome::Signaled {
+            return Ok(true);
+        }
+        match ring.recv(poll)? {
+            Some(Received::Record(record)) => {
+                received += 1;
+                on_record(&record);
+            }
+            Some(Received::Missed { first_seq, count }) => {
+                println!("missed {count} {what}(s) from seq {first_seq}: the ring was full");
+            }
+            Some(Received::Closed) => {
+                println!("the driver let go of the ring");
+                return Ok(false);
+            }
+            None => {}
+        }
+    }
 }
