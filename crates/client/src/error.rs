@@ -428,16 +428,16 @@ pub enum Error {
     },
 
     /// The driver refused `SUBSCRIBE`.
-    #[error("the driver refused to subscribe registration {id} to channel {channel:?}: {why}")]
+    #[error("the driver refused to subscribe {subscriber} to channel {channel:?}: {why}")]
     SubscribeRefused {
-        /// The registration.
-        id: u64,
+        /// Who was to subscribe: `registration N`, or `the inverted call`.
+        subscriber: String,
         /// The channel's name.
         channel: String,
         /// What the refusal means and what to do.
         why: &'static str,
-        /// `STATUS_EVSHARE_NO_SUCH_CHANNEL`, `_ALREADY_SUBSCRIBED`, `_CHANNEL_FULL` or
-        /// `_CHANNEL_TOO_WIDE`.
+        /// `STATUS_EVSHARE_NO_SUCH_CHANNEL`, `_ALREADY_SUBSCRIBED`, `_CHANNEL_FULL`,
+        /// `_CHANNEL_TOO_WIDE` or `_CHANNEL_SHARE`.
         #[source]
         status: NtStatus,
     },

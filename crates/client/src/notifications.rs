@@ -243,6 +243,16 @@ impl Notifications {
         notify_on(self.device()?, self.space, count)
     }
 
+    /// `request` through this handle: the reply's length, or the status the driver refused it
+    /// with.
+    pub(crate) fn request(
+        &self,
+        request: &Request<'_>,
+        reply: &mut [u8],
+    ) -> Result<std::result::Result<usize, u32>> {
+        request_on(self.device()?, self.space, request, reply)
+    }
+
     /// A [`Notifier`] for this handle, to call [`Notifier::notify`] from another thread.
     pub fn notifier(&self) -> Result<Notifier> {
         let device = self
@@ -460,18 +470,32 @@ const _: () = {
     sync::<Notifier>();
 };
 
-/// `NOTIFY` on `device`, whose driver keeps evshare's codes in `space`.
-fn notify_on(device: BorrowedHandle<'_>, space: IoctlSpace, count: u32) -> Result<NotifyReply> {
+/// `request` on `device`, whose driver keeps evshare's codes in `space`: the reply's length, or
+/// the status the driver refused it with (`Err` only if it cannot be encoded).
+fn request_on(
+    device: BorrowedHandle<'_>,
+    space: IoctlSpace,
+    request: &Request<'_>,
+    reply: &mut [u8],
+) -> Result<std::result::Result<usize, u32>> {
     let mut input = [0u8; MAX_REQUEST_LEN];
     let (code, len) =
-        encode_in(space, &Request::Notify { count }, &mut input).map_err(|source| {
-            Error::InvalidRequest {
-                operation: Ioctl::Notify,
-                source,
-            }
+        encode_in(space, request, &mut input).map_err(|source| Error::InvalidRequest {
+            operation: request.ioctl(),
+            source,
         })?;
+    Ok(overlapped::ioctl_and_wait(
+        device,
+        code,
+        &input[..len],
+        reply,
+    ))
+}
+
+/// `NOTIFY` on `device`, whose driver keeps evshare's codes in `space`.
+fn notify_on(device: BorrowedHandle<'_>, space: IoctlSpace, count: u32) -> Result<NotifyReply> {
     let mut reply = [0u8; NotifyReply::LEN];
-    let written = overlapped::ioctl_and_wait(device, code, &input[..len], &mut reply)
+    let written = request_on(device, space, &Request::Notify { count }, &mut reply)?
         .map_err(|status| status_map::request_error(status, Ioctl::Notify, None))?;
     NotifyReply::parse(&reply[..written]).map_err(|source| Error::BadReply {
         operation: Ioctl::Notify,

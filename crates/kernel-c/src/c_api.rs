@@ -18,10 +18,10 @@ use evshare_km::sys::{DEVICE_OBJECT, DRIVER_OBJECT, IRP, NTSTATUS};
 use evshare_km::{log, NtStatus};
 use evshare_protocol::channel;
 
-/// The size of an `EVSHARE_INSTANCE`, in 64-bit words: the instance's size (13.1 KiB when
-/// written) and some room to grow without changing the header, checked when this library is
-/// built.
-pub const EVSHARE_INSTANCE_WORDS: usize = 1792;
+/// The size of an `EVSHARE_INSTANCE`, in 64-bit words: the instance's size (17.3 KiB when
+/// written: channels hold handles' inverted calls too) and some room to grow without changing
+/// the header, checked when this library is built.
+pub const EVSHARE_INSTANCE_WORDS: usize = 2560;
 
 /// The most channels one instance declares.
 pub const EVSHARE_MAX_CHANNELS: u32 = 8;

@@ -20,6 +20,9 @@ pub struct Quotas {
     /// Signals per second one process's timers may add up to, in millionths
     /// (see [`quota::microsignals_per_second`]).
     pub timer_budget_microsignals: u64,
+    /// Subscriber slots of one channel one process may hold (of its
+    /// [`MAX_SUBSCRIBERS`](evshare_protocol::channel::MAX_SUBSCRIBERS)).
+    pub channel_share_per_process: u32,
 }
 
 impl Quotas {
@@ -30,6 +33,7 @@ impl Quotas {
         pending_per_process: quota::MAX_PENDING_PER_PROCESS,
         ring_bytes_per_process: quota::MAX_RING_BYTES_PER_PROCESS,
         timer_budget_microsignals: quota::TIMER_BUDGET_MICROSIGNALS,
+        channel_share_per_process: quota::MAX_CHANNEL_SHARE_PER_PROCESS,
     };
 }
 

@@ -158,7 +158,10 @@ impl Evshare {
                 max: declared.max_payload,
             });
         }
-        Ok(self.state.channels.publish(at, channel, payload))
+        Ok(self
+            .state
+            .channels
+            .publish(at, channel, payload, &self.state.pending))
     }
 
     /// `IRP_MJ_CREATE` on the host's device: counts the handle, or refuses it once unload has
@@ -177,12 +180,18 @@ impl Evshare {
         irp.complete(NtStatus::SUCCESS, 0)
     }
 
-    /// `IRP_MJ_CLEANUP`: the handle's pended IRPs are cancelled and its registrations retired
-    /// (Windows sends `IRP_MJ_CLOSE` only once every IRP of the file object is done).
+    /// `IRP_MJ_CLEANUP`: the handle's pended IRPs are cancelled, its registrations retired and
+    /// its inverted call taken off every channel (Windows sends `IRP_MJ_CLOSE` only once every
+    /// IRP of the file object is done).
     ///
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn cleanup(&'static self, irp: Irp, at: &mut Passive) -> Completed {
         let _closing = self.rundown.enter_close();
+        // Off the channels first, so no publication completes an IRP of the handle after its
+        // IRPs were cancelled.
+        self.state
+            .channels
+            .unsubscribe_inboxes(at, Some(irp.file()));
         inverted::cancel_all(&self.state, Some(irp.file()));
         self.state.retire_all(Some(irp.file()), at);
         irp.complete(NtStatus::SUCCESS, 0)
@@ -195,6 +204,9 @@ impl Evshare {
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn close(&'static self, irp: Irp, at: &mut Passive) -> Completed {
         let _closing = self.rundown.enter_close();
+        self.state
+            .channels
+            .unsubscribe_inboxes(at, Some(irp.file()));
         inverted::cancel_all(&self.state, Some(irp.file()));
         let retired = self.state.retire_all(Some(irp.file()), at);
         if retired > 0 {
@@ -303,6 +315,7 @@ impl Evshare {
         // After this, no registration or pended IRP can arrive, so the teardown below gets
         // every one.
         self.rundown.stop_requests(at);
+        self.state.channels.unsubscribe_inboxes(at, None);
         let cancelled = inverted::cancel_all(&self.state, None);
         let retired = self.state.retire_all(None, at);
         remove_devices(at);

@@ -3,16 +3,21 @@
 //! `Dispatch::FileState` does that, and may embed it in the host's own state) and lends it to
 //! each request of that handle. The inverted call's inbox.
 
+use crate::channel_inbox::ChannelInbox;
+use evshare_km::pool::PoolArc;
 use evshare_km::sync::SpinLock;
 
 /// Notifications made for one handle that no pending IRP has taken yet, and the sequence
 /// number of the next one.
 #[derive(Default)]
 pub struct Inbox {
-    /// Notifications owed to this handle.
-    pub owed: u64,
-    /// The sequence number the next notification carries (per handle, from 0).
-    pub next_seq: u64,
+    /// `NOTIFY` notifications owed to this handle.
+    pub(crate) owed: u64,
+    /// The sequence number the next `NOTIFY` notification carries (per handle, from 0).
+    pub(crate) next_seq: u64,
+    /// The handle's inverted call as a channel subscriber, once it subscribed to one: what
+    /// channels published for it that no pending IRP has taken yet.
+    pub(crate) channels: Option<PoolArc<ChannelInbox>>,
 }
 
 /// Everything an instance keeps per open handle.
@@ -28,6 +33,7 @@ impl HandleState {
             inbox: SpinLock::new(Inbox {
                 owed: 0,
                 next_seq: 0,
+                channels: None,
             }),
         }
     }

@@ -5,7 +5,8 @@
 //! its result (say, the id of a new registration) changes nothing.
 
 use crate::caller::{check_output, Caller, Rejection};
-use crate::channel::{ChannelId, SubscribeRefusal};
+use crate::channel::{ChannelId, SubscribeRefusal, Subscriber};
+use crate::channel_inbox::ChannelInbox;
 use crate::inverted;
 use crate::methods;
 use crate::registration::Registration;
@@ -18,7 +19,7 @@ use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::time::performance_counter;
 use evshare_km::NtStatus;
-use evshare_protocol::channel::MAX_RING_PAYLOAD;
+use evshare_protocol::channel::{SubscribeTarget, MAX_INVERTED_PAYLOAD, MAX_RING_PAYLOAD};
 use evshare_protocol::error::ProtocolError;
 use evshare_protocol::ioctl::Ioctl;
 use evshare_protocol::method::Method;
@@ -29,7 +30,7 @@ use evshare_protocol::reply::{
 use evshare_protocol::request::{self, Request};
 use evshare_protocol::stats::RejectReason;
 use evshare_protocol::status::{
-    STATUS_EVSHARE_ALREADY_SUBSCRIBED, STATUS_EVSHARE_CHANNEL_FULL,
+    STATUS_EVSHARE_ALREADY_SUBSCRIBED, STATUS_EVSHARE_CHANNEL_FULL, STATUS_EVSHARE_CHANNEL_SHARE,
     STATUS_EVSHARE_CHANNEL_TOO_WIDE, STATUS_EVSHARE_NO_SUCH_CHANNEL,
 };
 
@@ -196,8 +197,11 @@ fn execute(
             crate::verifier_ops::handle(op, caller, at).map(Reply::Verifier)
         }
         Request::QueryChannels => Ok(Reply::Channels(channels(state, at))),
-        Request::Subscribe { id, channel } => {
-            subscribe(state, caller, id, channel, at)?;
+        Request::Subscribe { target, channel } => {
+            match target {
+                SubscribeTarget::Registration(id) => subscribe(state, caller, id, channel, at)?,
+                SubscribeTarget::InvertedCall => subscribe_inverted(state, caller, channel, at)?,
+            }
             Ok(Reply::None)
         }
         Request::QueryStats { pid } => Ok(Reply::Stats(stats(state, pid, at))),
@@ -285,6 +289,43 @@ fn channels(state: &State, at: &mut Passive) -> ChannelsReply {
     reply
 }
 
+/// A `SUBSCRIBE` refusal: its status and the one counter it moves.
+fn refused(status: u32, reason: RejectReason) -> Rejection {
+    Rejection {
+        status: NtStatus::from_u32(status),
+        reason,
+    }
+}
+
+fn no_such_channel() -> Rejection {
+    refused(STATUS_EVSHARE_NO_SUCH_CHANNEL, RejectReason::NoSuchChannel)
+}
+
+fn too_wide() -> Rejection {
+    refused(
+        STATUS_EVSHARE_CHANNEL_TOO_WIDE,
+        RejectReason::ChannelTooWide,
+    )
+}
+
+impl From<SubscribeRefusal> for Rejection {
+    fn from(refusal: SubscribeRefusal) -> Rejection {
+        match refusal {
+            SubscribeRefusal::NoSuchChannel => no_such_channel(),
+            SubscribeRefusal::AlreadySubscribed => refused(
+                STATUS_EVSHARE_ALREADY_SUBSCRIBED,
+                RejectReason::AlreadySubscribed,
+            ),
+            SubscribeRefusal::Full => {
+                refused(STATUS_EVSHARE_CHANNEL_FULL, RejectReason::ChannelFull)
+            }
+            SubscribeRefusal::Share => {
+                refused(STATUS_EVSHARE_CHANNEL_SHARE, RejectReason::ChannelShare)
+            }
+        }
+    }
+}
+
 /// `SUBSCRIBE`: registration `id` of the caller's handle receives channel `channel`.
 fn subscribe(
     state: &'static State,
@@ -293,37 +334,22 @@ fn subscribe(
     channel: u32,
     at: &mut Passive,
 ) -> Result<(), Rejection> {
-    let refused = |status: u32, reason: RejectReason| Rejection {
-        status: NtStatus::from_u32(status),
-        reason,
-    };
-    let declared = state.config.channels.get(channel as usize).ok_or(refused(
-        STATUS_EVSHARE_NO_SUCH_CHANNEL,
-        RejectReason::NoSuchChannel,
-    ))?;
+    let declared = state
+        .config
+        .channels
+        .get(channel as usize)
+        .ok_or_else(no_such_channel)?;
     let registration = registration_of(state, caller, id, at)?;
     if registration.ring().is_some() && declared.max_payload as usize > MAX_RING_PAYLOAD {
-        return Err(refused(
-            STATUS_EVSHARE_CHANNEL_TOO_WIDE,
-            RejectReason::ChannelTooWide,
-        ));
+        return Err(too_wide());
     }
-    let subscribed = state
-        .channels
-        .subscribe(at, ChannelId(channel), &registration)
-        .map_err(|refusal| match refusal {
-            SubscribeRefusal::NoSuchChannel => {
-                refused(STATUS_EVSHARE_NO_SUCH_CHANNEL, RejectReason::NoSuchChannel)
-            }
-            SubscribeRefusal::AlreadySubscribed => refused(
-                STATUS_EVSHARE_ALREADY_SUBSCRIBED,
-                RejectReason::AlreadySubscribed,
-            ),
-            SubscribeRefusal::Full => {
-                refused(STATUS_EVSHARE_CHANNEL_FULL, RejectReason::ChannelFull)
-            }
-        });
-    subscribed?;
+    let share = state.config.quotas.channel_share_per_process;
+    state.channels.subscribe(
+        at,
+        ChannelId(channel),
+        Subscriber::Registration(registration.clone()),
+        share,
+    )?;
     // An UNREGISTER (or close) on another CPU may have retired it between the lookup and the
     // subscription, and found it on no channel yet: then nobody else would take it off.
     // Either that retire comes after this check (and takes it off itself), or this check sees
@@ -332,6 +358,54 @@ fn subscribe(
         state.channels.unsubscribe(at, &registration);
         return Err(Rejection::no_such_registration());
     }
+    Ok(())
+}
+
+/// `SUBSCRIBE` of the caller's handle's inverted call to channel `channel`: from then on each
+/// payload completes one of the handle's `PEND_NOTIFICATION` IRPs, until the handle is closed.
+/// The handle's inbox is made at its first such subscription.
+///
+/// `#[inline(never)]`: the inbox (its backlog is 2 KiB) is built on this function's stack on
+/// its way to the pool; inlined, it would join every request's frame, past the 4 KiB a kernel
+/// frame may take without a stack probe.
+#[inline(never)]
+fn subscribe_inverted(
+    state: &'static State,
+    caller: &Caller,
+    channel: u32,
+    at: &mut Passive,
+) -> Result<(), Rejection> {
+    let declared = state
+        .config
+        .channels
+        .get(channel as usize)
+        .ok_or_else(no_such_channel)?;
+    if declared.max_payload as usize > MAX_INVERTED_PAYLOAD {
+        return Err(too_wide());
+    }
+    let handle = caller.state.ok_or_else(Rejection::out_of_memory)?;
+    let existing = handle.inbox.lock(at).channels.clone();
+    let inbox = match existing {
+        Some(inbox) => inbox,
+        None => {
+            let made = PoolArc::new(ChannelInbox::new(caller.file, caller.process))
+                .map_err(|_| Rejection::out_of_memory())?;
+            // Another SUBSCRIBE of the same handle may have made one meanwhile: keep the first
+            // (ours is freed outside the lock).
+            let mut inbox = handle.inbox.lock(at);
+            match &inbox.channels {
+                Some(first) => first.clone(),
+                None => {
+                    inbox.channels = Some(made.clone());
+                    made
+                }
+            }
+        }
+    };
+    let share = state.config.quotas.channel_share_per_process;
+    state
+        .channels
+        .subscribe(at, ChannelId(channel), Subscriber::Inbox(inbox), share)?;
     Ok(())
 }
 

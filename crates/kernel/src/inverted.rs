@@ -1,6 +1,8 @@
 //! The inverted call: the app keeps `PEND_NOTIFICATION` IOCTLs pending; the driver completes one
 //! per notification. Notifications made while none is pending are owed to the handle and
 //! complete the next ones to arrive, so none is lost or duplicated (sequence numbers tell).
+//! A handle whose inverted call is subscribed to channels also gets their payloads this way
+//! (`channel_inbox`): what they published while no IRP was pending waits in its backlog.
 //!
 //! IRPs are parked in a cancel-safe queue ([`PendingQueue`]) and completed from dispatch code
 //! only (Wine's cancel requests carry raw IRP pointers, see `km::pending`). Close and unload
@@ -8,6 +10,7 @@
 
 use crate::caller::{Caller, Rejection};
 use crate::handle_state::HandleState;
+use crate::notification;
 use crate::state::State;
 use core::sync::atomic::Ordering;
 use evshare_km::irp::{Completed, FileId, Irp};
@@ -32,23 +35,13 @@ fn notification(seq: u64) -> Notification {
         seq,
         timestamp: performance_counter(),
         payload,
+        ..Notification::EMPTY
     }
 }
 
-/// Completes a `PEND_NOTIFICATION` IRP with notification `seq`.
-fn deliver(mut irp: Irp, seq: u64) -> Completed {
-    let written = match irp.buffered_ioctl() {
-        Some(mut ioctl) => notification(seq).encode(ioctl.output()).unwrap_or(0),
-        None => 0,
-    };
-    if written == 0 {
-        // The output was checked before the IRP was accepted; this cannot happen.
-        return irp.complete(
-            NtStatus::from_u32(evshare_protocol::status::STATUS_BUFFER_TOO_SMALL),
-            0,
-        );
-    }
-    irp.complete(NtStatus::SUCCESS, written)
+/// Completes a `PEND_NOTIFICATION` IRP with `NOTIFY` notification `seq`.
+fn deliver(irp: Irp, seq: u64) -> Completed {
+    notification::complete(irp, &notification(seq))
 }
 
 /// The refusal of a park, as the status and the one counter it moves.
@@ -81,20 +74,29 @@ pub fn pend(
     let Some(handle) = handle else {
         return Err((irp, Rejection::out_of_memory()));
     };
-    let mut inbox = handle.inbox.lock(at);
+    let mut guard = handle.inbox.lock(at);
+    let (inbox, at) = guard.split();
     if inbox.owed > 0 {
         inbox.owed -= 1;
         let seq = inbox.next_seq;
         inbox.next_seq += 1;
-        drop(inbox);
+        drop(guard);
         return Ok(deliver(irp, seq));
     }
-    // Parked under the inbox lock, so a concurrent NOTIFY either sees this IRP or leaves the
-    // notification owed for the next one: never both missed.
+    // Parked under the inbox lock (and the channel backlog's), so a concurrent NOTIFY or
+    // publication either sees this IRP or leaves its notification owed for the next one: never
+    // both missed.
+    let mut backlog = inbox.channels.as_ref().map(|channels| channels.backlog(at));
+    if let Some(owed) = backlog.as_mut().and_then(|backlog| backlog.pop()) {
+        drop(backlog);
+        drop(guard);
+        return Ok(notification::complete(irp, &owed));
+    }
     let process = irp.requestor();
     let per_process = state.config.quotas.pending_per_process as usize;
     let parked = park_irp(&state.pending, irp, process, per_process);
-    drop(inbox);
+    drop(backlog);
+    drop(guard);
     parked.map_err(|(irp, refusal)| (irp, refused(refusal)))
 }
 

@@ -16,6 +16,8 @@
 //!
 //! - [`config`]: the host's choices (IOCTL space, quotas, channels).
 //! - [`channel`]: the channels' subscribers; [`Evshare::publish`] delivers a payload to them.
+//!   `channel_inbox`: a handle's inverted call as a subscriber, with its bounded backlog;
+//!   `notification`: completing a parked `PEND_NOTIFICATION`.
 //! - [`dispatch`]: [`Evshare`], the instance and its entry points.
 //! - `handlers`: one function per IOCTL; answers queries.
 //! - `methods`: the four ways to share an event, and the ring.
@@ -30,12 +32,14 @@
 
 pub mod caller;
 pub mod channel;
+mod channel_inbox;
 pub mod config;
 pub mod dispatch;
 pub mod handle_state;
 mod handlers;
 mod inverted;
 mod methods;
+mod notification;
 mod registration;
 mod registry;
 mod ring_channel;

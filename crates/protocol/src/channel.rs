@@ -8,6 +8,9 @@
 //! `len: u16` (little-endian) followed by `len` bytes, the rest zero; so a channel that ring
 //! subscribers may take has payloads of at most [`MAX_RING_PAYLOAD`] bytes.
 
+use crate::error::ProtocolError;
+use crate::reply::NOTIFICATION_PAYLOAD_LEN;
+
 /// Channels one host may declare.
 pub const MAX_CHANNELS: usize = 8;
 
@@ -22,6 +25,39 @@ pub const RECORD_PAYLOAD_LEN: usize = 48;
 
 /// The largest payload a ring record can carry: the area less its length prefix.
 pub const MAX_RING_PAYLOAD: usize = RECORD_PAYLOAD_LEN - 2;
+
+/// The largest payload the inverted call carries: a whole notification payload (its length is
+/// a field of the notification).
+pub const MAX_INVERTED_PAYLOAD: usize = NOTIFICATION_PAYLOAD_LEN;
+
+/// Who a `SUBSCRIBE` subscribes, of the caller's handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubscribeTarget {
+    /// A registration: an event is signalled once per payload, a ring gets a record.
+    Registration(u64),
+    /// The handle's inverted call: each payload completes one of its pending
+    /// `PEND_NOTIFICATION` IRPs (or waits, in a bounded backlog, for the next one).
+    InvertedCall,
+}
+
+impl SubscribeTarget {
+    /// The wire `(target, id)`.
+    pub const fn to_wire(self) -> (u32, u64) {
+        match self {
+            SubscribeTarget::Registration(id) => (0, id),
+            SubscribeTarget::InvertedCall => (1, 0),
+        }
+    }
+
+    /// The target of wire `target` and `id`.
+    pub const fn from_wire(target: u32, id: u64) -> Result<SubscribeTarget, ProtocolError> {
+        match (target, id) {
+            (0, id) => Ok(SubscribeTarget::Registration(id)),
+            (1, 0) => Ok(SubscribeTarget::InvertedCall),
+            _ => Err(ProtocolError::BadSubscribeTarget { target, id }),
+        }
+    }
+}
 
 /// Why a payload does not fit a ring record, or a record holds no valid payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 use crate::method::Method;
 use crate::mode::MAX_MILLIS;
 use crate::names::NameError;
+use crate::reply::NOTIFICATION_PAYLOAD_LEN;
 use crate::ring::{MAX_CAPACITY, MAX_COUNT, MIN_CAPACITY};
 use crate::stats::RejectReason;
 use crate::status;
@@ -107,6 +108,22 @@ pub enum ProtocolError {
         /// The method the reply names.
         method: Method,
     },
+    /// A `SUBSCRIBE` target other than a registration (0) or the handle's inverted call (1,
+    /// with id 0).
+    BadSubscribeTarget {
+        /// The wire `target`.
+        target: u32,
+        /// The wire `id`.
+        id: u64,
+    },
+    /// A notification whose source is no channel (`1..=MAX_CHANNELS`, or 0 for `NOTIFY`) or
+    /// whose length is longer than its payload area (or not the whole area, for `NOTIFY`).
+    BadNotification {
+        /// The wire `source`.
+        source: u16,
+        /// The wire `len`.
+        len: u16,
+    },
 }
 
 impl ProtocolError {
@@ -146,7 +163,9 @@ impl ProtocolError {
             | ProtocolError::BadVerifierOp { .. }
             | ProtocolError::UnknownHost { .. }
             | ProtocolError::UnknownMethod { .. }
-            | ProtocolError::MethodMismatch { .. } => RejectReason::BadParameter,
+            | ProtocolError::MethodMismatch { .. }
+            | ProtocolError::BadSubscribeTarget { .. }
+            | ProtocolError::BadNotification { .. } => RejectReason::BadParameter,
             ProtocolError::Name(name) => name.reject_reason(),
         }
     }
@@ -248,6 +267,17 @@ impl core::fmt::Display for ProtocolError {
                 "the reply's name or handle does not fit its registration method ({method}): \
                  only by-name and driver-created named registrations have a name, and only \
                  unnamed driver-created ones a handle"
+            ),
+            ProtocolError::BadSubscribeTarget { target, id } => write!(
+                f,
+                "SUBSCRIBE target {target} with id {id}: only 0 (registration `id`) and 1 (the \
+                 handle's inverted call, id 0) exist"
+            ),
+            ProtocolError::BadNotification { source, len } => write!(
+                f,
+                "a notification from source {source} carrying {len} bytes: the source is 0 \
+                 (NOTIFY, {NOTIFICATION_PAYLOAD_LEN} bytes) or 1 + a channel's number (at most \
+                 {NOTIFICATION_PAYLOAD_LEN} bytes)"
             ),
         }
     }

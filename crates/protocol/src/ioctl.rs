@@ -382,7 +382,7 @@ mod tests {
             (Ioctl::SetSignalMode, 0),
             (Ioctl::Signal, 16),
             (Ioctl::Unregister, 0),
-            (Ioctl::QueryStats, 404),
+            (Ioctl::QueryStats, 532),
             (Ioctl::QueryRegistration, 552),
             (Ioctl::RegisterByHandle, 544),
             (Ioctl::CreateEvent, 544),

@@ -30,6 +30,10 @@ pub const MAX_PENDING_PER_PROCESS: u32 = 64;
 /// (which filled at ~1/100 of the nominal rate).
 pub const MAX_RING_BYTES_PER_PROCESS: u64 = 128 << 20;
 
+/// Subscriber slots of one channel (of its [`MAX_SUBSCRIBERS`](crate::channel::MAX_SUBSCRIBERS))
+/// one process may hold: a quarter, so one app cannot fill a channel and shut the others out.
+pub const MAX_CHANNEL_SHARE_PER_PROCESS: u32 = 16;
+
 /// Signals (or ring records) per second one process's periodic timers may ask for in all: a
 /// period of `p` ms costs `1000 / p` per second. No minimum period beyond the protocol's 1 ms:
 /// one 1 ms timer is 1,000 signals/s, about 2% of what `winedevice.exe` delivered when

@@ -4,11 +4,11 @@
 use crate::status;
 
 /// How many rejection counters there are (the length of `StatsReply::rejected`).
-pub const REJECT_REASONS: usize = 32;
+pub const REJECT_REASONS: usize = 48;
 
 /// How many of them have a reason ([`RejectReason::ALL`]); the counters from this index to
 /// [`REJECT_REASONS`] are reserved and always zero.
-pub const KNOWN_REJECT_REASONS: usize = 32;
+pub const KNOWN_REJECT_REASONS: usize = 33;
 
 /// Why the driver refused a request; indexes `StatsReply::rejected`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,6 +79,9 @@ pub enum RejectReason {
     ChannelFull = 30,
     /// `SUBSCRIBE`: a ring cannot carry the channel's payloads.
     ChannelTooWide = 31,
+    /// `SUBSCRIBE`: the calling process holds as many of the channel's subscriber slots as one
+    /// process may.
+    ChannelShare = 32,
 }
 
 impl RejectReason {
@@ -116,6 +119,7 @@ impl RejectReason {
         RejectReason::AlreadySubscribed,
         RejectReason::ChannelFull,
         RejectReason::ChannelTooWide,
+        RejectReason::ChannelShare,
     ];
 
     /// The index of this reason's counter in `StatsReply::rejected`.
@@ -162,7 +166,8 @@ impl RejectReason {
             RejectReason::NoSuchChannel => "no such channel",
             RejectReason::AlreadySubscribed => "already subscribed",
             RejectReason::ChannelFull => "channel full",
-            RejectReason::ChannelTooWide => "channel too wide for a ring",
+            RejectReason::ChannelTooWide => "channel too wide",
+            RejectReason::ChannelShare => "process channel share",
         }
     }
 
@@ -217,6 +222,7 @@ impl RejectReason {
             status::STATUS_EVSHARE_ALREADY_SUBSCRIBED => RejectReason::AlreadySubscribed,
             status::STATUS_EVSHARE_CHANNEL_FULL => RejectReason::ChannelFull,
             status::STATUS_EVSHARE_CHANNEL_TOO_WIDE => RejectReason::ChannelTooWide,
+            status::STATUS_EVSHARE_CHANNEL_SHARE => RejectReason::ChannelShare,
             _ => RejectReason::Other,
         }
     }
@@ -285,6 +291,7 @@ mod tests {
             (STATUS_EVSHARE_ALREADY_SUBSCRIBED, AlreadySubscribed),
             (STATUS_EVSHARE_CHANNEL_FULL, ChannelFull),
             (STATUS_EVSHARE_CHANNEL_TOO_WIDE, ChannelTooWide),
+            (STATUS_EVSHARE_CHANNEL_SHARE, ChannelShare),
             (STATUS_CANCELLED, Other),
             (STATUS_PENDING, Other),
             (STATUS_NOT_IMPLEMENTED, Other),

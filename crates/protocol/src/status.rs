@@ -115,9 +115,13 @@ statuses! {
     STATUS_EVSHARE_ALREADY_SUBSCRIBED = 0xE0E5_0008;
     /// evshare's own: the channel has as many subscribers as one channel may.
     STATUS_EVSHARE_CHANNEL_FULL = 0xE0E5_0009;
-    /// evshare's own: the channel's payloads are longer than a ring record carries, so a ring
-    /// cannot subscribe to it (an event registration can).
+    /// evshare's own: the channel's payloads are longer than a ring record or a notification
+    /// carries, so a ring or an inverted call cannot subscribe to it (an event registration
+    /// can).
     STATUS_EVSHARE_CHANNEL_TOO_WIDE = 0xE0E5_000A;
+    /// evshare's own: the calling process holds as many of the channel's subscriber slots as
+    /// one process may.
+    STATUS_EVSHARE_CHANNEL_SHARE = 0xE0E5_000B;
 }
 
 #[cfg(test)]

@@ -348,11 +348,8 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         (RejectReason::NoSuchChannel, 28, "no such channel"),
         (RejectReason::AlreadySubscribed, 29, "already subscribed"),
         (RejectReason::ChannelFull, 30, "channel full"),
-        (
-            RejectReason::ChannelTooWide,
-            31,
-            "channel too wide for a ring",
-        ),
+        (RejectReason::ChannelTooWide, 31, "channel too wide"),
+        (RejectReason::ChannelShare, 32, "process channel share"),
     ];
     for (reason, index, label) in cases {
         assert_eq!(reason.index(), index);
@@ -360,11 +357,11 @@ fn the_new_reject_reasons_have_their_documented_indexes_and_labels() {
         assert_eq!(reason.label(), label);
         assert_eq!(reason.to_string(), label);
     }
-    assert_eq!(REJECT_REASONS, 32);
-    assert_eq!(KNOWN_REJECT_REASONS, 32);
+    // The reply grew to 48 counters when the 33rd reason came; 15 are reserved.
+    assert_eq!(REJECT_REASONS, 48);
+    assert_eq!(KNOWN_REJECT_REASONS, 33);
     assert_eq!(RejectReason::ALL.len(), KNOWN_REJECT_REASONS);
-    // Every counter has a reason now: the next one needs a longer StatsReply.
-    assert_eq!(RejectReason::from_index(32), None);
+    assert_eq!(RejectReason::from_index(33), None);
 }
 
 #[test]

@@ -165,7 +165,10 @@ fn any_valid_request() -> impl Strategy<Value = (u32, Vec<u8>)> {
                         },
                     },
                     Ioctl::QueryChannels => Request::QueryChannels,
-                    Ioctl::Subscribe => Request::Subscribe { id, channel: pid },
+                    Ioctl::Subscribe => Request::Subscribe {
+                        target: evshare_protocol::channel::SubscribeTarget::Registration(id),
+                        channel: pid,
+                    },
                 };
                 let mut out = [0_u8; MAX_REQUEST_LEN];
                 let (code, len) = encode(&request, &mut out).unwrap();
@@ -560,6 +563,7 @@ fn any_valid_reply() -> impl Strategy<Value = (usize, Vec<u8>)> {
                         seq: large[0],
                         timestamp: large[1],
                         payload,
+                        ..Notification::EMPTY
                     }
                     .encode(&mut out),
                     _ => NotifyReply {

@@ -1,7 +1,7 @@
 //! Replies: layouts, round trips, and what parse and encode refuse.
 
 use evshare_protocol::names::{driver_created, resolve};
-use evshare_protocol::reply::{MAX_HOLDERS, NOTIFICATION_PAYLOAD_LEN};
+use evshare_protocol::reply::{NotificationSource, MAX_HOLDERS, NOTIFICATION_PAYLOAD_LEN};
 use evshare_protocol::stats::{KNOWN_REJECT_REASONS, REJECT_REASONS};
 use evshare_protocol::status::*;
 use evshare_protocol::{
@@ -128,6 +128,7 @@ fn notification() -> Notification {
         seq: 12,
         timestamp: 0x8000_0000_0000_0001,
         payload,
+        ..Notification::EMPTY
     }
 }
 
@@ -163,7 +164,7 @@ fn sizes_are_the_documented_ones() {
     assert_eq!(VersionReply::LEN, 24);
     assert_eq!(RegisterReply::LEN, 544);
     assert_eq!(RegistrationInfo::LEN, 552);
-    assert_eq!(StatsReply::LEN, 404);
+    assert_eq!(StatsReply::LEN, 532);
     assert_eq!(HoldersReply::LEN, 776);
     assert_eq!(Holder::LEN, 24);
     assert_eq!(MAX_HOLDERS, 32);
@@ -350,32 +351,33 @@ fn stats_reply_layout_and_round_trip() {
     assert_eq!(u64_at(&bytes, 248), 27_000);
     assert_eq!(reply.rejected_for(RejectReason::NotVerifierBuild), 28_000);
     assert_eq!(u64_at(&bytes, 256), 28_000);
-    // Counters 28..=31 are the channel refusals, at their places.
+    // Counters 28..=32 are the channel refusals, at their places; 33..48 are reserved.
     for (reason, offset) in [
         (RejectReason::NoSuchChannel, 264),
         (RejectReason::AlreadySubscribed, 272),
         (RejectReason::ChannelFull, 280),
         (RejectReason::ChannelTooWide, 288),
+        (RejectReason::ChannelShare, 296),
     ] {
         assert_eq!(u64_at(&bytes, offset), reply.rejected_for(reason));
     }
-    let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 296 + 4 * i)).collect();
+    let by_method: Vec<u32> = (0..5).map(|i| u32_at(&bytes, 424 + 4 * i)).collect();
     assert_eq!(by_method, [7, 0, 1, 2, 3]);
     for method in Method::ALL {
         assert_eq!(reply.live_by(method), by_method[method.index()]);
     }
     assert_eq!(reply.live_by(Method::Ring), 3);
-    assert_eq!(u32_at(&bytes, 316), 3);
-    assert_eq!(u32_at(&bytes, 320), 0x0102_0304);
-    assert_eq!(u64_at(&bytes, 324), 1 << 33);
-    assert_eq!(u64_at(&bytes, 332), 17);
-    assert_eq!(u64_at(&bytes, 340), 1);
-    assert_eq!(u64_at(&bytes, 348), u64::MAX);
+    assert_eq!(u32_at(&bytes, 444), 3);
+    assert_eq!(u32_at(&bytes, 448), 0x0102_0304);
+    assert_eq!(u64_at(&bytes, 452), 1 << 33);
+    assert_eq!(u64_at(&bytes, 460), 17);
+    assert_eq!(u64_at(&bytes, 468), 1);
+    assert_eq!(u64_at(&bytes, 476), u64::MAX);
     // The verifier's figures: enabled, faults, calls checked, 8 violation counters.
-    assert_eq!(u32_at(&bytes, 356), 1);
-    assert_eq!(u32_at(&bytes, 360), 9);
-    assert_eq!(u64_at(&bytes, 364), 1 << 35);
-    let violations: Vec<u32> = (0..8).map(|i| u32_at(&bytes, 372 + 4 * i)).collect();
+    assert_eq!(u32_at(&bytes, 484), 1);
+    assert_eq!(u32_at(&bytes, 488), 9);
+    assert_eq!(u64_at(&bytes, 492), 1 << 35);
+    let violations: Vec<u32> = (0..8).map(|i| u32_at(&bytes, 500 + 4 * i)).collect();
     assert_eq!(violations, [1, 0, 2, 0, 3, 0, 0, 0]);
     assert_eq!(StatsReply::parse(&bytes), Ok(reply));
 }
@@ -558,7 +560,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..100].to_vec(),
             InputTooShort {
-                needed: 404,
+                needed: 532,
                 got: 100,
             },
         ),
@@ -660,7 +662,7 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             stats[..252].to_vec(),
             InputTooShort {
-                needed: 404,
+                needed: 532,
                 got: 252,
             },
         ),
@@ -669,14 +671,14 @@ fn parse_refuses_malformed_replies() {
             stats_parse,
             [stats.clone(), vec![0; 4]].concat(),
             LengthMismatch {
-                declared: 404,
-                got: 408,
+                declared: 532,
+                got: 536,
             },
         ),
         (
             "stats verifier enabled 2",
             stats_parse,
-            patched(stats.clone(), 356, &2u32.to_le_bytes()),
+            patched(stats.clone(), 484, &2u32.to_le_bytes()),
             ReservedNotZero,
         ),
         (
@@ -949,14 +951,42 @@ fn ring_info_layout_and_round_trip() {
 #[test]
 fn notification_layout_and_round_trip() {
     let bytes = encoded(|out| notification().encode(out), Notification::LEN);
-    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 0));
+    // version 1, source 0 (NOTIFY), len 40.
+    assert_eq!((u32_at(&bytes, 0), u32_at(&bytes, 4)), (1, 40 << 16));
     assert_eq!(u64_at(&bytes, 8), 12);
     assert_eq!(u64_at(&bytes, 16), 0x8000_0000_0000_0001);
     assert_eq!(bytes[24..], (1..=40).collect::<Vec<u8>>()[..]);
     assert_eq!(Notification::parse(&bytes), Ok(notification()));
     assert_eq!(Notification::default(), Notification::EMPTY);
     let empty = encoded(|out| Notification::EMPTY.encode(out), Notification::LEN);
-    assert!(empty[4..].iter().all(|&b| b == 0));
+    assert_eq!(u32_at(&empty, 4), 40 << 16);
+    assert!(empty[8..].iter().all(|&b| b == 0));
+
+    // A channel's payload: source 1 + channel, its own length, the rest of the area zero.
+    let channel = Notification::of_channel(2, 9, 77, b"hello").unwrap();
+    assert_eq!(channel.source, NotificationSource::Channel(2));
+    assert_eq!(channel.data(), b"hello");
+    let bytes = encoded(|out| channel.encode(out), Notification::LEN);
+    assert_eq!(u32_at(&bytes, 4), 3 | (5 << 16));
+    assert_eq!((u64_at(&bytes, 8), u64_at(&bytes, 16)), (9, 77));
+    assert_eq!(&bytes[24..29], b"hello");
+    assert!(bytes[29..].iter().all(|&b| b == 0));
+    assert_eq!(Notification::parse(&bytes), Ok(channel));
+    let whole = Notification::of_channel(7, 0, 0, &[0xAB; NOTIFICATION_PAYLOAD_LEN]).unwrap();
+    assert_eq!(whole.data().len(), NOTIFICATION_PAYLOAD_LEN);
+    assert_eq!(
+        Notification::of_channel(0, 0, 0, &[0; NOTIFICATION_PAYLOAD_LEN + 1]),
+        Err(ProtocolError::BadNotification { source: 1, len: 41 })
+    );
+    // A channel the protocol cannot have is refused on the way out too.
+    let beyond = Notification {
+        source: NotificationSource::Channel(8),
+        ..channel
+    };
+    assert_eq!(
+        beyond.encode(&mut [0; Notification::LEN]),
+        Err(ProtocolError::BadNotification { source: 9, len: 5 })
+    );
 }
 
 #[test]
@@ -1041,10 +1071,22 @@ fn parse_refuses_malformed_ring_and_notification_replies() {
             ReservedNotZero,
         ),
         (
-            "notification reserved",
+            "notification from channel 8 (only 0..8 exist)",
             notification_parse,
-            patched(notification.clone(), 4, &1u32.to_le_bytes()),
-            ReservedNotZero,
+            patched(notification.clone(), 4, &(9u32 | 5 << 16).to_le_bytes()),
+            BadNotification { source: 9, len: 5 },
+        ),
+        (
+            "notification from NOTIFY not of 40 bytes",
+            notification_parse,
+            patched(notification.clone(), 4, &(12u32 << 16).to_le_bytes()),
+            BadNotification { source: 0, len: 12 },
+        ),
+        (
+            "channel notification longer than its area",
+            notification_parse,
+            patched(notification.clone(), 4, &(1u32 | 41 << 16).to_le_bytes()),
+            BadNotification { source: 1, len: 41 },
         ),
         (
             "notify reserved",

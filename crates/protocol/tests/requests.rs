@@ -402,7 +402,10 @@ fn valid(ioctl: Ioctl) -> Vec<u8> {
             },
         },
         Ioctl::QueryChannels => Request::QueryChannels,
-        Ioctl::Subscribe => Request::Subscribe { id: 5, channel: 1 },
+        Ioctl::Subscribe => Request::Subscribe {
+            target: evshare_protocol::channel::SubscribeTarget::Registration(5),
+            channel: 1,
+        },
     };
     encoded(&request).1
 }
@@ -1838,5 +1841,40 @@ fn encode_refuses_ring_and_notification_requests_that_parse_would_refuse() {
         if !matches!(error, ProtocolError::Name(_)) {
             assert_eq!(error.status(), STATUS_INVALID_PARAMETER, "{error:?}");
         }
+    }
+}
+
+#[test]
+fn subscribe_names_a_registration_or_the_handles_inverted_call() {
+    use evshare_protocol::channel::SubscribeTarget;
+    let header = le(&[&1u32.to_le_bytes(), &0u32.to_le_bytes()]);
+    let subscribe = |target: u32, id: u64| {
+        [
+            header.clone(),
+            le(&[
+                &id.to_le_bytes(),
+                &3u32.to_le_bytes(),
+                &target.to_le_bytes(),
+            ]),
+        ]
+        .concat()
+    };
+    let cases = [
+        (SubscribeTarget::Registration(7), subscribe(0, 7)),
+        (SubscribeTarget::InvertedCall, subscribe(1, 0)),
+    ];
+    for (target, bytes) in cases {
+        let request = Request::Subscribe { target, channel: 3 };
+        assert_eq!(encoded(&request), (Ioctl::Subscribe.code(), bytes.clone()));
+        assert_eq!(parse(Ioctl::Subscribe.code(), &bytes), Ok(request));
+    }
+    // The inverted call has no id; no other target exists.
+    for (target, id) in [(1, 5), (2, 0), (u32::MAX, 1)] {
+        let error = ProtocolError::BadSubscribeTarget { target, id };
+        assert_eq!(
+            parse(Ioctl::Subscribe.code(), &subscribe(target, id)),
+            Err(error)
+        );
+        assert_eq!(error.status(), STATUS_INVALID_PARAMETER);
     }
 }

@@ -181,6 +181,7 @@ pub unsafe extern "C" fn handle(
                 seq: u64::from(session),
                 timestamp: 7,
                 payload,
+                ..Notification::EMPTY
             }
             .encode(output)
         }

@@ -76,7 +76,7 @@ pub(crate) mod version;
 
 pub use channels::{ChannelEntry, ChannelsReply};
 pub use holders::{Holder, HoldersReply, MAX_HOLDERS};
-pub use notify::{Notification, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
+pub use notify::{Notification, NotificationSource, NotifyReply, NOTIFICATION_PAYLOAD_LEN};
 pub use register::RegisterReply;
 pub use registration::RegistrationInfo;
 pub use ring::{ProduceReply, RingInfo, RingReply};

@@ -32,10 +32,12 @@ pub fn encode(
         | Request::QueryChannels => {
             RequestHeader::BLANK.write(&mut fields).ok_or(full)?;
         }
-        Request::Subscribe { id, channel } => {
+        Request::Subscribe { target, channel } => {
+            let (target, id) = target.to_wire();
             layout::Subscribe {
                 id,
                 channel,
+                target,
                 ..layout::Subscribe::BLANK
             }
             .write(&mut fields)

@@ -157,15 +157,17 @@ wire_layout! {
 }
 
 wire_layout! {
-    /// Has registration `id` of the caller's handle receive channel `channel`'s payloads: an
-    /// event is signalled once per payload, a ring gets one record carrying it.
+    /// Has a subscriber of the caller's handle receive channel `channel`'s payloads: an event
+    /// registration is signalled once per payload, a ring registration gets one record
+    /// carrying it, the handle's inverted call one notification carrying it.
     pub(crate) struct Subscribe {
         header: RequestHeader,
-        /// the registration
+        /// the registration (target 0), or 0 (target 1)
         id: u64,
         /// the channel's number in `QUERY_CHANNELS`' list
         channel: u32,
-        reserved: u32 = 0,
+        /// who subscribes: 0 = registration `id`, 1 = the handle's inverted call
+        target: u32,
     }
 }
 

@@ -14,6 +14,7 @@ mod parse;
 pub use encode::{encode, leaf_to_wire, name_to_wire};
 pub use parse::parse;
 
+use crate::channel::SubscribeTarget;
 use crate::created::{EventKind, Scope};
 use crate::ioctl::Ioctl;
 use crate::mode::SignalMode;
@@ -42,7 +43,7 @@ pub const REGISTER_RING_FIXED_LEN: usize = layout::RegisterRing::LEN;
 pub const PRODUCE_LEN: usize = layout::Produce::LEN;
 /// Size of `Notify`: header, count, reserved.
 pub const NOTIFY_LEN: usize = layout::Notify::LEN;
-/// Size of `Subscribe`: header, id, channel, reserved.
+/// Size of `Subscribe`: header, id, channel, target.
 pub const SUBSCRIBE_LEN: usize = layout::Subscribe::LEN;
 /// `VERIFIER`: header, `op: u32`, `arg: u32`, `seed: u64`.
 pub const VERIFIER_LEN: usize = layout::Verifier::LEN;
@@ -188,10 +189,10 @@ pub enum Request<'a> {
     },
     /// `QUERY_CHANNELS`: the channels the host driver publishes on.
     QueryChannels,
-    /// `SUBSCRIBE`: registration `id` receives channel `channel`'s payloads.
+    /// `SUBSCRIBE`: `target` receives channel `channel`'s payloads.
     Subscribe {
-        /// The registration (of the caller's handle).
-        id: u64,
+        /// Who subscribes (of the caller's handle).
+        target: SubscribeTarget,
         /// The channel's number in `QUERY_CHANNELS`' list.
         channel: u32,
     },

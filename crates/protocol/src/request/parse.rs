@@ -2,6 +2,7 @@
 
 use super::layout::{self, RequestHeader};
 use super::{Request, VerifierOp};
+use crate::channel::SubscribeTarget;
 use crate::created::{EventKind, Scope};
 use crate::error::ProtocolError;
 use crate::ioctl::Ioctl;
@@ -75,7 +76,7 @@ pub fn parse(code: u32, input: &[u8]) -> Result<Request<'_>, ProtocolError> {
             expect_len(input, layout::Subscribe::LEN)?;
             check_fixed(&raw)?;
             Request::Subscribe {
-                id: raw.id,
+                target: SubscribeTarget::from_wire(raw.target, raw.id)?,
                 channel: raw.channel,
             }
         }
