@@ -24,8 +24,9 @@ const BUILT: &str = "evshare_sample_rust.dll";
 pub const SERVICE: &str = "evsharesamplerust";
 /// What its log lines start with (its km `Identity`).
 const LOG_PREFIX: &str = "evshare-sample-rust";
-/// Its e2e test (a test target of the `evshare` crate).
-const E2E_TEST: &str = "e2e_sample_rust";
+/// Its e2e tests (test targets of the `evshare` crate): its own, and the channels' inverted
+/// call (which a verifier build of the sample checks: IRPs completed from its DPC).
+const E2E_TESTS: [&str; 2] = ["e2e_sample_rust", "e2e_channel_inverted"];
 
 /// A build of the sample: the shipped one, or with a driver variant's features.
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +155,14 @@ pub fn uninstall(wine: &Wine) -> Result<()> {
 pub fn e2e(wine: &Wine) -> Result<()> {
     steps::run(&mut test_suite::e2e_command_for(
         wine,
-        &["-p", "evshare", "--test", E2E_TEST],
+        &[
+            "-p",
+            "evshare",
+            "--test",
+            E2E_TESTS[0],
+            "--test",
+            E2E_TESTS[1],
+        ],
         &["--test-threads=1", "--show-output"],
     ))
 }

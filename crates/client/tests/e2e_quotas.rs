@@ -423,6 +423,7 @@ fn every_reject_reason_is_driven_and_counted_by_some_test() {
         include_str!("e2e_pending_quota.rs"),
         include_str!("e2e_verifier.rs"),
         include_str!("e2e_sample_rust.rs"),
+        include_str!("e2e_channel_inverted.rs"),
     ];
     // The kernel running out of pool, and failures without a reason of their own, cannot be
     // caused from an app on purpose. A refusal for the stop is counted, but no app can read
