@@ -197,8 +197,9 @@ fn evshare_sys_codes_are_unknown_to_the_sample() {
             "{ioctl} with evshare.sys's code"
         );
     }
-    // A function of the sample's own range that it does not define.
-    let unknown = ctl_code(SAMPLE_DEVICE_TYPE, 0x801, METHOD_BUFFERED, FILE_READ_DATA);
+    // A function of the sample's own range that it does not define (0x800 and 0x801 are its
+    // tick count and its burst).
+    let unknown = ctl_code(SAMPLE_DEVICE_TYPE, 0x8FF, METHOD_BUFFERED, FILE_READ_DATA);
     assert_eq!(
         sample.raw_ioctl(unknown, &[], &mut [0u8; 8]),
         Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST))
@@ -282,7 +283,8 @@ fn the_samples_dpc_publishes_on_its_channels() {
         [
             ("sample.ticks", 8),
             ("sample.status", 46),
-            ("sample.detail", 64)
+            ("sample.detail", 64),
+            ("sample.burst", 8)
         ]
     );
     assert!(
