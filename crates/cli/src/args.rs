@@ -13,9 +13,9 @@ use evshare_protocol::ioctl_space::RESERVED_FUNCTIONS as RESERVED;
 #[command(name = "evshare", version, about, long_about = None)]
 pub struct Cli {
     /// The device to talk to, as a Win32 path: evshare's own, or that of a driver that embeds
-    /// evshare, such as `\\.\mydriver`. Used by status, stats, doctor, demo and watch;
-    /// install, start, stop and uninstall manage the `evshare` service and refuse it
-    /// [default: \\.\evshare]
+    /// evshare, such as `\\.\mydriver` (with --space if it put evshare's IOCTLs in a space
+    /// of its own). Used by status, stats, doctor, demo, channels and watch; install, start,
+    /// stop and uninstall manage the `evshare` service and refuse it [default: \\.\evshare]
     #[arg(long, global = true, value_name = "PATH")]
     pub device: Option<String>,
     /// Where the device's driver put evshare's IOCTLs: its device type and the first function
