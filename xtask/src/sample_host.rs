@@ -1,7 +1,7 @@
 //! `samples/rust-host`: the sample Rust driver that embeds evshare, built and linted like
 //! evshare.sys, and installed under Wine as a second kernel-driver service next to it (with
-//! `sc`, as the C repro is: the evshare CLI manages evshare's own service only). Its e2e test
-//! is `crates/client/tests/e2e_sample_rust.rs`.
+//! `sc`, as the C repro is: the evshare CLI manages evshare's own service only). Its e2e tests
+//! are `crates/client/tests/e2e_sample_rust.rs` and `e2e_sample_loss.rs`.
 
 use std::path::PathBuf;
 
@@ -24,9 +24,10 @@ const BUILT: &str = "evshare_sample_rust.dll";
 pub const SERVICE: &str = "evsharesamplerust";
 /// What its log lines start with (its km `Identity`).
 const LOG_PREFIX: &str = "evshare-sample-rust";
-/// Its e2e tests (test targets of the `evshare` crate): its own, and the channels' inverted
-/// call (which a verifier build of the sample checks: IRPs completed from its DPC).
-const E2E_TESTS: [&str; 2] = ["e2e_sample_rust", "e2e_channel_inverted"];
+/// Its e2e tests (test targets of the `evshare` crate): what it serves; loss and release under
+/// bursts, kills and closes; and the channels' inverted call (IRPs completed from its DPC,
+/// which a verifier build of the sample checks).
+const E2E_TESTS: [&str; 3] = ["e2e_sample_rust", "e2e_sample_loss", "e2e_channel_inverted"];
 
 /// A build of the sample: the shipped one, or with a driver variant's features.
 #[derive(Debug, Clone, Copy)]
@@ -151,23 +152,20 @@ pub fn uninstall(wine: &Wine) -> Result<()> {
     Ok(())
 }
 
-/// The sample's e2e test under Wine, against the installed drivers.
+/// The sample's e2e tests under Wine, against the installed drivers.
 pub fn e2e(wine: &Wine) -> Result<()> {
+    let mut selection = vec!["-p", "evshare"];
+    for test in E2E_TESTS {
+        selection.extend(["--test", test]);
+    }
     steps::run(&mut test_suite::e2e_command_for(
         wine,
-        &[
-            "-p",
-            "evshare",
-            "--test",
-            E2E_TESTS[0],
-            "--test",
-            E2E_TESTS[1],
-        ],
+        &selection,
         &["--test-threads=1", "--show-output"],
     ))
 }
 
-/// The sample built with `variant`'s features in place of the shipped one, its e2e test run
+/// The sample built with `variant`'s features in place of the shipped one, its e2e tests run
 /// against it, then the shipped sample installed again (also when the test failed). A
 /// verifier build must then have logged an unload summary with zero violations.
 pub fn variant_e2e(variant: Variant, wine: &Wine) -> Result<()> {

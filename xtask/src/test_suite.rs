@@ -125,7 +125,7 @@ const SAMPLE_BUILD: &str = "build + lint sample host";
 /// The step that installs the sample host next to evshare.sys.
 const SAMPLE_INSTALL: &str = "install + start sample host";
 
-/// The name of the step that runs the sample's e2e test against its build of `variant`.
+/// The name of the step that runs the sample's e2e tests against its build of `variant`.
 fn sample_variant_step(variant: &Variant) -> String {
     format!("e2e sample host under Wine: variant {}", variant.name)
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::error::ErrorKind;
 use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
+use evshare::{IoctlSpace, SpaceError};
+use evshare_protocol::ioctl_space::RESERVED_FUNCTIONS as RESERVED;
 
 /// Share events between the evshare.sys driver and apps: install and control the driver,
 /// inspect it, and run the demo.
@@ -11,11 +13,17 @@ use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 #[command(name = "evshare", version, about, long_about = None)]
 pub struct Cli {
     /// The device to talk to, as a Win32 path: evshare's own, or that of a driver that embeds
-    /// evshare, such as `\\.\mydriver`. Used by status, stats, doctor, demo and watch;
-    /// install, start, stop and uninstall manage the `evshare` service and refuse it
-    /// [default: \\.\evshare]
+    /// evshare, such as `\\.\mydriver` (with --space if it put evshare's IOCTLs in a space
+    /// of its own). Used by status, stats, doctor, demo, channels and watch; install, start,
+    /// stop and uninstall manage the `evshare` service and refuse it [default: \\.\evshare]
     #[arg(long, global = true, value_name = "PATH")]
     pub device: Option<String>,
+    /// Where the device's driver put evshare's IOCTLs: its device type and the first function
+    /// code of evshare's requests, as hex numbers `TYPE:BASE` (the sample host's is
+    /// `0x9A11:0x900`), what the driver gave its `Evshare`. Used by every command that
+    /// talks to the driver, like --device [default: 0x8E5E:0x800, evshare.sys's own]
+    #[arg(long, global = true, value_name = "TYPE:BASE", value_parser = parse_space)]
+    pub space: Option<IoctlSpace>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -32,9 +40,9 @@ impl Cli {
         cli
     }
 
-    /// Refuses `--device` for the commands that manage the `evshare` service: they act on
-    /// evshare's own driver whatever the path says (a host driver's service is its own), and
-    /// an option that would be ignored should not look as if it was used.
+    /// Refuses `--device` and `--space` for the commands that manage the `evshare` service:
+    /// they act on evshare's own driver whatever the options say (a host driver's service is
+    /// its own), and an option that would be ignored should not look as if it was used.
     pub fn check(&self) -> Result<(), clap::Error> {
         let manages_service = match self.command {
             Command::Install { .. } => Some("install"),
@@ -43,12 +51,20 @@ impl Cli {
             Command::Uninstall => Some("uninstall"),
             _ => None,
         };
-        match (manages_service, &self.device) {
-            (Some(name), Some(_)) => Err(Cli::command().error(
+        let given = if self.device.is_some() {
+            Some("--device")
+        } else if self.space.is_some() {
+            Some("--space")
+        } else {
+            None
+        };
+        match (manages_service, given) {
+            (Some(name), Some(option)) => Err(Cli::command().error(
                 ErrorKind::ArgumentConflict,
                 format!(
-                    "--device cannot be used with `{name}`: install, start, stop and uninstall \
-                     manage the `evshare` service, whose device is always {}",
+                    "{option} cannot be used with `{name}`: install, start, stop and uninstall \
+                     manage the `evshare` service, whose device is always {} in evshare's own \
+                     IOCTL space",
                     evshare::DEFAULT_DEVICE_PATH
                 ),
             )),
@@ -64,6 +80,46 @@ impl Cli {
             .as_deref()
             .unwrap_or(evshare::DEFAULT_DEVICE_PATH)
     }
+
+    /// The IOCTL space the driver commands send in: `--space`, or evshare.sys's own.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    pub fn space(&self) -> IoctlSpace {
+        self.space.unwrap_or(IoctlSpace::EVSHARE)
+    }
+}
+
+/// `TYPE:BASE` as `IoctlSpace::new` takes it: two hex numbers, each with or without `0x`.
+fn parse_space(text: &str) -> Result<IoctlSpace, String> {
+    let shape = || {
+        format!(
+            "`{text}` is not TYPE:BASE, two hex numbers such as 0x9A11:0x900 (the device type, \
+             then the first function code of evshare's IOCTLs)"
+        )
+    };
+    let (device_type, base) = text.split_once(':').ok_or_else(shape)?;
+    let hex = |part: &str| {
+        let digits = part
+            .strip_prefix("0x")
+            .or_else(|| part.strip_prefix("0X"))
+            .unwrap_or(part);
+        // `from_str_radix` takes a sign: refuse one, and anything else that is not a digit.
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(shape());
+        }
+        u32::from_str_radix(digits, 16).map_err(|_| shape())
+    };
+    let (device_type, base) = (hex(device_type)?, hex(base)?);
+    IoctlSpace::new(device_type, base).map_err(|error| match error {
+        SpaceError::DeviceType => format!(
+            "device type {device_type:#X} is outside the custom range 0x8000..=0xFFFF (the \
+             types below it are Microsoft's)"
+        ),
+        SpaceError::FunctionBase => format!(
+            "function base {base:#X} is outside 0x800..={:#X} (the custom function codes start \
+             at 0x800, and evshare keeps {RESERVED:#X} functions from its base, up to 0xFFF)",
+            0x1000 - RESERVED
+        ),
+    })
 }
 
 /// The subcommands.
@@ -282,6 +338,20 @@ mod tests {
     }
 
     #[test]
+    fn service_commands_refuse_a_space() {
+        for command in ["install", "start", "stop", "uninstall"] {
+            assert_eq!(parse_cli(&[command]).unwrap().space, None);
+            let error = parse(&["--space", "0x9A11:0x900", command]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{command}");
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("--space cannot be used with `{command}`")),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn service_commands_refuse_a_device() {
         for command in ["install", "start", "stop", "uninstall"] {
             assert_eq!(parse_cli(&[command]).unwrap().device, None);
@@ -297,11 +367,117 @@ mod tests {
     }
 
     #[test]
+    fn space_is_global_hex_and_defaults_to_evshares() {
+        let space = |args: &[&str]| parse_cli(args).map(|cli| cli.space());
+        let sample = IoctlSpace::new(0x9A11, 0x900).unwrap();
+        assert_eq!(space(&["channels"]).unwrap(), IoctlSpace::EVSHARE);
+        // What the help calls the default.
+        assert_eq!(IoctlSpace::new(0x8E5E, 0x800), Ok(IoctlSpace::EVSHARE));
+        for text in ["0x9A11:0x900", "0x9a11:0x900", "0X9A11:0X900", "9A11:900"] {
+            assert_eq!(
+                space(&["--space", text, "channels"]).unwrap(),
+                sample,
+                "{text}"
+            );
+        }
+        // Global: after the subcommand too, next to --device and the command's own options.
+        let cli = parse_cli(&[
+            "watch",
+            "--channel",
+            "sample.status",
+            "--space",
+            "0x9A11:0x900",
+            "--device",
+            r"\\.\EvshareSampleRust",
+            "--count",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(cli.space(), sample);
+        assert_eq!(cli.device(), r"\\.\EvshareSampleRust");
+        for command in [
+            &["status"][..],
+            &["stats"],
+            &["demo"],
+            &["doctor"],
+            &["watch", "--handle"],
+            &["watch", "--ring"],
+        ] {
+            let args: Vec<&str> = command
+                .iter()
+                .copied()
+                .chain(["--space", "0x8000:0xFC0"])
+                .collect();
+            assert_eq!(
+                space(&args).unwrap(),
+                IoctlSpace::new(0x8000, 0xFC0).unwrap(),
+                "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_space_is_a_usage_error_that_says_why() {
+        let refused = |text: &str| {
+            let error = parse(&["--space", text, "channels"]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{text}");
+            error.to_string()
+        };
+        for text in [
+            "0x9A11",
+            "0x9A11:",
+            ":0x900",
+            "0x9A11:0x900:1",
+            "0xZZ:0x900",
+            "+9A11:900",
+            "0x:0x900",
+            "0x100000000:0x900",
+            "",
+        ] {
+            let message = refused(text);
+            assert!(
+                message.contains("is not TYPE:BASE, two hex numbers such as 0x9A11:0x900"),
+                "{text}: {message}"
+            );
+        }
+        // Well-formed, but refused by `IoctlSpace::new`, with its reason.
+        for (text, reason) in [
+            (
+                "0x22:0x800",
+                "device type 0x22 is outside the custom range 0x8000..=0xFFFF",
+            ),
+            (
+                "0x10000:0x800",
+                "device type 0x10000 is outside the custom range",
+            ),
+            (
+                "0x9A11:0x7FF",
+                "function base 0x7FF is outside 0x800..=0xFC0",
+            ),
+            (
+                "0x9A11:0xFC1",
+                "function base 0xFC1 is outside 0x800..=0xFC0",
+            ),
+        ] {
+            let message = refused(text);
+            assert!(message.contains(reason), "{text}: {message}");
+            assert!(message.contains("--space <TYPE:BASE>"), "{text}: {message}");
+        }
+        assert!(parse(&["channels", "--space"]).is_err());
+    }
+
+    #[test]
     fn help_documents_the_device() {
         let help = Cli::command().render_long_help().to_string();
         assert!(help.contains("--device <PATH>"), "{help}");
         assert!(help.contains(r"[default: \\.\evshare]"), "{help}");
         assert!(help.contains(r"\\.\mydriver"), "{help}");
+        assert!(help.contains("--space <TYPE:BASE>"), "{help}");
+        assert!(help.contains("0x9A11:0x900"), "{help}");
+        assert!(
+            help.contains("[default: 0x8E5E:0x800, evshare.sys's own]"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! End to end, against the real driver: `evshare doctor` and `evshare watch` as a person runs
-//! them. Needs the driver installed and running and `EVSHARE_E2E=1`, like the client's e2e
-//! tests: `EVSHARE_E2E=1 cargo test --target x86_64-pc-windows-gnu -p evshare-cli`.
+//! them, and `--device` with `--space` reaching the sample host's channels. Needs the driver
+//! (and the sample host next to it: `cargo xtask sample`) installed and running and
+//! `EVSHARE_E2E=1`, like the client's e2e tests:
+//! `EVSHARE_E2E=1 cargo test --target x86_64-pc-windows-gnu -p evshare-cli`.
 
 #![cfg(windows)]
 
@@ -242,4 +244,83 @@ fn device_option_opens_the_given_device_and_names_one_that_is_not_there() {
         text.contains("--device cannot be used with `start`"),
         "{text}"
     );
+}
+
+/// The sample host (`samples/rust-host`, installed next to evshare.sys by the suite or by
+/// `cargo xtask sample`): its device, and the IOCTL space it gave its evshare instance.
+const SAMPLE: [&str; 4] = [
+    "--device",
+    r"\\.\EvshareSampleRust",
+    "--space",
+    "0x9A11:0x900",
+];
+
+#[test]
+fn space_option_reaches_the_sample_hosts_channels() {
+    // `channels`: the sample's four, in the order it declared them, with their sizes.
+    let mut args = SAMPLE.to_vec();
+    args.push("channels");
+    let output = evshare(&args);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    let listed: Vec<(u32, String, String)> = text
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let index = fields.next()?.parse().ok()?;
+            let name = fields.next()?.to_owned();
+            let max_payload = format!("{} {}", fields.next()?, fields.next()?);
+            Some((index, name, max_payload))
+        })
+        .collect();
+    let expected = [
+        (0, "sample.ticks", "8 B"),
+        (1, "sample.status", "46 B"),
+        (2, "sample.detail", "64 B"),
+        (3, "sample.burst", "8 B"),
+    ]
+    .map(|(index, name, size)| (index, name.to_owned(), size.to_owned()));
+    assert_eq!(listed, expected, "{text}");
+
+    // `watch --channel`: two status lines from the sample's DPC, through a ring.
+    let mut args = SAMPLE.to_vec();
+    args.extend(["watch", "--channel", "sample.status", "--count", "2"]);
+    let output = evshare(&args);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(r#"Watching channel "sample.status" (#1"#),
+        "{text}"
+    );
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("payload ") && line.contains("running, 2 Hz"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(text.contains("Done: received 2 payloads"), "{text}");
+
+    // The wrong space, either way round: the driver refuses the version check as an unknown
+    // IOCTL, and the error names the space and the option.
+    for (args, space) in [
+        (
+            &[r"--device", r"\\.\EvshareSampleRust", "channels"][..],
+            "0x8E5E:0x800",
+        ),
+        (&["--space", "0x9A11:0x900", "channels"], "0x9A11:0x900"),
+    ] {
+        let output = evshare(args);
+        let text = printed(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!(
+                "does not know evshare's requests in IOCTL space {space}"
+            )),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("--space TYPE:BASE names"), "{args:?}: {text}");
+        assert!(
+            text.contains("caused by: STATUS_INVALID_DEVICE_REQUEST"),
+            "{args:?}: {text}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! evshare's requests sent in the sample's IOCTL space are served by the sample's instance,
 //! not by evshare.sys; evshare.sys's own codes are unknown to the sample; closing the handle
 //! releases what it registered; the simulated device's DPC publishes its ticks and a status
-//! line on the sample's two channels, which a ring and an event subscribed through the sample's
+//! line on the sample's channels, which a ring and an event subscribed through the sample's
 //! space receive. Needs both drivers installed and running (`EVSHARE_E2E=1`;
 //! `cargo xtask test` installs both, `cargo xtask sample` installs the sample by hand).
 
@@ -13,6 +13,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::sample::{
+    open as sample, space as sample_space, ticks, DEVICE_TYPE as SAMPLE_DEVICE_TYPE,
+    IOCTL_QUERY_TICKS as IOCTL_SAMPLE_QUERY_TICKS,
+};
 use common::{chain, eventually, require_e2e, serial, unique, PATIENCE};
 use evshare::{
     channel_payload, Driver, Error, Event, IoctlSpace, NtStatus, Received, RejectReason, Ring,
@@ -23,47 +27,10 @@ use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
 use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST};
 use evshare_protocol::{Ioctl, Request};
 
-/// The sample's device, through its link `\DosDevices\EvshareSampleRust`.
-const SAMPLE_PATH: &str = r"\\.\EvshareSampleRust";
-/// The sample's device type (`samples/rust-host/src/own_ioctl.rs`).
-const SAMPLE_DEVICE_TYPE: u32 = 0x9A11;
-/// The first function of evshare's IOCTLs on the sample's device.
-const SAMPLE_EVSHARE_BASE: u32 = 0x900;
-/// `IOCTL_SAMPLE_QUERY_TICKS`: the sample's own request, a `u64` of ticks back.
-const IOCTL_SAMPLE_QUERY_TICKS: u32 =
-    ctl_code(SAMPLE_DEVICE_TYPE, 0x800, METHOD_BUFFERED, FILE_READ_DATA);
-
-/// Where the sample puts evshare's IOCTLs.
-fn sample_space() -> IoctlSpace {
-    IoctlSpace::new(SAMPLE_DEVICE_TYPE, SAMPLE_EVSHARE_BASE).expect("the sample's space")
-}
-
-/// Opens the sample's device in its space, or fails saying how to install it.
-fn sample() -> Driver {
-    require_e2e();
-    Driver::open_in(SAMPLE_PATH, sample_space()).unwrap_or_else(|error| {
-        panic!(
-            "cannot open the sample host at {SAMPLE_PATH} (`cargo xtask sample` installs it \
-             next to evshare.sys): {}",
-            chain(&error)
-        )
-    })
-}
-
 /// evshare.sys, at its own path and in its own space.
 fn evshare_sys() -> Driver {
     require_e2e();
     Driver::open().unwrap_or_else(|error| panic!("cannot open evshare.sys: {}", chain(&error)))
-}
-
-/// The simulated device's tick count, by the sample's own IOCTL.
-fn ticks(sample: &Driver) -> u64 {
-    let mut reply = [0u8; 8];
-    let written = sample
-        .raw_ioctl(IOCTL_SAMPLE_QUERY_TICKS, &[], &mut reply)
-        .unwrap_or_else(|status| panic!("IOCTL_SAMPLE_QUERY_TICKS: {status}"));
-    assert_eq!(written, 8, "the tick count is a u64");
-    u64::from_le_bytes(reply)
 }
 
 /// What evshare.sys's counters say that a request of this test could have moved.
@@ -197,8 +164,9 @@ fn evshare_sys_codes_are_unknown_to_the_sample() {
             "{ioctl} with evshare.sys's code"
         );
     }
-    // A function of the sample's own range that it does not define.
-    let unknown = ctl_code(SAMPLE_DEVICE_TYPE, 0x801, METHOD_BUFFERED, FILE_READ_DATA);
+    // A function of the sample's own range that it does not define (0x800 and 0x801 are its
+    // tick count and its burst).
+    let unknown = ctl_code(SAMPLE_DEVICE_TYPE, 0x8FF, METHOD_BUFFERED, FILE_READ_DATA);
     assert_eq!(
         sample.raw_ioctl(unknown, &[], &mut [0u8; 8]),
         Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST))
@@ -282,7 +250,8 @@ fn the_samples_dpc_publishes_on_its_channels() {
         [
             ("sample.ticks", 8),
             ("sample.status", 46),
-            ("sample.detail", 64)
+            ("sample.detail", 64),
+            ("sample.burst", 8)
         ]
     );
     assert!(

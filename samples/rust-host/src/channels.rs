@@ -1,7 +1,9 @@
-//! What the simulated device publishes on evshare channels from its DPC: the tick count (a
+//! The sample's evshare channels, all declared in the instance's `Config` ([`CHANNELS`]).
+//! The simulated device publishes on three of them from its DPC: the tick count (a
 //! little-endian `u64`) on `sample.ticks`, a status line of varying length on
-//! `sample.status`, and a longer line on `sample.detail` (too long for ring records). Both are declared in the instance's `Config` ([`CHANNELS`]); every
-//! registration an app subscribes to one of them gets each payload (an event is signalled, a
+//! `sample.status`, and a longer line on `sample.detail` (too long for ring records). The
+//! fourth, `sample.burst`, gets payloads only on request ([`crate::burst`]). Every
+//! registration an app subscribes to a channel gets each payload (an event is signalled, a
 //! ring gets a record carrying the payload).
 
 use core::fmt::{self, Write};
@@ -18,6 +20,9 @@ pub const STATUS: &str = "sample.status";
 /// The detailed line's channel: longer than a ring record holds, so only event registrations
 /// (signalled once per line) may subscribe to it.
 pub const DETAIL: &str = "sample.detail";
+/// The burst channel: a `u64` sequence number per payload, published only by
+/// `IOCTL_SAMPLE_BURST` ([`crate::burst`]).
+pub const BURST: &str = "sample.burst";
 
 /// The longest detailed line.
 const DETAIL_MAX: usize = 64;
@@ -39,9 +44,13 @@ pub const CHANNELS: &[Channel] = &[
         name: DETAIL,
         max_payload: DETAIL_MAX as u32,
     },
+    Channel {
+        name: BURST,
+        max_payload: 8,
+    },
 ];
 
-/// Publishes the device's ticks on the instance's two channels.
+/// Publishes the device's ticks on the instance's three DPC channels.
 pub struct Publisher {
     evshare: &'static Evshare,
     ticks: ChannelId,
@@ -67,7 +76,7 @@ impl Publisher {
         })
     }
 
-    /// Publishes tick number `tick` on both channels. Never waits: the DPC calls it.
+    /// Publishes tick number `tick` on the three channels. Never waits: the DPC calls it.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn publish_tick(&self, at: &mut DispatchLevel, tick: u64) {

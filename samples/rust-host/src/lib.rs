@@ -2,19 +2,22 @@
 //! would start one. It has a device of its own (`\Device\EvshareSampleRust`, link
 //! `\DosDevices\EvshareSampleRust`, device type `0x9A11`), an IOCTL of its own
 //! ([`own_ioctl::IOCTL_SAMPLE_QUERY_TICKS`]), a simulated device whose 2 Hz timer DPC stands in
-//! for an interrupt's DPC ([`simulated`]), and one [`Evshare`] instance whose IOCTLs live in
+//! for an interrupt's DPC ([`simulated`]), a second IOCTL that publishes a burst of payloads at
+//! once ([`burst::IOCTL_SAMPLE_BURST`]), and one [`Evshare`] instance whose IOCTLs live in
 //! the space `IoctlSpace::new(0x9A11, 0x900)` of the same device. Every request goes first to
 //! the instance; what it gives back is the sample's own, or unknown.
 //!
-//! - [`own_ioctl`]: the sample's IOCTL codes and handler.
+//! - [`own_ioctl`]: the sample's device type and its first IOCTL (the tick count).
+//! - [`burst`]: its second IOCTL, a burst of payloads on `sample.burst` (loss on demand).
 //! - [`simulated`]: the simulated device (a km timer and its DPC).
-//! - [`channels`]: the two evshare channels the DPC publishes on (a `u64` tick count and a
-//!   status line).
+//! - [`channels`]: the four evshare channels (the DPC's tick count, status line and detailed
+//!   line; the bursts' sequence numbers).
 // The driver only exists for Windows targets; on the host the crate is empty (and so needs
 // `std`'s panic machinery), which keeps `cargo check --workspace` working on Linux.
 #![cfg_attr(target_os = "windows", no_std)]
 #![cfg(target_os = "windows")]
 
+pub mod burst;
 pub mod channels;
 pub mod own_ioctl;
 pub mod simulated;
@@ -37,7 +40,7 @@ const SPACE: IoctlSpace = match IoctlSpace::new(FILE_DEVICE_SAMPLE, EVSHARE_FUNC
     Err(_) => panic!("the sample's IOCTL space is outside the custom ranges"),
 };
 
-/// The evshare instance this driver hosts: its own space, the default quotas, two channels.
+/// The evshare instance this driver hosts: its own space, the default quotas, four channels.
 static EVSHARE: Evshare = Evshare::new(Config {
     space: SPACE,
     quotas: Quotas::DEFAULT,
@@ -105,7 +108,8 @@ impl Dispatch for Sample {
         match EVSHARE.device_control(irp, state, at) {
             Ok(completed) => completed,
             Err(mut irp) => match irp.buffered_ioctl().map(|ioctl| ioctl.code()) {
-                Some(code) if own_ioctl::is_own(code) => own_ioctl::query_ticks(irp, at),
+                Some(own_ioctl::IOCTL_SAMPLE_QUERY_TICKS) => own_ioctl::query_ticks(irp, at),
+                Some(burst::IOCTL_SAMPLE_BURST) => burst::burst(irp, &EVSHARE, at),
                 _ => EVSHARE.refuse_unknown(irp),
             },
         }

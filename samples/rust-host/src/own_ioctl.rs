@@ -1,5 +1,7 @@
-//! The sample's own IOCTL, next to evshare's on the same device: its codes sit below the base
-//! of evshare's space (`0x800..0x900` on device type `0x9A11`), so the two never collide.
+//! The sample's own IOCTLs, next to evshare's on the same device: their codes sit below the
+//! base of evshare's space (`0x800..0x900` on device type `0x9A11`), so the two never
+//! collide. This module holds the device type and `IOCTL_SAMPLE_QUERY_TICKS` (`0x800`);
+//! `IOCTL_SAMPLE_BURST` (`0x801`) is in [`crate::burst`].
 
 use crate::simulated;
 use evshare_km::irp::{Completed, Irp};
@@ -17,11 +19,6 @@ pub const EVSHARE_FUNCTION_BASE: u32 = 0x900;
 /// little-endian `u64` (8 bytes of output needed).
 pub const IOCTL_SAMPLE_QUERY_TICKS: u32 =
     ctl_code(FILE_DEVICE_SAMPLE, 0x800, METHOD_BUFFERED, FILE_READ_DATA);
-
-/// Whether `code` is one of the sample's own IOCTLs.
-pub fn is_own(code: u32) -> bool {
-    code == IOCTL_SAMPLE_QUERY_TICKS
-}
 
 /// Answers `IOCTL_SAMPLE_QUERY_TICKS`.
 ///

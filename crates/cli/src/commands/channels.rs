@@ -1,12 +1,10 @@
 //! `evshare channels`: the channels the host driver publishes on.
 
-use evshare::Driver;
-
-use super::Outcome;
+use super::{Device, Outcome};
 
 /// `evshare channels`, of the driver at `device`.
-pub(crate) fn run(device: &str) -> Outcome {
-    let driver = Driver::open_at(device)?;
+pub(crate) fn run(device: &Device<'_>) -> Outcome {
+    let driver = device.open()?;
     let channels = driver.channels()?;
     if channels.is_empty() {
         println!("{device} publishes no channels (evshare.sys declares none; a driver that embeds evshare declares its own)");

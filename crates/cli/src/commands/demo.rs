@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use evshare::{Driver, Event, SignalMode, WaitOutcome};
 
 use super::output::{self, error_chain};
-use super::Outcome;
+use super::{Device, Outcome};
 
 /// `evshare demo --period-ms P --count N`, with the driver at `device`.
-pub(crate) fn run(device: &str, period_ms: u32, count: u32) -> Outcome {
-    let driver = Driver::open_at(device)?;
+pub(crate) fn run(device: &Device<'_>, period_ms: u32, count: u32) -> Outcome {
+    let driver = device.open()?;
     let session = driver.session_id();
     let tag = std::process::id();
     println!("evshare demo: the driver signals an app's named event.");

@@ -12,10 +12,10 @@
 
 use evshare::diagnose::{self, Found, NameReport};
 use evshare::service::{self, ServiceState};
-use evshare::{current_session_id, current_user_sid, quota, Driver, Method, RejectReason};
+use evshare::{current_session_id, current_user_sid, quota, Method, RejectReason};
 
 use super::output::{self, plural};
-use super::Outcome;
+use super::{Device, Outcome};
 
 /// What the doctor found wrong, each with its fix.
 #[derive(Default)]
@@ -29,7 +29,7 @@ impl Findings {
 }
 
 /// `evshare doctor [NAME]`, about the driver at `device`.
-pub(crate) fn run(device: &str, name: Option<&str>) -> Outcome {
+pub(crate) fn run(device: &Device<'_>, name: Option<&str>) -> Outcome {
     let mut findings = Findings::default();
     println!("This process");
     println!(
@@ -61,19 +61,19 @@ pub(crate) fn run(device: &str, name: Option<&str>) -> Outcome {
     }
 }
 
-fn driver_section(device: &str, findings: &mut Findings) -> Outcome {
+fn driver_section(device: &Device<'_>, findings: &mut Findings) -> Outcome {
     println!("Driver");
-    if super::is_evshare_device(device) {
+    if device.is_evshare() {
         if !service_runs(findings)? {
             return Ok(());
         }
     } else {
         println!("  device:   {device}");
     }
-    let driver = match Driver::open_read_only_at(device) {
+    let driver = match device.open_read_only() {
         Ok(driver) => driver,
         Err(error) => {
-            findings.problem(output::error_chain(&error));
+            findings.problem(output::error_chain(error.as_ref()));
             return Ok(());
         }
     };

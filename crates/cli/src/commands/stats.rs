@@ -1,13 +1,13 @@
 //! `evshare stats`: the driver's counters.
 
-use evshare::{Driver, Method, RejectReason, VERIFIER_CHECK_NAMES};
+use evshare::{Method, RejectReason, VERIFIER_CHECK_NAMES};
 
 use super::output::plural;
-use super::Outcome;
+use super::{Device, Outcome};
 
 /// `evshare stats [--pid PID]`, of the driver at `device`.
-pub(crate) fn run(device: &str, pid: Option<u32>) -> Outcome {
-    let driver = Driver::open_at(device)?;
+pub(crate) fn run(device: &Device<'_>, pid: Option<u32>) -> Outcome {
+    let driver = device.open()?;
     let stats = driver.stats(pid)?;
     println!("driver host:          {}", stats.host);
     println!("live registrations:   {}", stats.live_registrations);

@@ -2,21 +2,20 @@
 //! driver's device, that device's driver (the `evshare` service says nothing about it).
 
 use evshare::service::{self, ServiceState};
-use evshare::Driver;
 
 use super::output::{self, plural};
-use super::Outcome;
+use super::{Device, Outcome};
 
 /// `evshare status`, for the driver at `device`.
-pub(crate) fn run(device: &str) -> Outcome {
-    if super::is_evshare_device(device) {
+pub(crate) fn run(device: &Device<'_>) -> Outcome {
+    if device.is_evshare() {
         if !service_runs()? {
             return Ok(());
         }
     } else {
         println!("device:   {device}");
     }
-    let driver = Driver::open_at(device)?;
+    let driver = device.open()?;
     println!("driver:   {}", output::driver(&driver.version()?));
     let stats = driver.stats(None)?;
     let rejected: u64 = stats.rejected.iter().sum();

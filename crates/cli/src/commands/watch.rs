@@ -5,12 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use evshare::{
-    interrupt_event, wait_any, Driver, Event, EventKind, ResetKind, Scope, Share, SignalMode,
-};
+use evshare::{interrupt_event, wait_any, Event, EventKind, ResetKind, Scope, Share, SignalMode};
 
 use super::output;
-use super::Outcome;
+use super::{Device, Outcome};
 use crate::args::WatchArgs;
 
 /// Intervals seen so far.
@@ -33,14 +31,14 @@ impl Intervals {
 
 /// `evshare watch NAME | --handle | --driver-created [--named LEAF [--global]]`.
 /// The driver is the one at `device`.
-pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
+pub(crate) fn run(device: &Device<'_>, args: &WatchArgs) -> Outcome {
     if args.ring {
         return super::watch_ring::run(device, args);
     }
     if let Some(channel) = &args.channel {
         return super::watch_channel::run(device, channel, args);
     }
-    let driver = Driver::open_at(device)?;
+    let driver = device.open()?;
     let stop = interrupt_event()?;
     let own_event;
     let share = if let Some(name) = &args.name {

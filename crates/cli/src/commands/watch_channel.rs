@@ -11,7 +11,7 @@ use evshare::{
 };
 
 use super::output;
-use super::Outcome;
+use super::{Device, Outcome};
 use crate::args::WatchArgs;
 
 /// The longest payload a ring record carries (`evshare_protocol::channel::MAX_RING_PAYLOAD`).
@@ -21,8 +21,8 @@ const MAX_RING_PAYLOAD: u32 = 46;
 const DEFAULT_CAPACITY: u32 = 1024;
 
 /// `evshare watch --channel NAME [--capacity N] [--count N]`, on the driver at `device`.
-pub(crate) fn run(device: &str, name: &str, args: &WatchArgs) -> Outcome {
-    let driver = Driver::open_at(device)?;
+pub(crate) fn run(device: &Device<'_>, name: &str, args: &WatchArgs) -> Outcome {
+    let driver = device.open()?;
     let channel = driver.channel(name)?;
     if channel.max_payload <= MAX_RING_PAYLOAD {
         payloads(&driver, &channel, args)

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use evshare::{
-    interrupt_event, Driver, Event, Received, Record, Ring, RingOptions, SignalMode, WaitOutcome,
+    interrupt_event, Event, Received, Record, Ring, RingOptions, SignalMode, WaitOutcome,
 };
 
 use super::output;
-use super::Outcome;
+use super::{Device, Outcome};
 use crate::args::WatchArgs;
 
 /// Records in the ring when `--capacity` is not given.
@@ -17,8 +17,8 @@ const DEFAULT_CAPACITY: u32 = 1024;
 
 /// `evshare watch --ring [--capacity N] [--period-ms MS] [--count N]`.
 /// The driver is the one at `device`.
-pub(crate) fn run(device: &str, args: &WatchArgs) -> Outcome {
-    let driver = Driver::open_at(device)?;
+pub(crate) fn run(device: &Device<'_>, args: &WatchArgs) -> Outcome {
+    let driver = device.open()?;
     let stop = interrupt_event()?;
     let period = Duration::from_millis(u64::from(args.period_ms));
     // Watermark 1: wake on every record. Watching is about seeing each record as it comes;

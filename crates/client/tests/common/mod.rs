@@ -6,6 +6,7 @@
 pub mod health;
 pub mod objects;
 pub mod raw;
+pub mod sample;
 
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Command, Stdio};
