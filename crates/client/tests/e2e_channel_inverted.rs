@@ -3,8 +3,10 @@
 //! a host's channel receives every payload the host's DPC publishes, in order, as completed
 //! `PEND_NOTIFICATION` requests (next to the handle's own `NOTIFY` notifications); what cannot
 //! be subscribed is refused with its status and one counter; closing the handle takes it off
-//! the channel; and one process holds at most its share (16) of a channel's 64 subscriber
-//! slots, so others still get in. Needs the three drivers running (`EVSHARE_E2E=1`; `cargo
+//! the channel; a burst past the backlog of a handle with no request pending loses exactly what
+//! the host was told, seen by the app as a gap of that size; registrations of all four methods
+//! are signalled once per payload; and one process holds at most its share (16) of a channel's
+//! 64 subscriber slots, so others still get in. Needs the three drivers running (`EVSHARE_E2E=1`; `cargo
 //! xtask test` installs them).
 
 #![cfg(windows)]
@@ -12,10 +14,10 @@
 mod common;
 
 use common::{
-    chain, child_argument, eventually, rejections_between, report_and_wait, require_e2e, serial,
-    ChildTest, PATIENCE,
+    chain, child_argument, eventually, every_share, rejections_between, report_and_wait,
+    require_e2e, sample, serial, unique, ChildTest, PATIENCE,
 };
-use evshare::{Driver, Error, EventKind, IoctlSpace, RejectReason, Share, SignalMode};
+use evshare::{Driver, Error, Event, EventKind, IoctlSpace, RejectReason, Share, SignalMode};
 use evshare_protocol::reply::NotificationSource;
 use evshare_protocol::status::{
     STATUS_EVSHARE_ALREADY_SUBSCRIBED, STATUS_EVSHARE_CHANNEL_FULL, STATUS_EVSHARE_CHANNEL_SHARE,
@@ -296,4 +298,111 @@ fn child_takes_its_share_of_sample_detail() {
     let held = subscribe_events(&driver, &detail, SHARE);
     report_and_wait("subscribed", held.len());
     drop(held);
+}
+
+/// Notifications the inverted call's backlog holds while no request is pending
+/// (`evshare_kernel`'s `channel_inbox::BACKLOG`, documented in `docs/protocol.md`).
+const BACKLOG: u64 = 32;
+
+#[test]
+fn an_inverted_call_accounts_exactly_for_a_burst_past_its_backlog() {
+    let _serial = serial();
+    let driver = sample::open();
+    let channel = driver.channel("sample.burst").unwrap();
+    assert_eq!(
+        channel.subscribers, 0,
+        "no one else subscribes to sample.burst"
+    );
+    // One request in flight: the burst completes it, fills the backlog, and loses the rest.
+    let mut inbox = driver.notifications(1).unwrap();
+    inbox.subscribe(&channel).unwrap();
+    let count = 100u32;
+    let burst = sample::burst(&driver, count);
+    let lost = u64::from(count) - 1 - BACKLOG;
+    assert_eq!(
+        burst.subscribers,
+        u64::from(count),
+        "one subscriber: {burst:?}"
+    );
+    assert_eq!(
+        burst.dropped, lost,
+        "the payloads past the backlog: {burst:?}"
+    );
+    let mut next = || {
+        let notification = inbox.next(PATIENCE).unwrap().expect("a notification");
+        assert_eq!(
+            notification.source,
+            NotificationSource::Channel(channel.index as u16)
+        );
+        (notification.seq, counter_of(&notification))
+    };
+    // The completed request and the backlog, in order: sequence numbers 0..=32 carrying the
+    // burst's first 33 numbers.
+    let received: Vec<(u64, u64)> = (0..=BACKLOG).map(|_| next()).collect();
+    let expected: Vec<(u64, u64)> = (0..=BACKLOG).map(|seq| (seq, burst.first + seq)).collect();
+    assert_eq!(received, expected);
+    // The next payload shows the loss as a gap of exactly what the burst reported dropped.
+    let after = sample::burst(&driver, 1);
+    assert_eq!(after.dropped, 0, "the backlog has room again");
+    let (seq, value) = next();
+    assert_eq!(value, after.first);
+    assert_eq!(
+        seq,
+        u64::from(count),
+        "one sequence number per payload, lost or not"
+    );
+    assert_eq!(seq - (BACKLOG + 1), lost, "the gap is the loss");
+    println!(
+        "inverted call, backlog overflow: a burst of {count} with 1 request pending: 1 \
+         completed it, {BACKLOG} waited in the backlog, {lost} lost (Published.dropped {}); \
+         the next payload came with seq {seq}, a gap of {lost}",
+        burst.dropped
+    );
+    drop(inbox);
+    eventually("the closed handle leaves sample.burst", || {
+        (driver.channel("sample.burst").unwrap().subscribers == 0).then_some(())
+    });
+}
+
+#[test]
+fn registrations_of_all_four_methods_are_signalled_once_per_payload() {
+    let _serial = serial();
+    let driver = sample::open();
+    let channel = driver.channel("sample.burst").unwrap();
+    assert_eq!(
+        channel.subscribers, 0,
+        "no one else subscribes to sample.burst"
+    );
+    let name = unique("sample-four");
+    let mine = Event::create_auto_reset(&name).unwrap();
+    let leaf = unique("sample-four-leaf");
+    let registrations: Vec<_> = every_share(&name, &mine, &leaf)
+        .into_iter()
+        .map(|share| {
+            let registration = driver.register(share, SignalMode::OnDemand).unwrap();
+            registration.subscribe(&channel).unwrap();
+            registration
+        })
+        .collect();
+    let sent = || -> Vec<u64> {
+        registrations
+            .iter()
+            .map(|registration| registration.info().unwrap().signals_sent)
+            .collect()
+    };
+    let before = sent();
+    let count = 250u32;
+    let burst = sample::burst(&driver, count);
+    assert_eq!(burst.subscribers, 4 * u64::from(count));
+    assert_eq!(burst.dropped, 0, "an event drops nothing: it coalesces");
+    let moved: Vec<u64> = sent().iter().zip(&before).map(|(a, b)| a - b).collect();
+    assert_eq!(
+        moved,
+        [u64::from(count); 4],
+        "by name, by handle, driver-created, named"
+    );
+    println!(
+        "four methods on sample.burst: each registration's signals_sent rose by exactly \
+         {count} for a burst of {count}"
+    );
 }

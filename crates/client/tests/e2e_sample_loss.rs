@@ -292,8 +292,8 @@ fn ticks_published(sample: &Driver) -> u64 {
     sample.channel("sample.ticks").unwrap().published
 }
 
-/// After a subscriber went away: its subscriptions and registrations are gone, and the DPC
-/// publishes on.
+/// After a subscriber went away: its subscriptions, registrations and pending requests are
+/// gone, and the DPC publishes on.
 fn released(sample: &Driver, baseline: &[(String, u32)], live_before: u32, pid: u32, what: &str) {
     // A dead process's handles close a moment after it dies: asked until they have.
     eventually(
@@ -303,7 +303,8 @@ fn released(sample: &Driver, baseline: &[(String, u32)], live_before: u32, pid: 
             (subscribers(sample) == baseline
                 && stats.live_for_pid == 0
                 && stats.live_registrations == live_before
-                && stats.live_rings == 0)
+                && stats.live_rings == 0
+                && stats.pending_irps == 0)
                 .then_some(())
         },
     );
@@ -313,7 +314,8 @@ fn released(sample: &Driver, baseline: &[(String, u32)], live_before: u32, pid: 
         (now > published).then_some(now)
     });
     println!(
-        "{what}: subscribers back to {baseline:?}, 0 registrations of pid {pid}; sample.ticks \
+        "{what}: subscribers back to {baseline:?}, 0 registrations of pid {pid}, 0 pending \
+         requests; sample.ticks \
          published {published}, then {later}"
     );
 }
@@ -335,7 +337,8 @@ fn a_killed_subscriber_releases_everything_while_the_dpc_publishes() {
     let during = subscribers(&sample);
     let holding = sample.stats(Some(pid)).unwrap().live_for_pid;
     assert_eq!(holding, 2, "the child's event and ring");
-    for (name, added) in [("sample.ticks", 1), ("sample.status", 1)] {
+    // sample.ticks: the ring and the inverted call.
+    for (name, added) in [("sample.ticks", 2), ("sample.status", 1)] {
         let count = |list: &[(String, u32)]| list.iter().find(|(n, _)| n == name).unwrap().1;
         assert_eq!(count(&during), count(&baseline) + added, "{name}");
     }
@@ -396,8 +399,9 @@ fn closing_a_handle_with_subscriptions_releases_them() {
     );
 }
 
-/// The child: an event subscribed to `sample.status` and a ring to `sample.ticks`, through
-/// the sample's space; says it is ready once both have received, then receives until killed.
+/// The child: an event subscribed to `sample.status`, and a ring and its inverted call to
+/// `sample.ticks`, through the sample's space; says it is ready once all have received, then
+/// receives until killed (with its inverted call's requests pending).
 #[test]
 #[ignore = "the child side of a_killed_subscriber_releases_everything_while_the_dpc_publishes"]
 fn child_subscribes_until_killed() {
@@ -421,13 +425,18 @@ fn child_subscribes_until_killed() {
         )
         .unwrap();
     registration.subscribe(&status).unwrap();
-    let (mut records, mut signals) = (0u64, 0u64);
+    let mut inbox = sample.notifications(4).unwrap();
+    inbox.subscribe(&ticks).unwrap();
+    let (mut records, mut signals, mut notifications) = (0u64, 0u64, 0u64);
     let mut ready = false;
     loop {
         match ring.recv(PATIENCE) {
             Ok(Some(Received::Record(_))) => records += 1,
             Ok(other) => panic!("child: {other:?}"),
             Err(error) => panic!("child: {}", chain(&error)),
+        }
+        if inbox.next(PATIENCE).unwrap().is_some() {
+            notifications += 1;
         }
         if registration.wait(PATIENCE).unwrap() == WaitOutcome::Signaled {
             signals += 1;
@@ -436,7 +445,9 @@ fn child_subscribes_until_killed() {
             println!("{CHILD_READY} {}", std::process::id());
             ready = true;
         }
-        println!("{CHILD_PROGRESS} {records} records, {signals} signals");
+        println!(
+            "{CHILD_PROGRESS} {records} records, {signals} signals, {notifications} notifications"
+        );
         use std::io::Write;
         std::io::stdout().flush().unwrap();
     }
