@@ -2,7 +2,9 @@
 //! (`crates/kernel-c`), built with mingw-w64 against the DDK headers and the static library,
 //! linted like evshare.sys, and installed under Wine as its own kernel-driver service next to
 //! it. The client's `e2e_sample_c` test talks to it (the suite's e2e step runs it); its log
-//! shows its prefix, its ticks and a clean unload.
+//! shows its prefix, its ticks and a clean unload. A second image links the library built with
+//! a driver variant's features (the verifier build): the same test runs against it, and its
+//! unload summary must report no violation.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,14 +12,16 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::building::{cargo, DRIVER_PROFILE};
-use crate::kernel_service;
+use crate::driver_service::require_features;
 use crate::paths::{self, MINGW_GCC, USER_TARGET};
-use crate::pe_lint;
-use crate::steps;
+use crate::variants::{Variant, VARIANTS};
 use crate::wine::{self, Wine};
+use crate::{kernel_service, pe_lint, sample_host, steps};
 
 /// The sample's service name.
 pub const SERVICE: &str = "evsharesamplec";
+/// The sample's log prefix (its `evshare_driver_init` argument).
+const LOG_PREFIX: &str = "evshare-sample-c";
 /// What every line the sample (and evshare inside it) logs starts with.
 const PREFIX: &str = "evshare-sample-c: ";
 /// The Rust target the static library is built for: mingw-w64's, which links it.
@@ -27,63 +31,115 @@ fn source() -> PathBuf {
     paths::repo_root().join("samples/c-host/driver.c")
 }
 
-/// The sample's image.
-pub fn image() -> PathBuf {
-    paths::target_dir().join("sample-c/evshare-sample-c.sys")
+/// A build of the C sample: linked with the shipped library, or with the library built with a
+/// driver variant's features.
+#[derive(Debug, Clone, Copy)]
+pub struct Build {
+    /// `None` for the shipped image.
+    pub variant: Option<Variant>,
 }
 
-/// Builds `libevshare_kernel_c.a` (the `driver` profile: `panic = "abort"`) and the sample
-/// against it and the header, with every gcc warning an error; then lints the image with
-/// evshare.sys's rules (its SEH frame comes from the library).
-pub fn build_and_lint() -> Result<()> {
-    steps::heading("build libevshare_kernel_c.a (crates/kernel-c)");
-    steps::run(cargo().args([
-        "build",
-        "-p",
-        "evshare-kernel-c",
-        "--target",
-        LIBRARY_TARGET,
-        "--profile",
-        DRIVER_PROFILE,
-    ]))?;
-    let library_dir = paths::target_dir()
-        .join(LIBRARY_TARGET)
-        .join(DRIVER_PROFILE);
-    steps::heading("build evshare-sample-c.sys (samples/c-host)");
-    let out = image();
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+impl Build {
+    /// The shipped image.
+    pub const SHIPPED: Build = Build { variant: None };
+
+    /// The features of `evshare-kernel-c` it links.
+    pub fn features(&self) -> &'static [&'static str] {
+        self.variant.map_or(&[], |variant| variant.features)
     }
-    let mut gcc = Command::new(MINGW_GCC);
-    gcc.args(["-O2", "-Wall", "-Wextra", "-Werror"])
-        .arg("-I/usr/x86_64-w64-mingw32/include/ddk")
-        .arg(format!(
-            "-I{}",
-            paths::repo_root().join("crates/kernel-c/include").display()
-        ))
-        .args(["-shared", "-nostdlib", "-nostartfiles"])
-        .args(["-Wl,--subsystem,native", "-Wl,--entry,DriverEntry", "-s"])
-        .arg("-o")
-        .arg(&out)
-        .arg(source())
-        .arg(format!("-L{}", library_dir.display()))
-        // The library first (it needs ntoskrnl's imports; its own import table for them is
-        // inside it), then ntoskrnl for the sample's, then libgcc for ___chkstk_ms.
-        .args(["-levshare_kernel_c", "-lntoskrnl", "-lgcc"]);
-    steps::run(&mut gcc)?;
-    steps::note(&format!("-> {}", out.display()));
-    pe_lint::run(&out)
+
+    /// Its image: `target/sample-c/evshare-sample-c.sys`, or under `variants/<name>/`.
+    pub fn image(&self) -> PathBuf {
+        let dir = paths::target_dir().join("sample-c");
+        let dir = match self.variant {
+            None => dir,
+            Some(variant) => dir.join("variants").join(variant.name),
+        };
+        dir.join("evshare-sample-c.sys")
+    }
+
+    /// Builds `libevshare_kernel_c.a` (the `driver` profile: `panic = "abort"`; a variant in
+    /// that variant's own target directory) and the sample against it and the header, with
+    /// every gcc warning an error; then lints the image with evshare.sys's rules (its SEH
+    /// frame comes from the library).
+    pub fn build_and_lint(&self) -> Result<()> {
+        steps::heading(&format!(
+            "build libevshare_kernel_c.a (crates/kernel-c), features: {}",
+            listed(self.features())
+        ));
+        let target_dir = self
+            .variant
+            .map_or_else(paths::target_dir, |variant| variant.target_dir());
+        let mut library = cargo();
+        library
+            .args([
+                "build",
+                "-p",
+                "evshare-kernel-c",
+                "--target",
+                LIBRARY_TARGET,
+            ])
+            .args(["--profile", DRIVER_PROFILE])
+            .env("CARGO_TARGET_DIR", &target_dir);
+        if !self.features().is_empty() {
+            library.arg("--features").arg(self.features().join(","));
+        }
+        steps::run(&mut library)?;
+        let library_dir = target_dir.join(LIBRARY_TARGET).join(DRIVER_PROFILE);
+        steps::heading("build evshare-sample-c.sys (samples/c-host)");
+        let out = self.image();
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let mut gcc = Command::new(MINGW_GCC);
+        gcc.args(["-O2", "-Wall", "-Wextra", "-Werror"])
+            .arg("-I/usr/x86_64-w64-mingw32/include/ddk")
+            .arg(format!(
+                "-I{}",
+                paths::repo_root().join("crates/kernel-c/include").display()
+            ))
+            .args(["-shared", "-nostdlib", "-nostartfiles"])
+            .args(["-Wl,--subsystem,native", "-Wl,--entry,DriverEntry", "-s"])
+            .arg("-o")
+            .arg(&out)
+            .arg(source())
+            .arg(format!("-L{}", library_dir.display()))
+            // The library first (it needs ntoskrnl's imports; its own import table for them is
+            // inside it), then ntoskrnl for the sample's, then libgcc for ___chkstk_ms.
+            .args(["-levshare_kernel_c", "-lntoskrnl", "-lgcc"]);
+        steps::run(&mut gcc)?;
+        steps::note(&format!("-> {}", out.display()));
+        pe_lint::run(&out)
+    }
 }
 
-/// Where the session log stood when the sample was installed: its lines come after.
+/// The features as the log prints them.
+fn listed(features: &[&str]) -> String {
+    if features.is_empty() {
+        "none".to_string()
+    } else {
+        features.join(", ")
+    }
+}
+
+/// The shipped sample's build and lint (a step of `cargo xtask test`).
+pub fn build_and_lint() -> Result<()> {
+    Build::SHIPPED.build_and_lint()
+}
+
+/// A build of the sample that runs, and where the session log stood when it was installed:
+/// its lines come after.
 #[derive(Debug, Clone, Copy)]
 pub struct Installed {
+    build: Build,
     log_from: usize,
 }
 
-/// Installs and starts the sample as its own service, and checks its load in the log.
-pub fn install(wine: &Wine) -> Result<Installed> {
-    let image = image();
+/// Installs and starts `build` of the sample as its own service (replacing whatever image the
+/// service had), and checks its load in the log: its SEH self-test, its device, the features
+/// of the library it links.
+pub fn install(wine: &Wine, build: Build) -> Result<Installed> {
+    let image = build.image();
     if !image.is_file() {
         bail!("{} is missing: build it first", image.display());
     }
@@ -100,11 +156,13 @@ pub fn install(wine: &Wine) -> Result<Installed> {
             None => not_logged(expected)?,
         }
     }
-    Ok(Installed { log_from })
+    require_features(&this_load, LOG_PREFIX, build.features())?;
+    Ok(Installed { build, log_from })
 }
 
 /// Stops the sample (its `DriverUnload` cancels the timer and unloads the instance) and
-/// checks its log: its prefix on every line of its own, ticks published, a clean unload.
+/// checks its log: its prefix on every line of its own, ticks published, a clean unload, and
+/// for a verifier build an unload summary with zero violations.
 pub fn stop_and_check(wine: &Wine, installed: Installed) -> Result<()> {
     let stopped = kernel_service::stop(wine, SERVICE);
     kernel_service::remove(wine, SERVICE);
@@ -138,23 +196,74 @@ pub fn stop_and_check(wine: &Wine, installed: Installed) -> Result<()> {
         Some(line) => steps::note(&format!("driver log: {}", line.trim())),
         None => bail!("the sample's evshare instance logged no unload"),
     }
+    if installed.build.features().contains(&"verifier") {
+        sample_host::require_clean_unload(&text, LOG_PREFIX)?;
+    }
     Ok(())
 }
 
-/// `cargo xtask sample-c`: builds and lints the sample, installs it next to whatever runs,
-/// runs the client's `e2e_sample_c` against it, then stops it and checks its log (also when
-/// the test failed).
-pub fn run(wine: &Wine) -> Result<()> {
-    build_and_lint()?;
-    let installed = install(wine)?;
-    steps::heading("the client's e2e_sample_c test, under Wine");
-    let tested = steps::run(&mut crate::test_suite::e2e_command_for(
+/// The sample's e2e test under Wine, against the installed drivers.
+fn e2e(wine: &Wine) -> Result<()> {
+    steps::run(&mut crate::test_suite::e2e_command_for(
         wine,
         &["-p", "evshare", "--test", "e2e_sample_c"],
-        &["--test-threads=1"],
-    ));
+        &["--test-threads=1", "--show-output"],
+    ))
+}
+
+/// The sample linked with `variant`'s build of the library in place of the shipped one: the
+/// shipped sample in `shipped` (if any) stopped and its log checked, the variant installed,
+/// `e2e_sample_c` run against it, the variant stopped and its log checked (a verifier build:
+/// its unload summary must report zero violations), then the shipped sample installed again,
+/// also when something failed; `shipped` is then that new load.
+pub fn variant_e2e(wine: &Wine, variant: Variant, shipped: &mut Option<Installed>) -> Result<()> {
+    let earlier = match shipped.take() {
+        Some(installed) => stop_and_check(wine, installed),
+        None => Ok(()),
+    };
+    let tested = install(
+        wine,
+        Build {
+            variant: Some(variant),
+        },
+    )
+    .and_then(|installed| {
+        steps::heading(&format!(
+            "the client's e2e_sample_c test against variant {}",
+            variant.name
+        ));
+        let tested = e2e(wine);
+        steps::heading(&format!("stop variant {}, check its log", variant.name));
+        tested.and(stop_and_check(wine, installed))
+    });
+    steps::note("restoring the shipped C sample");
+    let restored = install(wine, Build::SHIPPED).map(|installed| *shipped = Some(installed));
+    earlier.and(tested).and(restored)
+}
+
+/// `cargo xtask sample-c`: builds and lints the sample (shipped, and linked with each
+/// variant's library), installs the shipped one next to whatever runs, runs the client's
+/// `e2e_sample_c` against it, then against each variant ([`variant_e2e`]), then stops it and
+/// checks its log (also when a test failed).
+pub fn run(wine: &Wine) -> Result<()> {
+    Build::SHIPPED.build_and_lint()?;
+    for variant in VARIANTS {
+        Build {
+            variant: Some(*variant),
+        }
+        .build_and_lint()?;
+    }
+    let mut installed = Some(install(wine, Build::SHIPPED)?);
+    steps::heading("the client's e2e_sample_c test, under Wine");
+    let mut tested = e2e(wine);
+    for variant in VARIANTS {
+        tested = tested.and(variant_e2e(wine, *variant, &mut installed));
+    }
     steps::heading("stop the C sample, check its log");
-    let checked = stop_and_check(wine, installed);
+    let checked = match installed {
+        Some(installed) => stop_and_check(wine, installed),
+        None => Ok(()),
+    };
     tested.and(checked)
 }
 

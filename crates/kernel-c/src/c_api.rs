@@ -117,6 +117,7 @@ pub unsafe extern "C" fn evshare_driver_init(
     // SAFETY: the driver object of the running DriverEntry (the caller's contract).
     let _driver = unsafe { driver::start_driver(driver, identity, at) };
     log!(Info, "evshare (C API) loaded on {:?}", driver::host());
+    log!(Info, "built with features: {}", crate::features::Enabled);
     NtStatus::SUCCESS.raw()
 }
 

@@ -19,12 +19,14 @@
 //! - [`c_api`]: the functions and types the header declares.
 //! - [`instance`]: what an `EVSHARE_INSTANCE` holds, and how the C configuration becomes an
 //!   [`evshare_kernel::Config`].
+//! - [`features`]: the cargo features of this build, logged by `evshare_driver_init`.
 // The library only exists for Windows targets; on the host the crate is empty (and so needs
 // `std`'s panic machinery), which keeps `cargo test` of the header check working on Linux.
 #![cfg_attr(target_os = "windows", no_std)]
 #![cfg(target_os = "windows")]
 
 pub mod c_api;
+pub mod features;
 pub mod instance;
 
 /// A panic in a driver has nowhere to unwind to: stop, as the kernel expects. The code is built
