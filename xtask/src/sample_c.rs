@@ -237,8 +237,28 @@ pub fn variant_e2e(wine: &Wine, variant: Variant, shipped: &mut Option<Installed
         tested.and(stop_and_check(wine, installed))
     });
     steps::note("restoring the shipped C sample");
-    let restored = install(wine, Build::SHIPPED).map(|installed| *shipped = Some(installed));
+    let restored = install(wine, Build::SHIPPED).and_then(|installed| {
+        *shipped = Some(installed);
+        // Its stop is checked for ticks, and may come next: the timer runs first.
+        first_tick(installed)
+    });
     earlier.and(tested).and(restored)
+}
+
+/// Waits (up to 5 s; the first tick is due 0.5 s after the load) until the sample's log shows
+/// its first tick published on both channels.
+fn first_tick(installed: Installed) -> Result<()> {
+    let marker = format!("{PREFIX}published tick 1 on both channels");
+    for _ in 0..50 {
+        let log = session_log();
+        let text = String::from_utf8_lossy(log.get(installed.log_from..).unwrap_or_default());
+        if let Some(line) = text.lines().find(|line| line.contains(&marker)) {
+            steps::note(&format!("driver log: {}", line.trim()));
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    not_logged(&marker)
 }
 
 /// `cargo xtask sample-c`: builds and lints the sample (shipped, and linked with each
