@@ -331,6 +331,66 @@ fn not_logged(what: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// What separates the fragments of the README's C snippet.
+    const SEPARATOR: &str = "/* … */\n";
+
+    /// The first ```c block after `heading` in `text`, cut into its fragments (between
+    /// [`SEPARATOR`] lines), each without its leading and trailing newlines.
+    fn c_fragments_after<'t>(text: &'t str, heading: &str) -> Option<Vec<&'t str>> {
+        let (_, after) = text.split_once(heading)?;
+        let (_, block) = after.split_once("```c\n")?;
+        let (block, _) = block.split_once("```")?;
+        Some(
+            block
+                .split(SEPARATOR)
+                .map(|fragment| fragment.trim_matches('\n'))
+                .collect(),
+        )
+    }
+
+    /// The README's C snippet in "Use evshare in your driver" is the C sample's compiled code:
+    /// each fragment appears verbatim in `samples/c-host/driver.c`.
+    #[test]
+    fn the_readme_c_snippet_is_the_samples_code() {
+        let readme = std::fs::read_to_string(paths::repo_root().join("README.md")).unwrap();
+        let driver = std::fs::read_to_string(source()).unwrap();
+        let fragments = c_fragments_after(&readme, "## Use evshare in your driver")
+            .expect("a ```c block in the README's \"Use evshare in your driver\"");
+        for fragment in &fragments {
+            assert!(!fragment.is_empty(), "an empty fragment in the C snippet");
+            assert!(
+                driver.contains(fragment),
+                "the README's C fragment is not in samples/c-host/driver.c:\n{fragment}"
+            );
+        }
+        // Configuration, DriverEntry, dispatch, the DPC's publish, unload: each shown.
+        for call in [
+            "EVSHARE_CONFIG",
+            "evshare_driver_init",
+            "evshare_instance_start",
+            "evshare_dispatch",
+            "evshare_publish",
+            "evshare_instance_unload",
+            "evshare_driver_unload",
+        ] {
+            assert!(
+                fragments.iter().any(|fragment| fragment.contains(call)),
+                "the C snippet leaves out {call}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_changed_c_fragment_is_caught() {
+        let text = "## Use evshare in your driver\n```rust\nfn a() {}\n```\n```c\nint a;\n\
+                    /* … */\n    f(a);\n```\n";
+        let fragments = c_fragments_after(text, "## Use evshare in your driver").unwrap();
+        assert_eq!(fragments, ["int a;", "    f(a);"]);
+        let source = "int a;\nvoid g(void)\n{\n    f(b);\n}\n";
+        assert!(source.contains(fragments[0]));
+        assert!(!source.contains(fragments[1]), "f(b) is not f(a)");
+    }
+
     #[test]
     fn the_last_unload_line_is_parsed() {
         let log = "0124:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000003: evshare-sample-c: unloaded after 7 ticks, 0 publishes failed\n\
