@@ -6,7 +6,7 @@
 //! a driver variant's features (the verifier build): the same test runs against it, and its
 //! unload summary must report no violation.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -63,54 +63,92 @@ impl Build {
     /// every gcc warning an error; then lints the image with evshare.sys's rules (its SEH
     /// frame comes from the library).
     pub fn build_and_lint(&self) -> Result<()> {
-        steps::heading(&format!(
-            "build libevshare_kernel_c.a (crates/kernel-c), features: {}",
-            listed(self.features())
-        ));
         let target_dir = self
             .variant
             .map_or_else(paths::target_dir, |variant| variant.target_dir());
-        let mut library = cargo();
-        library
-            .args([
-                "build",
-                "-p",
-                "evshare-kernel-c",
-                "--target",
-                LIBRARY_TARGET,
-            ])
-            .args(["--profile", DRIVER_PROFILE])
-            .env("CARGO_TARGET_DIR", &target_dir);
-        if !self.features().is_empty() {
-            library.arg("--features").arg(self.features().join(","));
-        }
-        steps::run(&mut library)?;
-        let library_dir = target_dir.join(LIBRARY_TARGET).join(DRIVER_PROFILE);
-        steps::heading("build evshare-sample-c.sys (samples/c-host)");
+        let library_dir = build_library(self.features(), &target_dir)?;
         let out = self.image();
-        if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let mut gcc = Command::new(MINGW_GCC);
-        gcc.args(["-O2", "-Wall", "-Wextra", "-Werror"])
-            .arg("-I/usr/x86_64-w64-mingw32/include/ddk")
-            .arg(format!(
-                "-I{}",
-                paths::repo_root().join("crates/kernel-c/include").display()
-            ))
-            .args(["-shared", "-nostdlib", "-nostartfiles"])
-            .args(["-Wl,--subsystem,native", "-Wl,--entry,DriverEntry", "-s"])
-            .arg("-o")
-            .arg(&out)
-            .arg(source())
-            .arg(format!("-L{}", library_dir.display()))
-            // The library first (it needs ntoskrnl's imports; its own import table for them is
-            // inside it), then ntoskrnl for the sample's, then libgcc for ___chkstk_ms.
-            .args(["-levshare_kernel_c", "-lntoskrnl", "-lgcc"]);
-        steps::run(&mut gcc)?;
-        steps::note(&format!("-> {}", out.display()));
+        link(&library_dir, &out)?;
         pe_lint::run(&out)
     }
+}
+
+/// Builds `libevshare_kernel_c.a` with `features` in `target_dir`; returns its directory.
+fn build_library(features: &[&str], target_dir: &Path) -> Result<PathBuf> {
+    steps::heading(&format!(
+        "build libevshare_kernel_c.a (crates/kernel-c), features: {}",
+        listed(features)
+    ));
+    let mut library = cargo();
+    library
+        .args([
+            "build",
+            "-p",
+            "evshare-kernel-c",
+            "--target",
+            LIBRARY_TARGET,
+        ])
+        .args(["--profile", DRIVER_PROFILE])
+        .env("CARGO_TARGET_DIR", target_dir);
+    if !features.is_empty() {
+        library.arg("--features").arg(features.join(","));
+    }
+    steps::run(&mut library)?;
+    Ok(target_dir.join(LIBRARY_TARGET).join(DRIVER_PROFILE))
+}
+
+/// Compiles `driver.c` and links it with the library in `library_dir` into `out`.
+fn link(library_dir: &Path, out: &Path) -> Result<()> {
+    steps::heading("build evshare-sample-c.sys (samples/c-host)");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut gcc = Command::new(MINGW_GCC);
+    gcc.args(["-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I/usr/x86_64-w64-mingw32/include/ddk")
+        .arg(format!(
+            "-I{}",
+            paths::repo_root().join("crates/kernel-c/include").display()
+        ))
+        .args(["-shared", "-nostdlib", "-nostartfiles"])
+        .args(["-Wl,--subsystem,native", "-Wl,--entry,DriverEntry", "-s"])
+        .arg("-o")
+        .arg(out)
+        .arg(source())
+        .arg(format!("-L{}", library_dir.display()))
+        // The library first (it needs ntoskrnl's imports; its own import table for them is
+        // inside it), then ntoskrnl for the sample's, then libgcc for ___chkstk_ms.
+        .args(["-levshare_kernel_c", "-lntoskrnl", "-lgcc"]);
+    steps::run(&mut gcc)?;
+    steps::note(&format!("-> {}", out.display()));
+    Ok(())
+}
+
+/// The no-panic check of the C API (a step of `cargo xtask test`): the library built with its
+/// `no-panic-check` feature (a panic handler that calls a symbol defined nowhere), as shipped
+/// and with each variant's features, in `target/no-panic-check/`, and the sample linked
+/// against it there (never installed). The link succeeds only if no panic path is left in
+/// what a C driver links.
+pub fn no_panic_check() -> Result<()> {
+    let target_dir = paths::target_dir().join("no-panic-check");
+    let shipped: &[&str] = &[];
+    for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
+        let mut all = vec!["no-panic-check"];
+        all.extend_from_slice(features);
+        let library_dir = build_library(&all, &target_dir)?;
+        let out = target_dir
+            .join("sample-c")
+            .join(all.join("+"))
+            .join("evshare-sample-c.sys");
+        link(&library_dir, &out).with_context(|| {
+            format!(
+                "a panic path is left in libevshare_kernel_c.a (features: {}): the link \
+                 names the object that calls evshare_kernel_c_panic_path_is_reachable",
+                all.join(", ")
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The features as the log prints them.

@@ -293,9 +293,10 @@ fn loom_rundown() -> Result<()> {
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring`, then the whole
-/// driver image, with a panic handler that cannot link: success proves nothing in them can
-/// panic (in the driver a panic is a bugcheck). Each crate keeps its check in
-/// `no-panic-check/run.sh`; the driver's is its `no-panic-check` feature.
+/// driver image and the C sample with the C API's library, with a panic handler that cannot
+/// link: success proves nothing in them can panic (in the driver a panic is a bugcheck). Each
+/// crate keeps its check in `no-panic-check/run.sh`; the driver's and the C API's are their
+/// `no-panic-check` features.
 fn no_panic_checks() -> Result<()> {
     for krate in ["protocol", "ring"] {
         let script = paths::repo_root().join(format!("crates/{krate}/no-panic-check/run.sh"));
@@ -329,7 +330,8 @@ fn no_panic_checks() -> Result<()> {
             )
         })?;
     }
-    Ok(())
+    // What a C driver links: the C API's library, linked into the C sample.
+    sample_c::no_panic_check()
 }
 
 /// The name of the step that stops the C sample and reads its log.

@@ -10,6 +10,7 @@ use core::fmt;
 const FEATURES: &[(&str, bool)] = &[
     ("verifier", cfg!(feature = "verifier")),
     ("windows-branches", cfg!(feature = "windows-branches")),
+    ("no-panic-check", cfg!(feature = "no-panic-check")),
 ];
 
 /// The enabled features, comma-separated, or `none`.
