@@ -179,23 +179,25 @@ pub fn variant_e2e(variant: Variant, wine: &Wine) -> Result<()> {
     let restored = SampleBuild::SHIPPED.install(wine);
     let clean = if variant.features.contains(&"verifier") {
         let log = session_log();
-        require_clean_unload(&String::from_utf8_lossy(
-            log.get(earlier..).unwrap_or_default(),
-        ))
+        require_clean_unload(
+            &String::from_utf8_lossy(log.get(earlier..).unwrap_or_default()),
+            LOG_PREFIX,
+        )
     } else {
         Ok(())
     };
     tested.and(restored).and(clean)
 }
 
-/// Fails unless `log` (the session log since the sample's verifier build was installed) holds
-/// its unload summary with zero violations. Skipped, with a warning, when the caller's
-/// `WINEDEBUG` may hide the line.
-fn require_clean_unload(log: &str) -> Result<()> {
-    let marker = format!("{LOG_PREFIX}: VERIFIER: unload summary:");
+/// Fails unless `log` (the session log since a sample's verifier build was installed) holds
+/// the unload summary of the driver whose log prefix is `prefix`, with zero violations. Skipped,
+/// with a warning, when the caller's `WINEDEBUG` may hide the line. The C sample's verifier
+/// build is judged by it too.
+pub(crate) fn require_clean_unload(log: &str, prefix: &str) -> Result<()> {
+    let marker = format!("{prefix}: VERIFIER: unload summary:");
     let ours: String = log
         .lines()
-        .filter(|line| line.contains(LOG_PREFIX))
+        .filter(|line| line.contains(prefix))
         .map(|line| format!("{line}\n"))
         .collect();
     match verifier::summary(&ours) {

@@ -74,6 +74,15 @@ pub fn run(options: Options) -> Result<()> {
             }
             .build()
         });
+        report.run(
+            &format!("build + lint C sample: variant {}", variant.name),
+            || {
+                sample_c::Build {
+                    variant: Some(*variant),
+                }
+                .build_and_lint()
+            },
+        );
     }
     if static_checks {
         // A signed image must still be one Windows loads: signature verified, image re-linted.
@@ -107,6 +116,9 @@ pub fn run(options: Options) -> Result<()> {
         for variant in VARIANTS {
             report.skip(&sample_variant_step(variant));
         }
+        for variant in VARIANTS {
+            report.skip(&c_sample_variant_step(variant));
+        }
         report.skip(SAMPLE_STOP_STEP);
     } else {
         wine_steps(&mut report, &log, options.soak);
@@ -128,6 +140,12 @@ const SAMPLE_INSTALL: &str = "install + start sample host";
 /// The name of the step that runs the sample's e2e tests against its build of `variant`.
 fn sample_variant_step(variant: &Variant) -> String {
     format!("e2e sample host under Wine: variant {}", variant.name)
+}
+
+/// The name of the step that runs the C sample's e2e test against its build linked with
+/// `variant`'s library.
+fn c_sample_variant_step(variant: &Variant) -> String {
+    format!("e2e C sample under Wine: variant {}", variant.name)
 }
 
 /// The prefix, the persistent server, the driver and the sample host next to it, the e2e tests
@@ -165,6 +183,7 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     report.run("install + start C sample", || {
         sample = Some(sample_c::install(
             wine.as_ref().context("Wine was not located")?,
+            sample_c::Build::SHIPPED,
         )?);
         Ok(())
     });
@@ -187,6 +206,12 @@ fn wine_steps(report: &mut Report, log: &RefCell<setup::Log>, soak: bool) {
     for variant in VARIANTS {
         report.run(&sample_variant_step(variant), || {
             sample_host::variant_e2e(*variant, wine.as_ref().context("Wine was not located")?)
+        });
+    }
+    for variant in VARIANTS {
+        report.run(&c_sample_variant_step(variant), || {
+            let wine = wine.as_ref().context("Wine was not located")?;
+            sample_c::variant_e2e(wine, *variant, &mut sample)
         });
     }
     if let Some(installed) = sample {
@@ -268,9 +293,10 @@ fn loom_rundown() -> Result<()> {
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring`, then the whole
-/// driver image, with a panic handler that cannot link: success proves nothing in them can
-/// panic (in the driver a panic is a bugcheck). Each crate keeps its check in
-/// `no-panic-check/run.sh`; the driver's is its `no-panic-check` feature.
+/// driver image and the C sample with the C API's library, with a panic handler that cannot
+/// link: success proves nothing in them can panic (in the driver a panic is a bugcheck). Each
+/// crate keeps its check in `no-panic-check/run.sh`; the driver's and the C API's are their
+/// `no-panic-check` features.
 fn no_panic_checks() -> Result<()> {
     for krate in ["protocol", "ring"] {
         let script = paths::repo_root().join(format!("crates/{krate}/no-panic-check/run.sh"));
@@ -304,27 +330,31 @@ fn no_panic_checks() -> Result<()> {
             )
         })?;
     }
-    Ok(())
+    // What a C driver links: the C API's library, linked into the C sample.
+    sample_c::no_panic_check()
 }
 
 /// The name of the step that stops the C sample and reads its log.
 const SAMPLE_STOP_STEP: &str = "C sample: stop, check its log";
 
 /// The C API's static library, for the target that links it (its own crate type and target,
-/// so not in the driver's clippy run).
+/// so not in the driver's clippy run), as shipped and with each variant's features.
 fn clippy_kernel_c() -> Result<()> {
-    steps::run(cargo().args([
-        "clippy",
-        "--target",
-        USER_TARGET,
-        "--profile",
-        building::DRIVER_PROFILE,
-        "-p",
-        "evshare-kernel-c",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    let shipped: &[&str] = &[];
+    for features in std::iter::once(shipped).chain(VARIANTS.iter().map(|v| v.features)) {
+        let mut cmd = cargo();
+        cmd.args(["clippy", "--target", USER_TARGET]).args([
+            "--profile",
+            building::DRIVER_PROFILE,
+            "-p",
+            "evshare-kernel-c",
+        ]);
+        if !features.is_empty() {
+            cmd.arg("--features").arg(features.join(","));
+        }
+        steps::run(cmd.args(["--", "-D", "warnings"]))?;
+    }
+    Ok(())
 }
 
 fn clippy_host() -> Result<()> {

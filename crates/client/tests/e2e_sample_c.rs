@@ -1,217 +1,540 @@
 //! End to end, against the C sample host (`samples/c-host`: a C driver that links evshare
 //! through `crates/kernel-c`'s static library and header), installed by the harness next to
-//! evshare.sys. The client knows only evshare.sys's IOCTL space, so requests go raw, with the
-//! codes of the sample's space (device type 0x9A12, evshare's functions from 0x900).
+//! evshare.sys. The client reaches it as any host: `Driver::open_in` with the sample's path and
+//! IOCTL space (device type 0x9A12, evshare's functions from 0x900). Raw codes go out only where
+//! the point is the code itself: the sample's own IOCTL, and evshare.sys's codes, which the
+//! sample must refuse as unknown.
 //!
-//! Shown: the sample's own IOCTL answers and its timer DPC ticks (and so publishes: each tick
-//! publishes both channels, and the harness checks after the stop that none failed);
-//! QUERY_VERSION, REGISTER_BY_NAME, SIGNAL and QUERY_STATS work through its space, apart from
-//! evshare.sys's instance; evshare.sys's codes sent to it are refused as unknown; a closed
-//! handle's registrations are gone. Needs both drivers running (`EVSHARE_E2E=1`).
+//! Shown: the sample's own IOCTL answers and its timer DPC ticks; evshare's requests in its
+//! space are served by its instance, not evshare.sys's; `channels()` lists its two channels with
+//! a published figure that follows its ticks; a ring on `sample.counter` receives consecutive
+//! tick counts and a ring on `sample.status` well-formed status lines, where any gap is exactly
+//! what the ring reports missed, and, once closed, received + missed is exactly what the driver
+//! produced + dropped; an event subscribed to a channel is signalled once per publication; a
+//! closed handle's registrations leave their channels. The harness checks after the stop that
+//! no publish failed. Needs both drivers running (`EVSHARE_E2E=1`; `cargo xtask sample-c`).
 
 #![cfg(windows)]
 
 mod common;
 
-use common::{eventually, raw, require_e2e, serial, unique, PATIENCE};
-use evshare_protocol::ioctl::ctl_code;
-use evshare_protocol::reply::HostKind;
-use evshare_protocol::request::{encode, name_to_wire, MAX_NAME_BYTES, MAX_REQUEST_LEN};
-use evshare_protocol::{
-    Ioctl, IoctlSpace, RegisterReply, Request, SignalMode, SignalReply, StatsReply, VersionReply,
+use common::{chain, eventually, require_e2e, serial, unique, PATIENCE};
+use evshare::{
+    channel_payload, ChannelInfo, Driver, Error, Event, HostKind, IoctlSpace, NtStatus, Received,
+    RejectReason, Ring, RingOptions, SignalMode, StatsReply, WaitOutcome,
 };
-use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, WAIT_OBJECT_0};
-use windows_sys::Win32::System::Threading::{CreateEventW, WaitForSingleObject};
+use evshare_protocol::ioctl::{ctl_code, METHOD_BUFFERED};
+use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
+use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST};
+use evshare_protocol::{Ioctl, Request};
 
-/// The sample's device.
+/// The sample's device, through its link `\DosDevices\EvshareSampleC`.
 const PATH: &str = r"\\.\EvshareSampleC";
 /// The sample's device type.
 const DEVICE_TYPE: u32 = 0x9A12;
-/// The sample's own IOCTL: its tick count (function 0x800, METHOD_BUFFERED, any access).
-const IOCTL_SAMPLE_TICKS: u32 = ctl_code(DEVICE_TYPE, 0x800, 0, 0);
-/// `ERROR_INVALID_FUNCTION`: what `STATUS_INVALID_DEVICE_REQUEST` becomes.
-const ERROR_INVALID_FUNCTION: u32 = 1;
-/// `ERROR_INSUFFICIENT_BUFFER`: what `STATUS_BUFFER_TOO_SMALL` becomes.
-const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
+/// The first function of evshare's IOCTLs on the sample's device.
+const EVSHARE_BASE: u32 = 0x900;
+/// `FILE_ANY_ACCESS`, as the sample's own IOCTL is declared.
+const FILE_ANY_ACCESS: u32 = 0;
+/// The sample's own IOCTL: its tick count (function 0x800).
+const IOCTL_SAMPLE_TICKS: u32 = ctl_code(DEVICE_TYPE, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS);
+/// The sample's channels as it declares them: name and longest payload.
+const CHANNELS: [(&str, u32); 2] = [("sample.counter", 8), ("sample.status", 40)];
 
 /// evshare's IOCTLs on the sample's device.
 fn space() -> IoctlSpace {
-    IoctlSpace::new(DEVICE_TYPE, 0x900).expect("the sample's space is valid")
+    IoctlSpace::new(DEVICE_TYPE, EVSHARE_BASE).expect("the sample's space is valid")
 }
 
-/// A handle to the sample's device, closed on drop.
-struct Sample(HANDLE);
-
-impl Sample {
-    fn open() -> Sample {
-        require_e2e();
-        Sample(raw::open_path(PATH, false))
-    }
-
-    /// `request` with the code of `space`: the bytes written, or the Win32 error.
-    fn send_in(
-        &self,
-        space: IoctlSpace,
-        request: &Request<'_>,
-        output: &mut [u8],
-    ) -> Result<usize, u32> {
-        let mut input = [0u8; MAX_REQUEST_LEN];
-        let (evshare_code, len) = encode(request, &mut input).expect("encode the request");
-        let ioctl = Ioctl::from_code(evshare_code).expect("an evshare code");
-        raw::call_code(self.0, space.code_of(ioctl), &input[..len], output).map(|n| n as usize)
-    }
-
-    /// `request` in the sample's space.
-    fn send(&self, request: &Request<'_>, output: &mut [u8]) -> Result<usize, u32> {
-        self.send_in(space(), request, output)
-    }
-
-    fn ticks(&self) -> u64 {
-        let mut out = [0u8; 8];
-        let written = raw::call_code(self.0, IOCTL_SAMPLE_TICKS, &[], &mut out)
-            .unwrap_or_else(|error| panic!("the sample's tick IOCTL failed: Win32 error {error}"));
-        assert_eq!(written, 8, "the tick count is a 64-bit value");
-        u64::from_le_bytes(out)
-    }
-
-    fn stats(&self) -> StatsReply {
-        let mut out = [0u8; StatsReply::LEN];
-        let written = self
-            .send(
-                &Request::QueryStats {
-                    pid: std::process::id(),
-                },
-                &mut out,
-            )
-            .unwrap_or_else(|error| panic!("QUERY_STATS through the sample: Win32 error {error}"));
-        StatsReply::parse(&out[..written]).expect("a stats reply")
-    }
+/// Opens the sample's device in its space, or fails saying how to install it.
+fn sample() -> Driver {
+    require_e2e();
+    Driver::open_in(PATH, space()).unwrap_or_else(|error| {
+        panic!(
+            "cannot open the C sample at {PATH} (`cargo xtask sample-c` installs it next to \
+             evshare.sys): {}",
+            chain(&error)
+        )
+    })
 }
 
-impl Drop for Sample {
-    fn drop(&mut self) {
-        raw::close(self.0);
-    }
+/// The sample's tick count, by its own IOCTL.
+fn ticks(sample: &Driver) -> u64 {
+    let mut out = [0u8; 8];
+    let written = sample
+        .raw_ioctl(IOCTL_SAMPLE_TICKS, &[], &mut out)
+        .unwrap_or_else(|status| panic!("the sample's tick IOCTL failed: {status}"));
+    assert_eq!(written, 8, "the tick count is a 64-bit value");
+    u64::from_le_bytes(out)
+}
+
+/// The sample's channel `name`, as listed now.
+fn channel(sample: &Driver, name: &str) -> ChannelInfo {
+    sample
+        .channel(name)
+        .unwrap_or_else(|error| panic!("channel {name}: {}", chain(&error)))
+}
+
+/// What a stats reply says that a request could have moved.
+fn footprint(stats: &StatsReply) -> (u32, u64, u64, u64, u64) {
+    (
+        stats.live_registrations,
+        stats.registrations_total,
+        stats.signals_sent,
+        stats.notifications,
+        stats.rejected.iter().sum(),
+    )
 }
 
 #[test]
 fn its_own_ioctl_answers_and_its_timer_ticks() {
     let _serial = serial();
-    let sample = Sample::open();
-    let first = sample.ticks();
+    let sample = sample();
+    let first = ticks(&sample);
     // 2 Hz: three more ticks take 1.5 s; `eventually` gives up after 5 s.
     let later = eventually("the sample's tick count advances by 3", || {
-        let now = sample.ticks();
+        let now = ticks(&sample);
         (now >= first + 3).then_some(now)
     });
     assert!(later >= first + 3);
-    // Its own checks: an output buffer too small for the count is refused.
+    // Its own checks: an output buffer too small for the count is refused by the sample.
     let mut small = [0u8; 4];
     assert_eq!(
-        raw::call_code(sample.0, IOCTL_SAMPLE_TICKS, &[], &mut small),
-        Err(ERROR_INSUFFICIENT_BUFFER)
+        sample.raw_ioctl(IOCTL_SAMPLE_TICKS, &[], &mut small),
+        Err(NtStatus(STATUS_BUFFER_TOO_SMALL))
     );
 }
 
 #[test]
-fn query_version_answers_through_its_space() {
+fn evshare_requests_in_its_space_are_served_by_its_instance() {
     let _serial = serial();
-    let sample = Sample::open();
-    let mut out = [0u8; VersionReply::LEN];
-    let written = sample
-        .send(&Request::QueryVersion, &mut out)
-        .unwrap_or_else(|error| panic!("QUERY_VERSION through the sample: Win32 error {error}"));
-    let version = VersionReply::parse(&out[..written]).expect("a version reply");
-    assert!(version.max_registrations > 0);
+    let sample = sample();
+    assert_eq!(sample.space(), space());
+    let version = sample
+        .version()
+        .expect("QUERY_VERSION in the sample's space");
+    assert!(version.max_registrations > 0, "{version:?}");
     // evshare_driver_init detected the host for the instance.
     assert_eq!(version.host, HostKind::Wine);
-}
 
-#[test]
-fn evshare_sys_codes_are_refused_as_unknown() {
-    let _serial = serial();
-    let sample = Sample::open();
-    for request in [Request::QueryVersion, Request::QueryStats { pid: 0 }] {
-        let mut out = [0u8; StatsReply::LEN];
-        assert_eq!(
-            sample.send_in(IoctlSpace::EVSHARE, &request, &mut out),
-            Err(ERROR_INVALID_FUNCTION),
-            "{request:?} with evshare.sys's code (device type 0x8E5E) reached the sample"
-        );
-    }
-    // And the other way: the sample's codes are unknown to evshare.sys.
-    let evshare = raw::open_device(false);
-    let mut input = [0u8; MAX_REQUEST_LEN];
-    let (code, len) = encode(&Request::QueryVersion, &mut input).expect("encode");
-    let sample_code = space().code_of(Ioctl::from_code(code).expect("an evshare code"));
-    let mut out = [0u8; VersionReply::LEN];
-    let refused = raw::call_code(evshare, sample_code, &input[..len], &mut out);
-    raw::close(evshare);
-    assert_eq!(refused, Err(ERROR_INVALID_FUNCTION));
-}
-
-#[test]
-fn register_by_name_and_signal_work_through_its_space_and_go_with_the_handle() {
-    let _serial = serial();
-    let name = unique("sample-c");
-    let wide: Vec<u16> = name.encode_utf16().chain([0]).collect();
-    // SAFETY: an auto-reset event, not signalled, named by the NUL-terminated `wide`.
-    let event = unsafe { CreateEventW(std::ptr::null(), 0, 0, wide.as_ptr()) };
-    assert!(!event.is_null(), "create the event {name}");
-
-    let sample = Sample::open();
-    let live_before = sample.stats().live_registrations;
-    let mut wire = [0u8; MAX_NAME_BYTES];
-    let wire_len = name_to_wire(&name, &mut wire).expect("a valid name");
-    let mut out = [0u8; RegisterReply::LEN];
-    let written = sample
-        .send(
-            &Request::RegisterByName {
-                mode: SignalMode::OnDemand,
-                name_bytes: &wire[..wire_len],
-            },
-            &mut out,
-        )
-        .unwrap_or_else(|error| panic!("REGISTER_BY_NAME through the sample: Win32 error {error}"));
-    let registered = RegisterReply::parse(&out[..written]).expect("a register reply");
-    let stats = sample.stats();
-    assert_eq!(stats.live_registrations, live_before + 1);
-    assert_eq!(
-        stats.live_for_pid, 1,
-        "the sample counts this process's registration"
-    );
-
-    // The registration is the sample's instance's, not evshare.sys's.
     let evshare = common::driver();
-    assert_eq!(
-        evshare
-            .stats(Some(std::process::id()))
-            .unwrap()
-            .live_for_pid,
-        0,
-        "evshare.sys saw a registration made through the sample"
-    );
+    let sample_before = sample.stats(Some(std::process::id())).unwrap();
+    let main_before = evshare.stats(None).unwrap();
+    assert_eq!(sample_before.live_for_pid, 0, "{sample_before:?}");
 
-    let mut out = [0u8; SignalReply::LEN];
-    let written = sample
-        .send(&Request::Signal { id: registered.id }, &mut out)
-        .unwrap_or_else(|error| panic!("SIGNAL through the sample: Win32 error {error}"));
-    SignalReply::parse(&out[..written]).expect("a signal reply");
-    // SAFETY: `event` is our open handle.
-    let waited = unsafe { WaitForSingleObject(event, PATIENCE.as_millis() as u32) };
+    let name = unique("sample-c");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = sample
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap_or_else(|error| panic!("register through the sample: {}", chain(&error)));
+    registration.signal().expect("SIGNAL in the sample's space");
     assert_eq!(
-        waited, WAIT_OBJECT_0,
+        registration.wait(PATIENCE).unwrap(),
+        WaitOutcome::Signaled,
         "the sample's SIGNAL did not reach {name}"
     );
+    let info = registration
+        .info()
+        .expect("QUERY_REGISTRATION in its space");
+    assert_eq!(info.signals_sent, 1, "{info:?}");
+    assert_eq!(info.owner_pid, std::process::id());
 
-    // Closing the handle (Wine: IRP_MJ_CLOSE) retires its registration.
-    drop(sample);
-    let after = Sample::open().stats();
+    let sample_during = sample.stats(Some(std::process::id())).unwrap();
     assert_eq!(
-        after.live_registrations, 0,
-        "a closed handle's registration lives on"
+        sample_during.live_registrations,
+        sample_before.live_registrations + 1
     );
+    assert_eq!(sample_during.live_for_pid, 1, "counted for this process");
+    assert_eq!(
+        sample_during.registrations_total,
+        sample_before.registrations_total + 1
+    );
+    assert_eq!(sample_during.signals_sent, sample_before.signals_sent + 1);
+    assert_eq!(
+        footprint(&evshare.stats(None).unwrap()),
+        footprint(&main_before),
+        "evshare.sys saw a request made through the sample"
+    );
+
+    registration.unregister().unwrap();
+    let after = sample.stats(Some(std::process::id())).unwrap();
+    assert_eq!(after.live_registrations, sample_before.live_registrations);
     assert_eq!(after.live_for_pid, 0);
-    // SAFETY: our handle, closed once.
-    unsafe { CloseHandle(event) };
+}
+
+#[test]
+fn evshare_sys_codes_are_refused_by_the_sample_itself() {
+    let _serial = serial();
+    let sample = sample();
+    let before = sample.stats(None).unwrap();
+
+    // Every evshare request with evshare.sys's code, well-formed where the protocol allows:
+    // evshare_dispatch declines each (not in the instance's space) and the C driver refuses it.
+    for ioctl in Ioctl::ALL {
+        let input = match ioctl {
+            Ioctl::QueryVersion => well_formed(&Request::QueryVersion),
+            Ioctl::QueryStats => well_formed(&Request::QueryStats { pid: 0 }),
+            Ioctl::PendNotification => well_formed(&Request::PendNotification),
+            _ => Vec::new(),
+        };
+        let mut reply = [0u8; 512];
+        assert_eq!(
+            sample.raw_ioctl(ioctl.code(), &input, &mut reply),
+            Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST)),
+            "{ioctl} with evshare.sys's code (device type 0x8E5E) reached the sample's instance"
+        );
+    }
+    // A function of the sample's own range that it does not define.
+    let unknown = ctl_code(DEVICE_TYPE, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS);
+    assert_eq!(
+        sample.raw_ioctl(unknown, &[], &mut [0u8; 8]),
+        Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST))
+    );
+    // The C driver completes what evshare declines: its instance counted none of it.
+    let after = sample.stats(None).unwrap();
+    assert_eq!(
+        after.rejected_for(RejectReason::UnknownIoctl),
+        before.rejected_for(RejectReason::UnknownIoctl)
+    );
+    assert_eq!(footprint(&after), footprint(&before));
+    assert_eq!(after.pending_irps, before.pending_irps);
+
+    // And the other way: the sample's space is unknown to evshare.sys, whose version check at
+    // open is the first request.
+    match Driver::open_in(evshare::DEFAULT_DEVICE_PATH, space()) {
+        Ok(_) => panic!("evshare.sys answered a request in the C sample's space"),
+        Err(error) => {
+            assert_eq!(
+                error.status(),
+                Some(NtStatus(STATUS_INVALID_DEVICE_REQUEST)),
+                "{}",
+                chain(&error)
+            );
+            assert!(
+                matches!(
+                    error,
+                    Error::DriverRejected {
+                        operation: Ioctl::QueryVersion,
+                        ..
+                    }
+                ),
+                "{}",
+                chain(&error)
+            );
+        }
+    }
+}
+
+#[test]
+fn its_channels_are_listed_and_count_its_ticks() {
+    let _serial = serial();
+    let sample = sample();
+    let ticks_before = ticks(&sample);
+    let listed = sample
+        .channels()
+        .expect("QUERY_CHANNELS in the sample's space");
+    let ticks_after = ticks(&sample);
+    let declared: Vec<(&str, u32)> = listed
+        .iter()
+        .map(|channel| (channel.name.as_str(), channel.max_payload))
+        .collect();
+    assert_eq!(declared, CHANNELS);
+    assert!(
+        common::driver().channels().unwrap().is_empty(),
+        "evshare.sys has none"
+    );
+    // Each tick is counted (its IOCTL) before it is published once on each channel, and the
+    // DPC waits for nothing: the listing lies between the two readings of the count, give or
+    // take the one tick the DPC may be publishing.
+    for channel in &listed {
+        assert!(
+            channel.published <= ticks_after && channel.published + 1 >= ticks_before,
+            "{} published {} between tick counts {ticks_before} and {ticks_after}",
+            channel.name,
+            channel.published
+        );
+    }
+    let first = listed[0].published;
+    let grown = eventually("sample.counter's published figure grows", || {
+        let now = channel(&sample, "sample.counter").published;
+        (now > first).then_some(now)
+    });
+    println!(
+        "C sample channels: {declared:?}; sample.counter published {first}, then {grown}; \
+         ticks {ticks_before}..{ticks_after}"
+    );
+}
+
+#[test]
+fn rings_receive_every_tick_and_status_line_with_exact_loss() {
+    let _serial = serial();
+    let sample = sample();
+    let counter = channel(&sample, "sample.counter");
+    let status = channel(&sample, "sample.status");
+    // A record per publication, and the consumer woken for each.
+    let options = RingOptions::new(16).watermark(1);
+    let mut counter_ring = sample
+        .register_ring(&options)
+        .expect("a ring through the sample");
+    counter_ring
+        .subscribe(&counter)
+        .expect("SUBSCRIBE in the sample's space");
+    let mut status_ring = sample.register_ring(&options).unwrap();
+    status_ring.subscribe(&status).unwrap();
+    assert_eq!(
+        channel(&sample, "sample.counter").subscribers,
+        counter.subscribers + 1
+    );
+    assert_eq!(
+        channel(&sample, "sample.status").subscribers,
+        status.subscribers + 1
+    );
+
+    let mut counts = Numbered::default();
+    let mut lines = Numbered::default();
+    while counts.records < 4 {
+        counts.take(next(&mut counter_ring), tick_of);
+    }
+    while lines.records < 4 {
+        lines.take(next(&mut status_ring), status_tick);
+    }
+    // Unregistered: the driver poisons each ring; what it wrote before is still received.
+    for (ring, numbered, number_of) in [
+        (&mut counter_ring, &mut counts, tick_of as fn(&[u8]) -> u64),
+        (&mut status_ring, &mut lines, status_tick),
+    ] {
+        ring.close().expect("UNREGISTER in the sample's space");
+        loop {
+            match next(ring) {
+                Received::Closed => break,
+                item => numbered.take(item, number_of),
+            }
+        }
+        let totals = ring.published_totals();
+        let consumer = ring.stats();
+        assert_eq!(
+            (consumer.received, consumer.missed),
+            (numbered.records, numbered.missed),
+            "the ring's own counts"
+        );
+        assert_eq!(
+            numbered.records + numbered.missed,
+            totals.produced + totals.dropped,
+            "every sequence number the driver used is received or reported missed: {totals:?}"
+        );
+        assert_eq!(numbered.missed, totals.dropped, "{totals:?}");
+        assert_eq!(totals.corrupt, 0);
+    }
+    println!(
+        "C sample rings: sample.counter ticks {:?}, {} received, {} dropped; sample.status \
+         ticks {:?}, {} received, {} dropped; last line `{}`",
+        counts.span(),
+        counts.records,
+        counts.missed,
+        lines.span(),
+        lines.records,
+        lines.missed,
+        lines.last_text
+    );
+    assert_eq!(
+        channel(&sample, "sample.counter").subscribers,
+        counter.subscribers
+    );
+    assert_eq!(
+        channel(&sample, "sample.status").subscribers,
+        status.subscribers
+    );
+}
+
+#[test]
+fn an_event_subscribed_to_a_channel_is_signalled_once_per_publication() {
+    let _serial = serial();
+    let sample = sample();
+    let name = unique("sample-c-counter");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = sample
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap();
+    let before = channel(&sample, "sample.counter");
+    registration.subscribe(&before).expect("SUBSCRIBE an event");
+    let subscribed = channel(&sample, "sample.counter");
+    assert_eq!(subscribed.subscribers, before.subscribers + 1);
+    // An auto-reset event: each wait that returns took at least one signal.
+    for _ in 0..3 {
+        assert_eq!(
+            registration.wait(PATIENCE).unwrap(),
+            WaitOutcome::Signaled,
+            "a publication on sample.counter signals the subscribed event"
+        );
+    }
+    let low = channel(&sample, "sample.counter").published;
+    let signals = registration.info().unwrap().signals_sent;
+    let high = channel(&sample, "sample.counter").published;
+    // A publication counts itself, then delivers under the channel's lock: every one counted
+    // after SUBSCRIBE returned reached the event, and none counted before it began did, but
+    // for at most one publication in flight at each end.
+    assert!(signals >= 3, "{signals} signals after three waits");
+    assert!(
+        signals + 1 >= low - subscribed.published && signals <= high - before.published + 1,
+        "{signals} signals sent, for publications {}..{low} (counted {}..{high})",
+        subscribed.published,
+        before.published
+    );
+    println!(
+        "C sample event on sample.counter: {signals} signals sent while the channel's \
+         published figure went from {} to {high}",
+        before.published
+    );
+    registration.unregister().unwrap();
+    assert_eq!(
+        channel(&sample, "sample.counter").subscribers,
+        before.subscribers
+    );
+}
+
+#[test]
+fn closing_the_handle_takes_its_subscribers_off_the_channels() {
+    let _serial = serial();
+    let observer = sample();
+    let counter = channel(&observer, "sample.counter");
+    let status = channel(&observer, "sample.status");
+    let live = observer.stats(None).unwrap().live_registrations;
+
+    let holder = sample();
+    let name = unique("sample-c-close");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = holder
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap();
+    registration.subscribe(&counter).unwrap();
+    let ring = holder.register_ring(&RingOptions::new(16)).unwrap();
+    ring.subscribe(&status).unwrap();
+    assert_eq!(
+        channel(&observer, "sample.counter").subscribers,
+        counter.subscribers + 1
+    );
+    assert_eq!(
+        channel(&observer, "sample.status").subscribers,
+        status.subscribers + 1
+    );
+    assert_eq!(observer.stats(None).unwrap().live_registrations, live + 2);
+
+    // Never unregistered: only the handle's close (Wine: IRP_MJ_CLOSE) can release them.
+    std::mem::forget(registration);
+    std::mem::forget(ring);
+    drop(holder);
+    eventually("the closed handle's subscribers leave the channels", || {
+        let now = observer.channels().unwrap();
+        (now[0].subscribers == counter.subscribers && now[1].subscribers == status.subscribers)
+            .then_some(())
+    });
+    assert_eq!(observer.stats(None).unwrap().live_registrations, live);
+}
+
+/// The next thing a ring yields within the patience.
+fn next(ring: &mut Ring<'_>) -> Received {
+    ring.recv(PATIENCE)
+        .expect("receive from the ring")
+        .unwrap_or_else(|| panic!("nothing published within {PATIENCE:?}"))
+}
+
+/// A `sample.counter` payload: the tick, a 64-bit little-endian count.
+fn tick_of(payload: &[u8]) -> u64 {
+    u64::from_le_bytes(
+        payload
+            .try_into()
+            .unwrap_or_else(|_| panic!("a tick count is 8 bytes, not {payload:?}")),
+    )
+}
+
+/// A `sample.status` payload: `tick N, M failed`, at most 40 bytes, ASCII, with no publish
+/// failed; its tick `N`.
+fn status_tick(payload: &[u8]) -> u64 {
+    let line = std::str::from_utf8(payload).expect("an ASCII status line");
+    assert!(payload.len() <= 40, "{line}");
+    let (tick, failed) = line
+        .strip_prefix("tick ")
+        .and_then(|rest| rest.strip_suffix(" failed"))
+        .and_then(|rest| rest.split_once(", "))
+        .unwrap_or_else(|| panic!("not a status line: `{line}`"));
+    let number = |digits: &str| -> u64 {
+        assert!(
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()),
+            "`{line}`"
+        );
+        digits.parse().expect("a count")
+    };
+    assert_eq!(number(failed), 0, "a publish failed: `{line}`");
+    number(tick)
+}
+
+/// What a ring subscribed to one channel yielded, checked record by record: each record's
+/// payload carries the tick it was published at, and the ring's sequence numbers advance once
+/// per publication, delivered or dropped. So the tick minus the sequence number is the same for
+/// every record, and a gap in the ticks is exactly a gap the ring reported.
+#[derive(Default)]
+struct Numbered {
+    /// Records received.
+    records: u64,
+    /// Records the ring reported missed.
+    missed: u64,
+    /// The sequence number the next item must start at, after the first record.
+    next_seq: Option<u64>,
+    /// The tick minus the sequence number, from the first record on.
+    offset: Option<u64>,
+    /// The first and last ticks received.
+    first: Option<u64>,
+    last: Option<u64>,
+    /// The last payload, as text (for the report).
+    last_text: String,
+}
+
+impl Numbered {
+    fn take(&mut self, item: Received, number_of: fn(&[u8]) -> u64) {
+        match item {
+            Received::Record(record) => {
+                let payload =
+                    channel_payload(&record.payload).expect("a record written by a channel");
+                let tick = number_of(payload);
+                if let Some(expected) = self.next_seq {
+                    assert_eq!(record.seq, expected, "a sequence gap not reported missed");
+                }
+                let offset = tick.wrapping_sub(record.seq);
+                assert_eq!(
+                    *self.offset.get_or_insert(offset),
+                    offset,
+                    "tick {tick} at sequence {}: a tick lost or repeated without a reported gap",
+                    record.seq
+                );
+                if let Some(last) = self.last {
+                    assert!(tick > last, "tick {tick} after {last}");
+                }
+                self.first.get_or_insert(tick);
+                self.last = Some(tick);
+                self.next_seq = Some(record.seq + 1);
+                self.records += 1;
+                self.last_text = String::from_utf8_lossy(payload).into_owned();
+            }
+            Received::Missed { first_seq, count } => {
+                if let Some(expected) = self.next_seq {
+                    assert_eq!(first_seq, expected, "a gap that starts elsewhere");
+                }
+                assert!(count > 0);
+                self.next_seq = Some(first_seq + count);
+                self.missed += count;
+            }
+            Received::Closed => panic!("the ring closed while it was subscribed"),
+        }
+    }
+
+    fn span(&self) -> (Option<u64>, Option<u64>) {
+        (self.first, self.last)
+    }
+}
+
+/// `request`'s bytes as the protocol encodes them.
+fn well_formed(request: &Request<'_>) -> Vec<u8> {
+    let mut out = [0u8; MAX_REQUEST_LEN];
+    let (_, len) = encode(request, &mut out).expect("encode");
+    out[..len].to_vec()
 }

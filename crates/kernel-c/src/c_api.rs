@@ -117,6 +117,7 @@ pub unsafe extern "C" fn evshare_driver_init(
     // SAFETY: the driver object of the running DriverEntry (the caller's contract).
     let _driver = unsafe { driver::start_driver(driver, identity, at) };
     log!(Info, "evshare (C API) loaded on {:?}", driver::host());
+    log!(Info, "built with features: {}", crate::features::Enabled);
     NtStatus::SUCCESS.raw()
 }
 
@@ -271,7 +272,12 @@ pub unsafe extern "C" fn evshare_publish(
     let Some(channel) = instance.channel(channel) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
-    match instance.evshare().publish(at, channel, bytes) {
+    // The verifier build checks what publishing calls as from a DPC, the highest IRQL allowed
+    // here: the C driver's DPC is its own, not km's trampoline, which would say so itself.
+    evshare_km::verifier::dpc_enter();
+    let result = instance.evshare().publish(at, channel, bytes);
+    evshare_km::verifier::dpc_leave();
+    match result {
         Ok(done) => {
             if !published.is_null() {
                 // SAFETY: the caller's contract: writable.
