@@ -249,9 +249,24 @@ fn e2e(wine: &Wine) -> Result<()> {
     ))
 }
 
+/// The channels' inverted call against the C sample (`e2e_channel_inverted`'s C test): its
+/// DPC completes the app's IRPs, which a verifier build checks at `DISPATCH_LEVEL`.
+fn e2e_inverted(wine: &Wine) -> Result<()> {
+    steps::run(&mut crate::test_suite::e2e_command_for(
+        wine,
+        &["-p", "evshare", "--test", "e2e_channel_inverted"],
+        &[
+            "the_c_samples_counter_reaches_an_inverted_call_in_order",
+            "--exact",
+            "--show-output",
+        ],
+    ))
+}
+
 /// The sample linked with `variant`'s build of the library in place of the shipped one: the
 /// shipped sample in `shipped` (if any) stopped and its log checked, the variant installed,
-/// `e2e_sample_c` run against it, the variant stopped and its log checked (a verifier build:
+/// `e2e_sample_c` and the C test of `e2e_channel_inverted` run against it, the variant stopped
+/// and its log checked (a verifier build:
 /// its unload summary must report zero violations), then the shipped sample installed again,
 /// also when something failed; `shipped` is then that new load.
 pub fn variant_e2e(wine: &Wine, variant: Variant, shipped: &mut Option<Installed>) -> Result<()> {
@@ -270,7 +285,7 @@ pub fn variant_e2e(wine: &Wine, variant: Variant, shipped: &mut Option<Installed
             "the client's e2e_sample_c test against variant {}",
             variant.name
         ));
-        let tested = e2e(wine);
+        let tested = e2e(wine).and_then(|()| e2e_inverted(wine));
         steps::heading(&format!("stop variant {}, check its log", variant.name));
         tested.and(stop_and_check(wine, installed))
     });
