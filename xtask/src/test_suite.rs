@@ -39,13 +39,14 @@ pub fn run(options: Options) -> Result<()> {
     report.run("setup: toolchain", || {
         setup::toolchain(&mut log.borrow_mut())
     });
-    let host_steps: [(&str, Step); 12] = [
+    let host_steps: [(&str, Step); 13] = [
         ("cargo fmt --check", fmt),
         ("host unit tests", host_tests),
         ("loom: ring handshakes", loom),
         ("loom: pending queue", loom_pending),
         ("loom: timer DPC vs unregister", loom_timer),
         ("loom: unload vs dispatch", loom_rundown),
+        ("loom: channel inbox", loom_channel_inbox),
         ("no-panic checks", no_panic_checks),
         ("clippy: host crates", clippy_host),
         ("clippy: driver (msvc)", clippy_driver),
@@ -290,6 +291,25 @@ fn loom_timer() -> Result<()> {
 /// model must reject.
 fn loom_rundown() -> Result<()> {
     loom_km("loom_rundown", None)
+}
+
+/// A handle's inverted call as a channel subscriber (`crates/kernel/tests/loom_channel_inbox.rs`,
+/// the library's inbox over km's queue and mock IRPs): publication vs `PEND_NOTIFICATION`, vs a
+/// second publication, vs a cancel; a pend that parks after releasing the backlog is the
+/// weakened variant the model must reject.
+fn loom_channel_inbox() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "evshare-kernel",
+        "--release",
+        "--test",
+        "loom_channel_inbox",
+    ])
+    .env("RUSTFLAGS", "--cfg loom")
+    .env("CARGO_TARGET_DIR", paths::target_dir().join("loom"));
+    steps::run(&mut cmd)
 }
 
 /// Links the driver-side entry points of `evshare-protocol` and `evshare-ring`, then the whole

@@ -13,6 +13,7 @@
 //! [`Quotas`](crate::config::Quotas)), so one app cannot fill a channel and shut the others out.
 
 use crate::channel_inbox::ChannelInbox;
+use crate::notification;
 use crate::registration::Registration;
 use core::sync::atomic::{AtomicU64, Ordering};
 use evshare_km::irp::{FileId, ParkedIrp};
@@ -21,6 +22,7 @@ use evshare_km::pending::PendingQueue;
 use evshare_km::pool::PoolArc;
 use evshare_km::process::ProcessId;
 use evshare_km::sync::SpinLock;
+use evshare_km::time::performance_counter;
 use evshare_protocol::channel::{MAX_CHANNELS, MAX_SUBSCRIBERS};
 
 /// A channel of the instance, by its place in [`crate::Config::channels`].
@@ -63,14 +65,14 @@ pub enum Subscriber {
     /// A registration: an event is signalled, a ring gets a record. One channel each.
     Registration(PoolArc<Registration>),
     /// A handle's inverted call: a parked IRP is completed with the payload. Any channels.
-    Inbox(PoolArc<ChannelInbox>),
+    Inbox(PoolArc<ChannelInbox<FileId>>),
 }
 
 impl Subscriber {
     fn owner(&self) -> ProcessId {
         match self {
             Subscriber::Registration(registration) => registration.origin().owner,
-            Subscriber::Inbox(inbox) => inbox.owner(),
+            Subscriber::Inbox(inbox) => ProcessId(inbox.owner()),
         }
     }
 
@@ -231,7 +233,16 @@ impl Channels {
             published.subscribers += 1;
             let delivered = match subscriber {
                 Subscriber::Registration(registration) => registration.deliver(at, payload),
-                Subscriber::Inbox(inbox) => inbox.deliver(at, channel.0, payload, pending),
+                Subscriber::Inbox(inbox) => inbox.deliver(
+                    at,
+                    channel.0,
+                    payload,
+                    performance_counter(),
+                    pending,
+                    |irp, made| {
+                        let _ = notification::complete(irp, made);
+                    },
+                ),
             };
             if !delivered {
                 published.dropped += 1;

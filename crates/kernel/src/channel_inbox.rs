@@ -11,15 +11,17 @@
 //! handle's inbox (`PEND_NOTIFICATION`), and before the pending-IRP queue. A parked IRP is
 //! completed after the backlog lock is released; deliveries of one channel are serialised by
 //! that channel's lock, so the app's IRPs complete in the channel's sequence order.
+//!
+//! The module is generic over the pending queue's request type (the driver's `ParkedIrp`, keyed
+//! by file object) so that it also builds on the host, where `tests/loom_channel_inbox.rs`
+//! runs it under loom against mock IRPs: a publication racing a `PEND_NOTIFICATION`, and one
+//! racing a cancel, never strand a payload or an IRP, on any interleaving (Wine runs the DPC
+//! on one pool thread beside one dispatch thread; Windows runs both on any CPU).
 
-use crate::notification;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use evshare_km::irp::{FileId, ParkedIrp};
 use evshare_km::irql::Irql;
-use evshare_km::pending::PendingQueue;
-use evshare_km::process::ProcessId;
+use evshare_km::pending::{PendingQueue, Request};
 use evshare_km::sync::{SpinLock, SpinLockGuard};
-use evshare_km::time::performance_counter;
 use evshare_protocol::channel::MAX_CHANNELS;
 use evshare_protocol::reply::Notification;
 
@@ -38,6 +40,16 @@ pub struct Backlog {
 }
 
 impl Backlog {
+    /// How many notifications are owed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether none is owed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The oldest notification owed, taken out.
     pub fn pop(&mut self) -> Option<Notification> {
         if self.len == 0 {
@@ -77,20 +89,22 @@ impl Backlog {
 
 /// One handle's inverted call, as a subscriber of the host's channels. The handle's state
 /// holds it once the handle subscribed its inverted call to a channel; each channel it is
-/// subscribed to holds it too, until the handle is cleaned up or closed.
-pub struct ChannelInbox {
-    file: FileId,
-    owner: ProcessId,
+/// subscribed to holds it too, until the handle is cleaned up or closed. `K` is what the
+/// pending queue keys requests by: the handle (the driver's file object).
+pub struct ChannelInbox<K> {
+    file: K,
+    /// The id of the process that opened the handle.
+    owner: u32,
     /// Bit `n` set: subscribed to channel `n`.
     subscribed: AtomicU32,
     backlog: SpinLock<Backlog>,
     lost: AtomicU64,
 }
 
-impl ChannelInbox {
-    /// The inverted call of handle `file`, opened by `owner`: subscribed to nothing, nothing
-    /// owed.
-    pub const fn new(file: FileId, owner: ProcessId) -> ChannelInbox {
+impl<K: Copy + Eq> ChannelInbox<K> {
+    /// The inverted call of handle `file`, opened by process `owner`: subscribed to nothing,
+    /// nothing owed.
+    pub fn new(file: K, owner: u32) -> ChannelInbox<K> {
         ChannelInbox {
             file,
             owner,
@@ -106,12 +120,12 @@ impl ChannelInbox {
     }
 
     /// The handle whose inverted call it is.
-    pub fn file(&self) -> FileId {
+    pub fn file(&self) -> K {
         self.file
     }
 
-    /// The process that opened the handle.
-    pub fn owner(&self) -> ProcessId {
+    /// The id of the process that opened the handle.
+    pub fn owner(&self) -> u32 {
         self.owner
     }
 
@@ -136,41 +150,70 @@ impl ChannelInbox {
         self.lost.load(Ordering::Relaxed)
     }
 
-    /// The backlog, locked: `PEND_NOTIFICATION` takes what is owed, or parks its IRP while
-    /// holding it, so a payload published meanwhile finds the IRP or is owed, never neither.
+    /// The backlog, locked (for tests and the statistics; requests go through
+    /// [`take_or_park`](Self::take_or_park)).
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn backlog<'g, I: Irql>(&'g self, at: &'g mut I) -> SpinLockGuard<'g, Backlog> {
         self.backlog.lock(at)
     }
 
-    /// Delivers `payload`, published on `channel`: completes a parked IRP of the handle with
-    /// it, or owes it; `false` if it was lost (the backlog was full, or the payload longer
-    /// than a notification carries: the subscription checked that it cannot be).
+    /// `PEND_NOTIFICATION`'s part: the oldest notification owed, handed back with `request`
+    /// for the caller to complete it with; or, if none is owed, `park(request)`, run while the
+    /// backlog is still locked, so a payload published meanwhile either finds the request
+    /// parked or is owed to the next one: never neither.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
-    pub fn deliver<const N: usize>(
+    pub fn take_or_park<Q, T>(
+        &self,
+        at: &mut impl Irql,
+        request: Q,
+        park: impl FnOnce(Q) -> T,
+    ) -> Result<(Q, Notification), T> {
+        let mut backlog = self.backlog.lock(at);
+        match backlog.pop() {
+            Some(owed) => {
+                drop(backlog);
+                Ok((request, owed))
+            }
+            None => {
+                let parked = park(request);
+                drop(backlog);
+                Err(parked)
+            }
+        }
+    }
+
+    /// Delivers `payload`, published on `channel` at `timestamp`: completes a parked request
+    /// of the handle with it (`complete`, outside the backlog's lock), or owes it; `false` if
+    /// it was lost (the backlog was full, or the payload longer than a notification carries:
+    /// the subscription checked that it cannot be).
+    ///
+    /// IRQL: `<= DISPATCH_LEVEL`.
+    pub fn deliver<R: Request<Key = K>, const N: usize>(
         &self,
         at: &mut impl Irql,
         channel: u32,
         payload: &[u8],
-        pending: &PendingQueue<ParkedIrp, N>,
+        timestamp: u64,
+        pending: &PendingQueue<R, N>,
+        complete: impl FnOnce(R::Owned, &Notification),
     ) -> bool {
         let mut backlog = self.backlog.lock(at);
         let seq = backlog.take_seq(channel);
-        let made = u16::try_from(channel).ok().and_then(|channel| {
-            Notification::of_channel(channel, seq, performance_counter(), payload).ok()
-        });
+        let made = u16::try_from(channel)
+            .ok()
+            .and_then(|channel| Notification::of_channel(channel, seq, timestamp, payload).ok());
         let Some(made) = made else {
             drop(backlog);
             self.lost.fetch_add(1, Ordering::Relaxed);
             return false;
         };
-        // A parked IRP means nothing is owed (a PEND_NOTIFICATION takes what is owed before
-        // it parks), so completing it now keeps the order.
-        if let Some(irp) = pending.take_for(self.file) {
+        // A parked request means nothing is owed (`take_or_park` takes what is owed before it
+        // parks), so completing it now keeps the order.
+        if let Some(request) = pending.take_for(self.file) {
             drop(backlog);
-            let _ = notification::complete(irp, &made);
+            complete(request, &made);
             return true;
         }
         if backlog.push(made) {

@@ -4,6 +4,7 @@
 //! each request of that handle. The inverted call's inbox.
 
 use crate::channel_inbox::ChannelInbox;
+use evshare_km::irp::FileId;
 use evshare_km::pool::PoolArc;
 use evshare_km::sync::SpinLock;
 
@@ -17,7 +18,7 @@ pub struct Inbox {
     pub(crate) next_seq: u64,
     /// The handle's inverted call as a channel subscriber, once it subscribed to one: what
     /// channels published for it that no pending IRP has taken yet.
-    pub(crate) channels: Option<PoolArc<ChannelInbox>>,
+    pub(crate) channels: Option<PoolArc<ChannelInbox<FileId>>>,
 }
 
 /// Everything an instance keeps per open handle.

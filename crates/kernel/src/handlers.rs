@@ -388,7 +388,7 @@ fn subscribe_inverted(
     let inbox = match existing {
         Some(inbox) => inbox,
         None => {
-            let made = PoolArc::new(ChannelInbox::new(caller.file, caller.process))
+            let made = PoolArc::new(ChannelInbox::new(caller.file, caller.process.0))
                 .map_err(|_| Rejection::out_of_memory())?;
             // Another SUBSCRIBE of the same handle may have made one meanwhile: keep the first
             // (ours is freed outside the lock).

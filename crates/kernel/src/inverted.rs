@@ -86,16 +86,19 @@ pub fn pend(
     // Parked under the inbox lock (and the channel backlog's), so a concurrent NOTIFY or
     // publication either sees this IRP or leaves its notification owed for the next one: never
     // both missed.
-    let mut backlog = inbox.channels.as_ref().map(|channels| channels.backlog(at));
-    if let Some(owed) = backlog.as_mut().and_then(|backlog| backlog.pop()) {
-        drop(backlog);
-        drop(guard);
-        return Ok(notification::complete(irp, &owed));
-    }
     let process = irp.requestor();
     let per_process = state.config.quotas.pending_per_process as usize;
-    let parked = park_irp(&state.pending, irp, process, per_process);
-    drop(backlog);
+    let park = |irp| park_irp(&state.pending, irp, process, per_process);
+    let parked = match &inbox.channels {
+        Some(channels) => match channels.take_or_park(at, irp, park) {
+            Ok((irp, owed)) => {
+                drop(guard);
+                return Ok(notification::complete(irp, &owed));
+            }
+            Err(parked) => parked,
+        },
+        None => park(irp),
+    };
     drop(guard);
     parked.map_err(|(irp, refusal)| (irp, refused(refusal)))
 }

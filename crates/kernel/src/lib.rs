@@ -26,29 +26,46 @@
 //!   a ring registration.
 //! - [`handle_state`], `state`, `stats`: per-handle state, per-instance state, counters.
 // The library only exists for Windows targets; on the host the crate is empty, which keeps
-// `cargo check --workspace` working on Linux.
+// `cargo check --workspace` working on Linux. Under `--cfg loom` the host build holds the
+// channel inbox alone, for its loom model (`tests/loom_channel_inbox.rs`).
 #![no_std]
-#![cfg(target_os = "windows")]
+#![cfg(any(target_os = "windows", loom))]
 
-pub mod caller;
-pub mod channel;
+#[cfg(loom)]
+pub mod channel_inbox;
+#[cfg(not(loom))]
 mod channel_inbox;
-pub mod config;
-pub mod dispatch;
-pub mod handle_state;
-mod handlers;
-mod inverted;
-mod methods;
-mod notification;
-mod registration;
-mod registry;
-mod ring_channel;
-mod state;
-mod stats;
-mod verifier_ops;
 
-pub use channel::{ChannelId, Published};
-pub use config::{Channel, Config, Quotas};
-pub use dispatch::{Evshare, PublishError};
-pub use evshare_protocol::IoctlSpace;
-pub use handle_state::HandleState;
+/// Items that build only for Windows targets (everything but the channel inbox).
+macro_rules! windows_only {
+    ($($item:item)*) => {
+        $(
+            #[cfg(target_os = "windows")]
+            $item
+        )*
+    };
+}
+
+windows_only! {
+    pub mod caller;
+    pub mod channel;
+    pub mod config;
+    pub mod dispatch;
+    pub mod handle_state;
+    mod handlers;
+    mod inverted;
+    mod methods;
+    mod notification;
+    mod registration;
+    mod registry;
+    mod ring_channel;
+    mod state;
+    mod stats;
+    mod verifier_ops;
+
+    pub use channel::{ChannelId, Published};
+    pub use config::{Channel, Config, Quotas};
+    pub use dispatch::{Evshare, PublishError};
+    pub use evshare_protocol::IoctlSpace;
+    pub use handle_state::HandleState;
+}
