@@ -188,28 +188,7 @@ fn the_samples_space_is_unknown_to_evshare_sys() {
     let _serial = serial();
     require_e2e();
     // The version check at open is the first request: the wrong space fails there.
-    match Driver::open_in(evshare::DEFAULT_DEVICE_PATH, sample_space()) {
-        Ok(_) => panic!("evshare.sys answered a request in the sample's space"),
-        Err(error) => {
-            assert_eq!(
-                error.status(),
-                Some(NtStatus(STATUS_INVALID_DEVICE_REQUEST)),
-                "{}",
-                chain(&error)
-            );
-            assert!(
-                matches!(
-                    error,
-                    Error::DriverRejected {
-                        operation: Ioctl::QueryVersion,
-                        ..
-                    }
-                ),
-                "{}",
-                chain(&error)
-            );
-        }
-    }
+    common::assert_unknown_to_evshare_sys(sample_space(), "the sample");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! driver variant, and that the shipped image has none).
 
 use core::fmt;
+use evshare_km::log::FeatureList;
 
 /// Every feature of this crate, and whether this image has it. A feature added to `Cargo.toml`
 /// gets its line here.
@@ -17,13 +18,6 @@ pub struct Enabled;
 
 impl fmt::Display for Enabled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut enabled = FEATURES.iter().filter(|(_, on)| *on).map(|(name, _)| name);
-        match enabled.next() {
-            None => f.write_str("none"),
-            Some(first) => {
-                f.write_str(first)?;
-                enabled.try_for_each(|name| write!(f, ", {name}"))
-            }
-        }
+        FeatureList(FEATURES).fmt(f)
     }
 }

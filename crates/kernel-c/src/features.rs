@@ -4,6 +4,7 @@
 //! sample: none for the shipped one).
 
 use core::fmt;
+use evshare_km::log::FeatureList;
 
 /// Every feature of this crate, and whether this build has it. A feature added to
 /// `Cargo.toml` gets its line here.
@@ -18,13 +19,6 @@ pub struct Enabled;
 
 impl fmt::Display for Enabled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut enabled = FEATURES.iter().filter(|(_, on)| *on).map(|(name, _)| name);
-        match enabled.next() {
-            None => f.write_str("none"),
-            Some(first) => {
-                f.write_str(first)?;
-                enabled.try_for_each(|name| write!(f, ", {name}"))
-            }
-        }
+        FeatureList(FEATURES).fmt(f)
     }
 }

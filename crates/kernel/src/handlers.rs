@@ -7,6 +7,7 @@
 use crate::caller::{check_output, Caller, Rejection};
 use crate::channel::{ChannelId, SubscribeRefusal, Subscriber};
 use crate::channel_inbox::ChannelInbox;
+use crate::config::Channel;
 use crate::inverted;
 use crate::methods;
 use crate::registration::Registration;
@@ -326,6 +327,15 @@ impl From<SubscribeRefusal> for Rejection {
     }
 }
 
+/// The channel the host declared as number `channel`, or the refusal that there is none.
+fn declared(state: &State, channel: u32) -> Result<&Channel, Rejection> {
+    state
+        .config
+        .channels
+        .get(channel as usize)
+        .ok_or_else(no_such_channel)
+}
+
 /// `SUBSCRIBE`: registration `id` of the caller's handle receives channel `channel`.
 fn subscribe(
     state: &'static State,
@@ -334,11 +344,7 @@ fn subscribe(
     channel: u32,
     at: &mut Passive,
 ) -> Result<(), Rejection> {
-    let declared = state
-        .config
-        .channels
-        .get(channel as usize)
-        .ok_or_else(no_such_channel)?;
+    let declared = declared(state, channel)?;
     let registration = registration_of(state, caller, id, at)?;
     if registration.ring().is_some() && declared.max_payload as usize > MAX_RING_PAYLOAD {
         return Err(too_wide());
@@ -375,12 +381,7 @@ fn subscribe_inverted(
     channel: u32,
     at: &mut Passive,
 ) -> Result<(), Rejection> {
-    let declared = state
-        .config
-        .channels
-        .get(channel as usize)
-        .ok_or_else(no_such_channel)?;
-    if declared.max_payload as usize > MAX_INVERTED_PAYLOAD {
+    if declared(state, channel)?.max_payload as usize > MAX_INVERTED_PAYLOAD {
         return Err(too_wide());
     }
     let handle = caller.state.ok_or_else(Rejection::out_of_memory)?;

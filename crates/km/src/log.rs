@@ -72,3 +72,21 @@ macro_rules! log {
         $crate::log::emit($crate::log::Level::$level, format_args!($($arg)*))
     };
 }
+
+/// A build's cargo features for its load line: each name and whether this build has it,
+/// displayed as the enabled ones, comma-separated, or `none`. A crate keeps its own list
+/// (`cfg!(feature = …)` is evaluated where it is written).
+pub struct FeatureList(pub &'static [(&'static str, bool)]);
+
+impl core::fmt::Display for FeatureList {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut enabled = self.0.iter().filter(|(_, on)| *on).map(|(name, _)| name);
+        match enabled.next() {
+            None => f.write_str("none"),
+            Some(first) => {
+                f.write_str(first)?;
+                enabled.try_for_each(|name| write!(f, ", {name}"))
+            }
+        }
+    }
+}

@@ -199,3 +199,32 @@ pub fn every_share<'a>(name: &'a str, mine: &'a Event, leaf: &'a str) -> [Share<
         },
     ]
 }
+
+/// A host's IOCTL space is unknown to evshare.sys: opening evshare.sys's device in `space`
+/// fails at the version check, its first request, with `STATUS_INVALID_DEVICE_REQUEST`.
+pub fn assert_unknown_to_evshare_sys(space: evshare::IoctlSpace, host: &str) {
+    match Driver::open_in(evshare::DEFAULT_DEVICE_PATH, space) {
+        Ok(_) => panic!("evshare.sys answered a request in {host}'s space"),
+        Err(error) => {
+            assert_eq!(
+                error.status(),
+                Some(evshare::NtStatus(
+                    evshare_protocol::status::STATUS_INVALID_DEVICE_REQUEST
+                )),
+                "{}",
+                chain(&error)
+            );
+            assert!(
+                matches!(
+                    error,
+                    evshare::Error::DriverRejected {
+                        operation: evshare_protocol::Ioctl::QueryVersion,
+                        ..
+                    }
+                ),
+                "{}",
+                chain(&error)
+            );
+        }
+    }
+}
