@@ -17,8 +17,9 @@
 
 use evshare_kernel::channel_inbox::ChannelInbox;
 use evshare_km::irql::DispatchLevel;
-use evshare_km::pending::{Parked, PendingQueue, Request};
-use evshare_km::sync::model::{AtomicBool, AtomicUsize, Ordering};
+use evshare_km::pending::{Parked, PendingQueue};
+use evshare_km::pending_mock::{cancel, irp, model, Mock, Owned};
+use evshare_km::sync::model::Ordering;
 use evshare_protocol::reply::Notification;
 use loom::thread;
 
@@ -29,108 +30,15 @@ const PID: u32 = 7;
 /// The queue's size in the models.
 const SLOTS: usize = 4;
 
-/// A mock IRP: what the queue touches of a real one, plus what the models check.
-struct MockIrp {
-    cancel_routine: AtomicUsize,
-    cancel: AtomicBool,
-    completions: AtomicUsize,
-    /// 1 + the payload byte the completion carried; 0 for none (cancelled).
-    carried: AtomicUsize,
-}
-
-/// The queue's handle on a mock IRP; equal when it is the same IRP.
-#[derive(Clone, Copy)]
-struct Mock(&'static MockIrp);
-
-impl PartialEq for Mock {
-    fn eq(&self, other: &Mock) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for Mock {}
-
-/// An owned mock IRP.
-struct Owned(Mock);
-
-impl Owned {
-    /// Completes it with a notification, as `notification::complete` does.
-    fn complete_with(self, notification: &Notification) {
-        let byte = notification
-            .data()
-            .first()
-            .copied()
-            .expect("a one-byte payload");
-        self.0
-             .0
-            .carried
-            .store(1 + usize::from(byte), Ordering::SeqCst);
-        self.0 .0.completions.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Completes it `STATUS_CANCELLED`.
-    fn complete_cancelled(self) {
-        self.0 .0.completions.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn irp() -> Mock {
-    Mock(Box::leak(Box::new(MockIrp {
-        cancel_routine: AtomicUsize::new(0),
-        cancel: AtomicBool::new(false),
-        completions: AtomicUsize::new(0),
-        carried: AtomicUsize::new(0),
-    })))
-}
-
-// SAFETY: `arm`/`disarm` are atomic swaps of one slot, `is_cancelled` reads the flag that
-// `cancel` below sets before its own swap, and `cancel` unlinks before completing.
-unsafe impl Request for Mock {
-    type Key = u32;
-    type Owned = Owned;
-
-    fn park(owned: Owned) -> Self {
-        owned.0
-    }
-
-    unsafe fn unpark(self) -> Owned {
-        Owned(self)
-    }
-
-    unsafe fn take_cancelled(self) -> Owned {
-        Owned(self)
-    }
-
-    fn key(self) -> u32 {
-        HANDLE
-    }
-
-    fn mark_pending(self) {}
-
-    fn arm<const N: usize>(self, queue: &'static PendingQueue<Self, N>) {
-        let routine = queue as *const PendingQueue<Self, N> as usize;
-        self.0.cancel_routine.swap(routine, Ordering::SeqCst);
-    }
-
-    fn disarm(self) -> bool {
-        self.0.cancel_routine.swap(0, Ordering::SeqCst) != 0
-    }
-
-    fn is_cancelled(self) -> bool {
-        self.0.cancel.load(Ordering::SeqCst)
-    }
-}
-
-/// `IoCancelIrp` and the queue's cancel routine.
-fn cancel(irp: Mock) {
-    irp.0.cancel.store(true, Ordering::SeqCst);
-    let routine = irp.0.cancel_routine.swap(0, Ordering::SeqCst);
-    if routine != 0 {
-        // SAFETY: `arm` stored the address of a leaked, 'static queue of this type.
-        let queue = unsafe { &*(routine as *const PendingQueue<Mock, SLOTS>) };
-        queue.unlink(irp);
-        Owned(irp).complete_cancelled();
-    }
+/// Completes `owned` with `notification`, as `notification::complete` does: it carries 1 + the
+/// payload's byte.
+fn complete_with(owned: Owned, notification: &Notification) {
+    let byte = notification
+        .data()
+        .first()
+        .copied()
+        .expect("a one-byte payload");
+    owned.complete_carrying(1 + usize::from(byte));
 }
 
 /// The models' IRQL token.
@@ -153,7 +61,7 @@ fn setup() -> (Queue, Inbox) {
 fn park(queue: Queue, owned: Owned) {
     match queue.park(owned, PID, SLOTS) {
         Ok(Parked::Queued) | Ok(Parked::CancelRoutineOwns) => {}
-        Ok(Parked::Cancelled(owned)) => owned.complete_cancelled(),
+        Ok(Parked::Cancelled(owned)) => owned.complete(),
         Err(_) => panic!("the models stay within the queue's limits"),
     }
 }
@@ -164,7 +72,7 @@ fn pend(inbox: Inbox, queue: Queue, irp: Mock) {
     // `Err(())`: parked.
     if let Ok((owned, owed)) = inbox.take_or_park(&mut at(), Owned(irp), |owned| park(queue, owned))
     {
-        owned.complete_with(&owed);
+        complete_with(owned, &owed);
     }
 }
 
@@ -172,16 +80,14 @@ fn pend(inbox: Inbox, queue: Queue, irp: Mock) {
 fn pend_in_two_holds(inbox: Inbox, queue: Queue, irp: Mock) {
     let owed = inbox.backlog(&mut at()).pop();
     match owed {
-        Some(owed) => Owned(irp).complete_with(&owed),
+        Some(owed) => complete_with(Owned(irp), &owed),
         None => park(queue, Owned(irp)),
     }
 }
 
 /// Publishes the one-byte payload `byte` on channel 0 to `inbox`, as `Channels::publish` does.
 fn publish(inbox: Inbox, queue: Queue, byte: u8) {
-    let delivered = inbox.deliver(&mut at(), 0, &[byte], 0, queue, |owned, made| {
-        owned.complete_with(made)
-    });
+    let delivered = inbox.deliver(&mut at(), 0, &[byte], 0, queue, complete_with);
     assert!(delivered, "the backlog has room in the models");
 }
 
@@ -194,23 +100,11 @@ fn owed(inbox: Inbox) -> Vec<u8> {
         .collect()
 }
 
-/// Runs `body` under loom with at most `preemptions` forced switches per execution (unless
-/// `LOOM_MAX_PREEMPTIONS` says otherwise).
-fn model(preemptions: usize, body: impl Fn() + Send + Sync + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    // The locks spin (yielding to loom each turn): allow the longer paths that makes.
-    builder.max_branches = 100_000;
-    builder.check(body);
-}
-
 /// A publication races a `PEND_NOTIFICATION` made by `pend`.
 fn publication_vs_pend(pend: fn(Inbox, Queue, Mock)) {
     model(3, move || {
         let (queue, inbox) = setup();
-        let request = irp();
+        let request = irp(HANDLE);
         let app = thread::spawn(move || pend(inbox, queue, request));
         publish(inbox, queue, 9);
         app.join().unwrap();
@@ -251,7 +145,7 @@ fn a_pend_that_parks_after_releasing_the_backlog_fails_the_model() {
 fn two_publications_racing_a_pend_keep_their_order() {
     model(3, || {
         let (queue, inbox) = setup();
-        let request = irp();
+        let request = irp(HANDLE);
         let app = thread::spawn(move || pend(inbox, queue, request));
         publish(inbox, queue, 1);
         publish(inbox, queue, 2);
@@ -271,10 +165,10 @@ fn two_publications_racing_a_pend_keep_their_order() {
 fn a_publication_racing_a_cancel_is_delivered_or_owed_never_lost() {
     model(3, || {
         let (queue, inbox) = setup();
-        let request = irp();
+        let request = irp(HANDLE);
         pend(inbox, queue, request);
         assert!(!queue.is_empty(), "parked: nothing was owed");
-        let canceller = thread::spawn(move || cancel(request));
+        let canceller = thread::spawn(move || cancel::<SLOTS>(request));
         publish(inbox, queue, 5);
         canceller.join().unwrap();
         assert_eq!(request.0.completions.load(Ordering::SeqCst), 1);

@@ -17,7 +17,9 @@
 //! - [`host_switch`]: every place Windows and Wine behave differently, with its verdict, and
 //!   the `windows-branches` test build that runs under Wine the Windows sides Wine can run.
 //! - [`pending`]: a cancel-safe queue of pending IRPs (`IoCsq*` is unusable under Wine), with
-//!   per-process quotas; generic over the IRP seam so the loom models run its code.
+//!   per-process quotas; generic over the IRP seam so the loom models run its code, over the
+//!   mock IRPs of `pending_mock` (built with `--cfg loom` only, for km's models and those of
+//!   code built on the queue).
 //! - [`wine_fence`]: under Wine, completed parked IRPs are freed only once no late cancel can
 //!   reach them (Wine 8.0's `IoCancelIrp` use-after-free).
 //! - [`irql`]: IRQL in the types: `PASSIVE_LEVEL` routines take a [`irql::Passive`] token
@@ -64,6 +66,8 @@ pub mod irp;
 #[cfg(target_os = "windows")]
 pub mod log;
 pub mod pending;
+#[cfg(loom)]
+pub mod pending_mock;
 #[cfg(target_os = "windows")]
 pub mod pool;
 #[cfg(target_os = "windows")]

@@ -14,110 +14,13 @@
 //!   completed exactly once.
 #![cfg(loom)]
 
-use evshare_km::pending::{Fault, Parked, PendingQueue, Refusal, Request};
-use evshare_km::sync::model::{AtomicBool, AtomicUsize, Ordering};
+use evshare_km::pending::{Fault, Parked, PendingQueue, Refusal};
+use evshare_km::pending_mock::{cancel, irp, model, Mock, Owned};
+use evshare_km::sync::model::Ordering;
 use loom::thread;
-
-/// A mock IRP: what the queue touches of a real one, plus what the models check.
-struct MockIrp {
-    /// Which handle it came through.
-    key: u32,
-    /// `CancelRoutine`: the address of the queue whose routine is set, or 0.
-    cancel_routine: AtomicUsize,
-    /// `Cancel`.
-    cancel: AtomicBool,
-    /// `SL_PENDING_RETURNED`.
-    pending: AtomicBool,
-    /// Times it was completed.
-    completions: AtomicUsize,
-}
-
-/// The queue's handle on a mock IRP; equal when it is the same IRP.
-#[derive(Clone, Copy)]
-struct Mock(&'static MockIrp);
-
-impl PartialEq for Mock {
-    fn eq(&self, other: &Mock) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for Mock {}
-
-/// An owned mock IRP, completed by `complete`.
-struct Owned(Mock);
-
-impl Owned {
-    fn complete(self) {
-        self.0 .0.completions.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn irp(key: u32) -> Mock {
-    Mock(Box::leak(Box::new(MockIrp {
-        key,
-        cancel_routine: AtomicUsize::new(0),
-        cancel: AtomicBool::new(false),
-        pending: AtomicBool::new(false),
-        completions: AtomicUsize::new(0),
-    })))
-}
 
 fn queue<const N: usize>(fault: Fault) -> &'static PendingQueue<Mock, N> {
     Box::leak(Box::new(PendingQueue::with_fault(fault)))
-}
-
-// SAFETY: `arm`/`disarm` are atomic swaps of one slot, `is_cancelled` reads the flag that
-// `cancel` below sets before its own swap, and `cancel` unlinks before completing.
-unsafe impl Request for Mock {
-    type Key = u32;
-    type Owned = Owned;
-
-    fn park(owned: Owned) -> Self {
-        owned.0
-    }
-
-    unsafe fn unpark(self) -> Owned {
-        Owned(self)
-    }
-
-    unsafe fn take_cancelled(self) -> Owned {
-        Owned(self)
-    }
-
-    fn key(self) -> u32 {
-        self.0.key
-    }
-
-    fn mark_pending(self) {
-        self.0.pending.store(true, Ordering::SeqCst);
-    }
-
-    fn arm<const N: usize>(self, queue: &'static PendingQueue<Self, N>) {
-        let routine = queue as *const PendingQueue<Self, N> as usize;
-        self.0.cancel_routine.swap(routine, Ordering::SeqCst);
-    }
-
-    fn disarm(self) -> bool {
-        self.0.cancel_routine.swap(0, Ordering::SeqCst) != 0
-    }
-
-    fn is_cancelled(self) -> bool {
-        self.0.cancel.load(Ordering::SeqCst)
-    }
-}
-
-/// `IoCancelIrp` and the queue's cancel routine: sets the flag, swaps the routine out, and if
-/// one was set, unlinks and completes.
-fn cancel<const N: usize>(irp: Mock) {
-    irp.0.cancel.store(true, Ordering::SeqCst);
-    let routine = irp.0.cancel_routine.swap(0, Ordering::SeqCst);
-    if routine != 0 {
-        // SAFETY: `arm` stored the address of a leaked, 'static queue of this type.
-        let queue = unsafe { &*(routine as *const PendingQueue<Mock, N>) };
-        queue.unlink(irp);
-        Owned(irp).complete();
-    }
 }
 
 /// Parks as the driver's dispatch does: a refusal is completed at once (by the caller), a
@@ -139,18 +42,6 @@ fn park<const N: usize>(
             Err(refusal)
         }
     }
-}
-
-/// Runs `body` under loom with at most `preemptions` forced switches per execution (unless
-/// `LOOM_MAX_PREEMPTIONS` says otherwise): enough for these races, and seconds per model.
-fn model(preemptions: usize, body: impl Fn() + Send + Sync + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    // The queue's lock spins (yielding to loom each turn): allow the longer paths that makes.
-    builder.max_branches = 100_000;
-    builder.check(body);
 }
 
 /// Two parks race for the last place under `limit` (the pool's, or `process`'s quota, set up
