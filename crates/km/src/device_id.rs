@@ -17,7 +17,9 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 pub struct DeviceId(usize);
 
 impl DeviceId {
-    /// The id of the device object at `address` (0 for none).
+    /// The id of the device object at `address` (0 for none). Made only by the driver-side
+    /// modules (and the tests).
+    #[cfg(any(target_os = "windows", test))]
     pub(crate) const fn from_address(address: usize) -> DeviceId {
         DeviceId(address)
     }
