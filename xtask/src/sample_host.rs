@@ -1,7 +1,8 @@
 //! `samples/rust-host`: the sample Rust driver that embeds evshare, built and linted like
 //! evshare.sys, and installed under Wine as a second kernel-driver service next to it (with
 //! `sc`, as the C repro is: the evshare CLI manages evshare's own service only). Its e2e tests
-//! are `crates/client/tests/e2e_sample_rust.rs` and `e2e_sample_loss.rs`.
+//! are `crates/client/tests/e2e_sample_rust.rs`, `e2e_sample_loss.rs`,
+//! `e2e_channel_inverted.rs` and `e2e_sample_instances.rs` ([`E2E_TESTS`]).
 
 use std::path::PathBuf;
 
@@ -25,9 +26,15 @@ pub const SERVICE: &str = "evsharesamplerust";
 /// What its log lines start with (its km `Identity`).
 const LOG_PREFIX: &str = "evshare-sample-rust";
 /// Its e2e tests (test targets of the `evshare` crate): what it serves; loss and release under
-/// bursts, kills and closes; and the channels' inverted call (IRPs completed from its DPC,
-/// which a verifier build of the sample checks).
-const E2E_TESTS: [&str; 3] = ["e2e_sample_rust", "e2e_sample_loss", "e2e_channel_inverted"];
+/// bursts, kills and closes; the channels' inverted call (IRPs completed from its DPC, which a
+/// verifier build of the sample checks); and its two devices' two instances, each request
+/// routed to its device's.
+const E2E_TESTS: [&str; 4] = [
+    "e2e_sample_rust",
+    "e2e_sample_loss",
+    "e2e_channel_inverted",
+    "e2e_sample_instances",
+];
 
 /// A build of the sample: the shipped one, or with a driver variant's features.
 #[derive(Debug, Clone, Copy)]
@@ -229,7 +236,8 @@ pub fn build_and_install(variant: Option<Variant>) -> Result<()> {
     steps::heading("install + start the sample host");
     build.install(&wine)?;
     steps::note(&format!(
-        "{SERVICE} runs next to evshare.sys: \\\\.\\EvshareSampleRust; `cargo xtask stop` stops both"
+        "{SERVICE} runs next to evshare.sys: \\\\.\\EvshareSampleRust and \\\\.\\EvshareSampleRust2; \
+         `cargo xtask stop` stops both"
     ));
     Ok(())
 }

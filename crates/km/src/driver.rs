@@ -13,6 +13,7 @@
 //! Under Wine the trampoline also recognises the requests for `km`'s fence device and answers
 //! them itself ([`crate::wine_fence`]); the driver never sees them.
 
+use crate::device_id::DeviceId;
 use crate::handle_state;
 use crate::host_switch::{branch, Switch};
 use crate::irp::{Completed, Irp};
@@ -34,6 +35,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// context of the requesting thread on Windows; under Wine, in `winedevice.exe`'s single
 /// dispatch thread (so a dispatch routine must never block waiting for another request).
 /// Each is lent the [`Passive`] token that `PASSIVE_LEVEL` routines and spin locks ask for.
+/// A driver with several devices tells them apart by [`Irp::device`], compared with the
+/// [`Device::id`] of each ([`crate::device_id`]).
 pub trait Dispatch: 'static {
     /// The driver's pool tag and log prefix, recorded before [`entry`](Self::entry) runs.
     const IDENTITY: crate::identity::Identity;
@@ -118,6 +121,14 @@ impl Device {
         drop(self);
     }
 
+    /// The device's id, equal to [`Irp::device`] of the requests sent to it: a driver with
+    /// several devices keeps it (in a [`crate::device_id::DeviceSlot`]) to route requests.
+    ///
+    /// IRQL: any.
+    pub fn id(&self) -> DeviceId {
+        DeviceId::from_address(self.raw.as_ptr() as usize)
+    }
+
     /// The device object (to recognise the requests sent to it).
     pub(crate) fn as_ptr(&self) -> PDEVICE_OBJECT {
         self.raw.as_ptr()
@@ -126,7 +137,8 @@ impl Device {
 
 // SAFETY: a device object pointer may be used from any thread.
 unsafe impl Send for Device {}
-// SAFETY: `Device` only offers deletion, which needs `self` by value.
+// SAFETY: `Device` only offers its id (a copy of its address) and deletion, which needs `self`
+// by value.
 unsafe impl Sync for Device {}
 
 impl Drop for Device {

@@ -11,6 +11,7 @@
 
 pub(crate) mod kept;
 
+use crate::device_id::DeviceId;
 use crate::host_switch::{branch, Host, Switch};
 use crate::process::ProcessId;
 use crate::status::NtStatus;
@@ -107,6 +108,16 @@ impl Irp {
     /// `IRP_MJ_*` of the current stack location.
     pub fn major_function(&self) -> u8 {
         self.stack().MajorFunction
+    }
+
+    /// The device the request was sent to (the current stack location's `DeviceObject`, which
+    /// the I/O manager sets before it calls the dispatch routine): a driver with several
+    /// devices compares it with each [`Device::id`](crate::driver::Device::id) to route the
+    /// request. (km's own fence device never gets here: km answers its requests itself.)
+    ///
+    /// IRQL: any (reads the IRP).
+    pub fn device(&self) -> DeviceId {
+        DeviceId::from_address(self.stack().DeviceObject as usize)
     }
 
     /// The file object the request came through.

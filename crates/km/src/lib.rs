@@ -12,6 +12,8 @@
 //! - [`timer`], [`timer_state`], [`time`]: a timer that lives in its owner and keeps it alive
 //!   while armed, its host-checked bookkeeping; the performance counter.
 //! - [`irp`], [`driver`]: IRPs moved into their completion, the dispatch table, devices.
+//! - [`device_id`]: which of a driver's devices a request was sent to, for a driver with
+//!   several (one evshare instance per device).
 //! - [`identity`]: the driver's pool tag and log prefix, which the driver names (km is not
 //!   evshare's alone: any Rust driver may build on it).
 //! - [`host_switch`]: every place Windows and Wine behave differently, with its verdict, and
@@ -36,7 +38,8 @@
 //! (an `IRQL:` line); one without that line calls none and runs at any IRQL km runs at. The
 //! kernel routines' own rules are declared with their imports ([`sys::imports`]).
 //!
-//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`, `host_switch`'s table),
+//! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`, `host_switch`'s table,
+//! `device_id`),
 //! and `sync`, `pending`, `timer_state` and `remove_lock`'s protocol (the seams the loom models
 //! use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
@@ -44,6 +47,7 @@
 
 #[doc = include_str!("../../../docs/ddi.md")]
 pub mod ddi {}
+pub mod device_id;
 pub mod irql;
 pub mod layout;
 pub mod status;

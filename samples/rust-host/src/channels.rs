@@ -1,10 +1,11 @@
-//! The sample's evshare channels, all declared in the instance's `Config` ([`CHANNELS`]).
-//! The simulated device publishes on three of them from its DPC: the tick count (a
-//! little-endian `u64`) on `sample.ticks`, a status line of varying length on
-//! `sample.status`, and a longer line on `sample.detail` (too long for ring records). The
-//! fourth, `sample.burst`, gets payloads only on request ([`crate::burst`]). Every
-//! registration an app subscribes to a channel gets each payload (an event is signalled, a
-//! ring gets a record carrying the payload).
+//! The sample's evshare channels, declared in its instances' `Config`s: [`CHANNELS`] for the
+//! main device's instance, [`SECOND_CHANNELS`] for the second device's. The simulated device
+//! publishes on three of the first from its DPC: the tick count (a little-endian `u64`) on
+//! `sample.ticks`, a status line of varying length on `sample.status`, and a longer line on
+//! `sample.detail` (too long for ring records). The fourth, `sample.burst`, gets payloads only
+//! on request ([`crate::burst`]). The same DPC publishes the tick count on the second
+//! instance's one channel, `sample2.ticks`. Every registration an app subscribes to a channel
+//! gets each payload (an event is signalled, a ring gets a record carrying the payload).
 
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,10 @@ pub const DETAIL: &str = "sample.detail";
 /// The burst channel: a `u64` sequence number per payload, published only by
 /// `IOCTL_SAMPLE_BURST` ([`crate::burst`]).
 pub const BURST: &str = "sample.burst";
+
+/// The second instance's channel: the same tick count as `sample.ticks`, through the second
+/// device.
+pub const SECOND_TICKS: &str = "sample2.ticks";
 
 /// The longest detailed line.
 const DETAIL_MAX: usize = 64;
@@ -50,12 +55,21 @@ pub const CHANNELS: &[Channel] = &[
     },
 ];
 
-/// Publishes the device's ticks on the instance's three DPC channels.
+/// The channels the second instance declares in its `Config`.
+pub const SECOND_CHANNELS: &[Channel] = &[Channel {
+    name: SECOND_TICKS,
+    max_payload: 8,
+}];
+
+/// Publishes the device's ticks on the main instance's three DPC channels and on the second
+/// instance's one.
 pub struct Publisher {
     evshare: &'static Evshare,
     ticks: ChannelId,
     status: ChannelId,
     detail: ChannelId,
+    second: &'static Evshare,
+    second_ticks: ChannelId,
     /// Payloads the instance took.
     published: AtomicU64,
     /// Payloads it refused (a channel missing or a payload too long: a bug of this driver).
@@ -63,20 +77,24 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// Finds the channels [`CHANNELS`] declared in `evshare` (started: it checked them).
-    pub fn new(evshare: &'static Evshare) -> Result<Publisher, NtStatus> {
-        let find = |name| evshare.channel(name).ok_or(NtStatus::INVALID_PARAMETER);
+    /// Finds the channels [`CHANNELS`] declared in `evshare` and [`SECOND_CHANNELS`] in
+    /// `second` (both started: they checked them).
+    pub fn new(evshare: &'static Evshare, second: &'static Evshare) -> Result<Publisher, NtStatus> {
+        let find =
+            |evshare: &Evshare, name| evshare.channel(name).ok_or(NtStatus::INVALID_PARAMETER);
         Ok(Publisher {
             evshare,
-            ticks: find(TICKS)?,
-            status: find(STATUS)?,
-            detail: find(DETAIL)?,
+            ticks: find(evshare, TICKS)?,
+            status: find(evshare, STATUS)?,
+            detail: find(evshare, DETAIL)?,
+            second,
+            second_ticks: find(second, SECOND_TICKS)?,
             published: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         })
     }
 
-    /// Publishes tick number `tick` on the three channels. Never waits: the DPC calls it.
+    /// Publishes tick number `tick` on the four channels. Never waits: the DPC calls it.
     ///
     /// IRQL: `<= DISPATCH_LEVEL`.
     pub fn publish_tick(&self, at: &mut DispatchLevel, tick: u64) {
@@ -88,12 +106,14 @@ impl Publisher {
             detail,
             "tick {tick}: simulated interrupt DPC, period 500 ms, 3 channels"
         );
-        for (channel, payload) in [
-            (self.ticks, &tick.to_le_bytes()[..]),
-            (self.status, line.as_bytes()),
-            (self.detail, detail.as_bytes()),
+        let ticks = tick.to_le_bytes();
+        for (evshare, channel, payload) in [
+            (self.evshare, self.ticks, &ticks[..]),
+            (self.evshare, self.status, line.as_bytes()),
+            (self.evshare, self.detail, detail.as_bytes()),
+            (self.second, self.second_ticks, &ticks[..]),
         ] {
-            let counter = match self.evshare.publish(at, channel, payload) {
+            let counter = match evshare.publish(at, channel, payload) {
                 Ok(_) => &self.published,
                 Err(_) => &self.refused,
             };

@@ -7,11 +7,16 @@
 //! the space `IoctlSpace::new(0x9A11, 0x900)` of the same device. Every request goes first to
 //! the instance; what it gives back is the sample's own, or unknown.
 //!
+//! A second device (`\Device\EvshareSampleRust2`, link `\DosDevices\EvshareSampleRust2`)
+//! serves a second instance, `EVSHARE2`, with one channel of its own: one instance per
+//! device, each request routed by the device it targets ([`devices`]).
+//!
 //! - [`own_ioctl`]: the sample's device type and its first IOCTL (the tick count).
 //! - [`burst`]: its second IOCTL, a burst of payloads on `sample.burst` (loss on demand).
 //! - [`simulated`]: the simulated device (a km timer and its DPC).
-//! - [`channels`]: the four evshare channels (the DPC's tick count, status line and detailed
-//!   line; the bursts' sequence numbers).
+//! - [`channels`]: the evshare channels (the DPC's tick count, status line and detailed line;
+//!   the bursts' sequence numbers; the second instance's tick count).
+//! - [`devices`]: the two devices, each with its instance, and how a request finds its own.
 // The driver only exists for Windows targets; on the host the crate is empty (and so needs
 // `std`'s panic machinery), which keeps `cargo check --workspace` working on Linux.
 #![cfg_attr(target_os = "windows", no_std)]
@@ -19,17 +24,17 @@
 
 pub mod burst;
 pub mod channels;
+pub mod devices;
 pub mod own_ioctl;
 pub mod simulated;
 
-use channels::{Publisher, CHANNELS};
+use channels::{Publisher, CHANNELS, SECOND_CHANNELS};
+use devices::HostedDevice;
 use evshare_kernel::{Config, Evshare, HandleState, IoctlSpace, Quotas};
-use evshare_km::driver::{Device, Dispatch, DriverObject, SymbolicLink};
+use evshare_km::driver::{Dispatch, DriverObject};
 use evshare_km::identity::Identity;
 use evshare_km::irp::{Completed, Irp};
 use evshare_km::irql::Passive;
-use evshare_km::sync::SpinLock;
-use evshare_km::unicode::UnicodeStr;
 use evshare_km::{log, utf16, NtStatus};
 use own_ioctl::{EVSHARE_FUNCTION_BASE, FILE_DEVICE_SAMPLE};
 
@@ -47,11 +52,51 @@ static EVSHARE: Evshare = Evshare::new(Config {
     channels: CHANNELS,
 });
 
-/// The device and its link, deleted (link first) at unload.
-static CONTROL: SpinLock<Option<(SymbolicLink, Device)>> = SpinLock::new(None);
+/// A second instance, behind a second device: the same space (apps tell the instances apart
+/// by the device they open, not by the codes), one channel of its own.
+static EVSHARE2: Evshare = Evshare::new(Config {
+    space: SPACE,
+    quotas: Quotas::DEFAULT,
+    channels: SECOND_CHANNELS,
+});
 
-const DEVICE: &[u16] = utf16!(r"\Device\EvshareSampleRust");
-const DOS_DEVICE: &[u16] = utf16!(r"\DosDevices\EvshareSampleRust");
+/// The main device, serving `EVSHARE` and the sample's own IOCTLs.
+static MAIN: HostedDevice = HostedDevice::new(
+    utf16!(r"\Device\EvshareSampleRust"),
+    utf16!(r"\DosDevices\EvshareSampleRust"),
+    &EVSHARE,
+);
+
+/// The second device, serving `EVSHARE2` only.
+static SECOND: HostedDevice = HostedDevice::new(
+    utf16!(r"\Device\EvshareSampleRust2"),
+    utf16!(r"\DosDevices\EvshareSampleRust2"),
+    &EVSHARE2,
+);
+
+/// The device `irp` was sent to (`None`: not one of ours; km answers its own fence device itself).
+fn device_of(irp: &Irp) -> Option<&'static HostedDevice> {
+    [&MAIN, &SECOND]
+        .into_iter()
+        .find(|device| device.serves(irp))
+}
+
+/// A request for a device the sample does not know: refused, counted by no instance.
+fn not_ours(irp: Irp) -> Completed {
+    irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
+}
+
+/// `IRP_MJ_DEVICE_CONTROL` for a device other than the main one: the second device's requests
+/// go to its instance, which refuses the rest (the second device has no IOCTLs of its own).
+fn second_device_control(irp: Irp, state: Option<&HandleState>, at: &mut Passive) -> Completed {
+    if !SECOND.serves(&irp) {
+        return not_ours(irp);
+    }
+    match EVSHARE2.device_control(irp, state, at) {
+        Ok(completed) => completed,
+        Err(irp) => EVSHARE2.refuse_unknown(irp),
+    }
+}
 
 /// The cargo features of this image, logged at load so the harness can tell which build runs.
 const FEATURES: &str = if cfg!(all(feature = "verifier", feature = "windows-branches")) {
@@ -74,14 +119,19 @@ impl Dispatch for Sample {
     type FileState = HandleState;
 
     fn entry(driver: &mut DriverObject, at: &mut Passive) -> Result<(), NtStatus> {
-        // The instance first, before the device that forwards to it exists.
+        // The instances first, before the devices that forward to them exist.
         EVSHARE.start(at)?;
-        let name = UnicodeStr::new(DEVICE)?;
-        let device = driver.create_device(at, &name, FILE_DEVICE_SAMPLE)?;
-        // On failure `device` drops here and is deleted again.
-        let link = SymbolicLink::create(at, DOS_DEVICE, &name)?;
-        simulated::start(at, Publisher::new(&EVSHARE)?)?;
-        *CONTROL.lock(at) = Some((link, device));
+        EVSHARE2.start(at)?;
+        let started = MAIN
+            .create(driver, at, FILE_DEVICE_SAMPLE)
+            .and_then(|()| SECOND.create(driver, at, FILE_DEVICE_SAMPLE))
+            .and_then(|()| simulated::start(at, Publisher::new(&EVSHARE, &EVSHARE2)?));
+        if let Err(status) = started {
+            // The load fails and DriverUnload will not run: delete what was created.
+            SECOND.remove(at);
+            MAIN.remove(at);
+            return Err(status);
+        }
         log!(Info, "loaded on {:?}", evshare_km::driver::host());
         log!(Info, "built with features: {}", FEATURES);
         Ok(())
@@ -91,19 +141,33 @@ impl Dispatch for Sample {
         HandleState::new()
     }
 
+    // Each request goes to the instance of the device it was sent to.
     fn create(irp: Irp, at: &mut Passive) -> Completed {
-        EVSHARE.create(irp, at)
+        match device_of(&irp) {
+            Some(device) => device.evshare().create(irp, at),
+            None => not_ours(irp),
+        }
     }
 
     fn cleanup(irp: Irp, at: &mut Passive) -> Completed {
-        EVSHARE.cleanup(irp, at)
+        match device_of(&irp) {
+            Some(device) => device.evshare().cleanup(irp, at),
+            None => not_ours(irp),
+        }
     }
 
     fn close(irp: Irp, _state: Option<&HandleState>, at: &mut Passive) -> Completed {
-        EVSHARE.close(irp, at)
+        match device_of(&irp) {
+            Some(device) => device.evshare().close(irp, at),
+            None => not_ours(irp),
+        }
     }
 
     fn device_control(irp: Irp, state: Option<&HandleState>, at: &mut Passive) -> Completed {
+        // A request for the second device goes to its instance, and only there.
+        if !MAIN.serves(&irp) {
+            return second_device_control(irp, state, at);
+        }
         // evshare's requests first; whatever the instance gives back is the sample's, or unknown.
         match EVSHARE.device_control(irp, state, at) {
             Ok(completed) => completed,
@@ -125,14 +189,9 @@ impl Dispatch for Sample {
             done.published,
             done.refused
         );
-        EVSHARE.unload(at, |at| {
-            // Deleting the device needs PASSIVE_LEVEL, not the spin lock: take it out first.
-            let control = CONTROL.lock(at).take();
-            if let Some((link, device)) = control {
-                drop(link);
-                device.close(at);
-            }
-        });
+        // Each instance deletes its device once its requests have stopped.
+        EVSHARE2.unload(at, |at| SECOND.remove(at));
+        EVSHARE.unload(at, |at| MAIN.remove(at));
     }
 }
 

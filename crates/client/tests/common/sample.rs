@@ -8,6 +8,9 @@ use super::{chain, require_e2e};
 
 /// The sample's device, through its link `\DosDevices\EvshareSampleRust`.
 pub const PATH: &str = r"\\.\EvshareSampleRust";
+/// The sample's second device, through its link `\DosDevices\EvshareSampleRust2`: a second
+/// evshare instance in the same space, with one channel of its own.
+pub const SECOND_PATH: &str = r"\\.\EvshareSampleRust2";
 /// The sample's device type (`samples/rust-host/src/own_ioctl.rs`).
 pub const DEVICE_TYPE: u32 = 0x9A11;
 /// The first function of evshare's IOCTLs on the sample's device.
@@ -29,10 +32,19 @@ pub fn space() -> IoctlSpace {
 
 /// Opens the sample's device in its space, or fails saying how to install it.
 pub fn open() -> Driver {
+    open_at(PATH)
+}
+
+/// Opens the sample's second device (its second instance) in the same space.
+pub fn open_second() -> Driver {
+    open_at(SECOND_PATH)
+}
+
+fn open_at(path: &str) -> Driver {
     require_e2e();
-    Driver::open_in(PATH, space()).unwrap_or_else(|error| {
+    Driver::open_in(path, space()).unwrap_or_else(|error| {
         panic!(
-            "cannot open the sample host at {PATH} (`cargo xtask sample` installs it next to \
+            "cannot open the sample host at {path} (`cargo xtask sample` installs it next to \
              evshare.sys): {}",
             chain(&error)
         )
