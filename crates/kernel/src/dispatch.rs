@@ -37,7 +37,9 @@ use evshare_protocol::status::STATUS_DELETE_PENDING;
 /// `const` [`Evshare::new`] in a `static` of the host driver (registrations and timer DPCs point
 /// back into it, so it must outlive them: every method takes `&'static self`), call
 /// [`start`](Self::start) in `DriverEntry` before the device exists, and
-/// [`unload`](Self::unload) in `DriverUnload`. A driver may hold several, one per device.
+/// [`unload`](Self::unload) in `DriverUnload`. A driver may hold several, one per device,
+/// routing each request by its device (km's `Irp::device` and `DeviceSlot`; the Rust sample
+/// host does, `samples/rust-host/src/devices.rs`).
 pub struct Evshare {
     state: State,
     /// Admits requests until unload begins, and lets unload wait for those in flight.
