@@ -33,8 +33,8 @@
 //! evshare.sys's per-registration signal modes stay as they are (an app's registration may
 //! still be signalled periodically, once, or on its own `SIGNAL`); for channels, a host wires
 //! **sources** to the channels it declared. Periodic and one-shot are a
-//! [`TimerSource`](source::TimerSource) (km's timer; its DPC publishes a numbered beat, every
-//! period or once), kept in a [`SourceSlot`](source::SourceSlot) from `DriverEntry` to
+//! [`TimerSource`] (km's timer; its DPC publishes a numbered beat, every
+//! period or once), kept in a [`SourceSlot`] from `DriverEntry` to
 //! `DriverUnload`; on-demand is [`Evshare::publish`] called wherever the host's data arises.
 //! Start a source after [`Evshare::start`]; stop it before [`Evshare::unload`]. evshare.sys
 //! wires one: `evshare.heartbeat`, a beat a second.

@@ -109,7 +109,7 @@ impl TimerSource {
 
     /// Stops the source for good: its timer is cancelled, its DPC waited out, and the
     /// reference the armed timer held given back; nothing arms it again. Call it through a
-    /// reference you hold (not the last one), before the instance unloads. Idempotent.
+    /// `PoolArc` of your own (the timer's goes here), before the instance unloads. Idempotent.
     ///
     /// IRQL: `PASSIVE_LEVEL`.
     pub fn stop(&self, at: &mut Passive) -> Stopped {
