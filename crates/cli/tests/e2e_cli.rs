@@ -1,5 +1,6 @@
 //! End to end, against the real driver: `evshare doctor` and `evshare watch` as a person runs
-//! them, and `--device` with `--space` reaching the sample host's channels. Needs the driver
+//! them, `channels` and `watch --channel` on evshare.sys's heartbeat, and `--device` with
+//! `--space` reaching the sample host's channels. Needs the driver
 //! (and the sample host next to it: `cargo xtask sample`) installed and running and
 //! `EVSHARE_E2E=1`, like the client's e2e tests:
 //! `EVSHARE_E2E=1 cargo test --target x86_64-pc-windows-gnu -p evshare-cli`.
@@ -242,6 +243,57 @@ fn device_option_opens_the_given_device_and_names_one_that_is_not_there() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(
         text.contains("--device cannot be used with `start`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn channels_and_watch_channel_show_evshare_sys_heartbeat() {
+    // `channels`: evshare.sys's one, with its size.
+    let output = evshare(&["channels"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    let listed: Vec<Vec<&str>> = text
+        .lines()
+        .map(|line| line.split_whitespace().take(4).collect::<Vec<_>>())
+        .filter(|fields| {
+            fields
+                .first()
+                .is_some_and(|index| index.parse::<u32>().is_ok())
+        })
+        .collect();
+    assert_eq!(listed, [["0", "evshare.heartbeat", "8", "B"]], "{text}");
+
+    // `watch --channel`: two beats through a ring, shown as hex, one apart.
+    let output = evshare(&["watch", "--channel", "evshare.heartbeat", "--count", "2"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(r#"Watching channel "evshare.heartbeat" (#0, payloads up to 8 bytes)"#),
+        "{text}"
+    );
+    let beats: Vec<u64> = text
+        .lines()
+        .filter(|line| line.starts_with("payload "))
+        .map(|line| {
+            let hex: Vec<u8> = line
+                .split_whitespace()
+                .rev()
+                .take(8)
+                .map(|byte| u8::from_str_radix(byte, 16).expect("a hex byte"))
+                .collect();
+            // Reversed: the last byte on the line is the most significant.
+            hex.iter()
+                .fold(0, |beat, byte| (beat << 8) | u64::from(*byte))
+        })
+        .collect();
+    assert_eq!(beats.len(), 2, "{text}");
+    assert!(
+        beats[0] >= 1 && beats[1] == beats[0] + 1,
+        "{beats:?}: {text}"
+    );
+    assert!(
+        text.contains("Done: received 2 payloads, 0 missed"),
         "{text}"
     );
 }

@@ -35,7 +35,8 @@ pub struct ChannelInfo {
 
 impl Driver {
     /// The channels the host driver publishes on (`QUERY_CHANNELS`), in the order it declared
-    /// them; empty for a host with none (evshare.sys has none).
+    /// them; empty for a host with none. evshare.sys has one, `evshare.heartbeat`: a beat a
+    /// second, its number from 1 as 8 little-endian bytes, for apps to check it is alive.
     pub fn channels(&self) -> Result<Vec<ChannelInfo>> {
         let mut reply = [0u8; ChannelsReply::LEN];
         let written = self

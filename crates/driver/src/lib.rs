@@ -1,7 +1,9 @@
 //! `evshare.sys`, the reference host of `evshare-kernel`: it creates the control device
 //! `\Device\evshare` (and its link `\DosDevices\evshare`), keeps one [`Evshare`] instance with
-//! evshare's own IOCTL space and default quotas, and forwards every request to it. A driver
-//! that embeds evshare does the same next to its own work.
+//! evshare's own IOCTL space and default quotas, declares one channel, `evshare.heartbeat`,
+//! wired to a periodic source (a beat a second: its number from 1, 8 bytes little-endian, so an
+//! app can check the driver is alive through any subscriber), and forwards every request to
+//! the instance. A driver that embeds evshare does the same next to its own work.
 //!
 //! - [`features`]: the cargo features of this image, logged at load.
 // The driver only exists for Windows targets; on the host the crate is empty (and so needs
@@ -11,7 +13,8 @@
 
 mod features;
 
-use evshare_kernel::{Config, Evshare, HandleState};
+use evshare_kernel::source::{SourceSlot, BEAT_LEN};
+use evshare_kernel::{Channel, Config, Evshare, HandleState};
 use evshare_km::driver::{Device, Dispatch, DriverObject, SymbolicLink};
 use evshare_km::identity::Identity;
 use evshare_km::irp::{Completed, Irp};
@@ -21,8 +24,22 @@ use evshare_km::unicode::UnicodeStr;
 use evshare_km::{log, utf16, NtStatus};
 use evshare_protocol::ioctl::{DEVICE_NAME, DOS_DEVICE_NAME, FILE_DEVICE_EVSHARE};
 
-/// The one instance: evshare's IOCTL space, the default quotas.
-static EVSHARE: Evshare = Evshare::new(Config::EVSHARE);
+/// The heartbeat's channel: apps subscribe to it by this name.
+const HEARTBEAT: &str = "evshare.heartbeat";
+/// A beat a second.
+const HEARTBEAT_MS: u32 = 1000;
+
+/// The one instance: evshare's IOCTL space, the default quotas, the heartbeat's channel.
+static EVSHARE: Evshare = Evshare::new(Config {
+    channels: &[Channel {
+        name: HEARTBEAT,
+        max_payload: BEAT_LEN,
+    }],
+    ..Config::EVSHARE
+});
+
+/// The heartbeat's timer, from load to unload.
+static BEATING: SourceSlot = SourceSlot::new();
 
 /// The control device and its link, deleted (link first) at unload.
 static CONTROL: SpinLock<Option<(SymbolicLink, Device)>> = SpinLock::new(None);
@@ -43,6 +60,10 @@ impl Dispatch for Host {
         let device = driver.create_device(at, &name, FILE_DEVICE_EVSHARE)?;
         // On failure `device` drops here and is deleted again.
         let link = SymbolicLink::create(at, DOS_DEVICE, &name)?;
+        let heartbeat = EVSHARE
+            .channel(HEARTBEAT)
+            .ok_or(NtStatus::INVALID_PARAMETER)?;
+        BEATING.periodic(at, &EVSHARE, heartbeat, HEARTBEAT_MS)?;
         *CONTROL.lock(at) = Some((link, device));
         log!(Info, "loaded on {:?}", evshare_km::driver::host());
         log!(Info, "built with features: {}", features::Enabled);
@@ -73,6 +94,9 @@ impl Dispatch for Host {
     }
 
     fn unload(at: &mut Passive) {
+        // The heartbeat's DPC first, so none publishes into the instance as it unloads.
+        let beats = BEATING.stop(at).unwrap_or_default();
+        log!(Info, "heartbeat stopped after {} beats", beats.beats);
         EVSHARE.unload(at, |at| {
             // Deleting the device needs PASSIVE_LEVEL, not the spin lock: take it out first.
             let control = CONTROL.lock(at).take();

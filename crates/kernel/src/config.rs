@@ -68,7 +68,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// `evshare.sys`'s configuration: its own IOCTL space, the default quotas, no channels.
+    /// evshare's own IOCTL space, the default quotas, no channels: the base `evshare.sys`
+    /// adds its `evshare.heartbeat` channel to (`..Config::EVSHARE`), and the C API's starting
+    /// point.
     pub const EVSHARE: Config = Config {
         space: IoctlSpace::EVSHARE,
         quotas: Quotas::DEFAULT,

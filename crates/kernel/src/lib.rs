@@ -25,6 +25,19 @@
 //! - `registration`, `registry`, `ring_channel`: one registered event, the table of live ones,
 //!   a ring registration.
 //! - [`handle_state`], `state`, `stats`: per-handle state, per-instance state, counters.
+//! - [`source`]: what publishes without an app asking, above [`dispatch`] (the host's side of
+//!   [`Evshare::publish`]; nothing in the library calls it).
+//!
+//! ## Sources: periodic, one-shot and on-demand, wired to channels
+//!
+//! evshare.sys's per-registration signal modes stay as they are (an app's registration may
+//! still be signalled periodically, once, or on its own `SIGNAL`); for channels, a host wires
+//! **sources** to the channels it declared. Periodic and one-shot are a
+//! [`TimerSource`] (km's timer; its DPC publishes a numbered beat, every
+//! period or once), kept in a [`SourceSlot`] from `DriverEntry` to
+//! `DriverUnload`; on-demand is [`Evshare::publish`] called wherever the host's data arises.
+//! Start a source after [`Evshare::start`]; stop it before [`Evshare::unload`]. evshare.sys
+//! wires one: `evshare.heartbeat`, a beat a second.
 // The library only exists for Windows targets; on the host the crate is empty, which keeps
 // `cargo check --workspace` working on Linux. Under `--cfg loom` the host build holds the
 // channel inbox alone, for its loom model (`tests/loom_channel_inbox.rs`).
@@ -59,6 +72,7 @@ windows_only! {
     mod registration;
     mod registry;
     mod ring_channel;
+    pub mod source;
     mod state;
     mod stats;
     mod verifier_ops;
@@ -68,4 +82,5 @@ windows_only! {
     pub use dispatch::{Evshare, PublishError};
     pub use evshare_protocol::IoctlSpace;
     pub use handle_state::HandleState;
+    pub use source::{SourceSlot, Stopped, TimerSource};
 }

@@ -113,6 +113,25 @@ fn requests_flow_from_dispatch_down() {
     }
 }
 
+#[test]
+fn sources_sit_above_the_instance_and_nothing_calls_them() {
+    // A source is a host's caller of `Evshare::publish`: it names the instance and its
+    // channels, and no module of the library names it back (the library never publishes on
+    // its own).
+    let graph = imports();
+    let named = &graph["source"];
+    assert!(
+        named.contains("dispatch") && named.contains("channel"),
+        "source should name dispatch and channel, names {named:?}"
+    );
+    let callers: Vec<&String> = graph
+        .iter()
+        .filter(|(_, named)| named.contains("source"))
+        .map(|(module, _)| module)
+        .collect();
+    assert!(callers.is_empty(), "{callers:?} name source");
+}
+
 fn reaches(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> bool {
     let mut seen = BTreeSet::new();
     let mut todo = vec![from.to_string()];

@@ -7,7 +7,7 @@ pub(crate) fn run(device: &Device<'_>) -> Outcome {
     let driver = device.open()?;
     let channels = driver.channels()?;
     if channels.is_empty() {
-        println!("{device} publishes no channels (evshare.sys declares none; a driver that embeds evshare declares its own)");
+        println!("{device} publishes no channels (a driver that embeds evshare declares its own; evshare.sys has evshare.heartbeat)");
         return Ok(());
     }
     println!(
