@@ -11,7 +11,9 @@
 //! tick counts and a ring on `sample.status` well-formed status lines, where any gap is exactly
 //! what the ring reports missed, and, once closed, received + missed is exactly what the driver
 //! produced + dropped; an event subscribed to a channel is signalled once per publication; a
-//! closed handle's registrations leave their channels. The harness checks after the stop that
+//! closed handle's registrations leave their channels; a child killed while the DPC publishes
+//! to its ring, event and inverted call leaves no subscriber, registration or pending request
+//! behind. The harness checks after the stop that
 //! no publish failed. Needs both drivers running (`EVSHARE_E2E=1`; `cargo xtask sample-c`).
 
 #![cfg(windows)]
@@ -412,6 +414,103 @@ fn closing_the_handle_takes_its_subscribers_off_the_channels() {
             .then_some(())
     });
     assert_eq!(observer.stats(None).unwrap().live_registrations, live);
+}
+
+/// Each of the sample's channels' subscribers now.
+fn subscribers(sample: &Driver) -> Vec<u32> {
+    sample
+        .channels()
+        .unwrap()
+        .iter()
+        .map(|channel| channel.subscribers)
+        .collect()
+}
+
+/// What the child prints once all it subscribed has received.
+const CHILD_READY: &str = "sample-c-child-ready";
+
+#[test]
+fn a_killed_subscriber_releases_everything_while_the_dpc_publishes() {
+    let _serial = serial();
+    let observer = sample();
+    let baseline = subscribers(&observer);
+    let live = observer.stats(None).unwrap().live_registrations;
+    let mut child = common::ChildTest::spawn(
+        "child_subscribes_to_the_c_sample_until_killed",
+        &[("EVSHARE_E2E", "1"), ("EVSHARE_SAMPLE_C_CHILD", "1")],
+    );
+    let pid: u32 = child
+        .expect_line(CHILD_READY)
+        .parse()
+        .expect("the child's pid");
+    // sample.counter: its ring and its inverted call; sample.status: its event.
+    assert_eq!(
+        subscribers(&observer),
+        [baseline[0] + 2, baseline[1] + 1],
+        "the child's subscribers"
+    );
+    let stats = observer.stats(Some(pid)).unwrap();
+    assert_eq!(stats.live_for_pid, 2, "the child's event and ring");
+    assert!(stats.pending_irps > 0, "its inverted call's requests wait");
+    let published = channel(&observer, "sample.counter").published;
+    child.child.kill().expect("TerminateProcess the child");
+    let status = child.child.wait().expect("wait for the killed child");
+    assert!(!status.success(), "the killed child exited with {status}");
+    eventually("the killed child's subscriptions and requests go", || {
+        let stats = observer.stats(Some(pid)).unwrap();
+        (subscribers(&observer) == baseline
+            && stats.live_for_pid == 0
+            && stats.live_registrations == live
+            && stats.pending_irps == 0)
+            .then_some(())
+    });
+    let later = eventually("the DPC publishing on", || {
+        let now = channel(&observer, "sample.counter").published;
+        (now > published).then_some(now)
+    });
+    println!(
+        "C sample: killed pid {pid} holding a ring, an event and an inverted call; subscribers \
+         back to {baseline:?}, 0 registrations, 0 pending requests; sample.counter published \
+         {published} at the kill, then {later}"
+    );
+}
+
+/// The child: a ring and its inverted call on `sample.counter`, an event on `sample.status`;
+/// says it is ready once all three have received, then receives until killed.
+#[test]
+#[ignore = "the child side of a_killed_subscriber_releases_everything_while_the_dpc_publishes"]
+fn child_subscribes_to_the_c_sample_until_killed() {
+    common::child_argument(
+        "EVSHARE_SAMPLE_C_CHILD",
+        "a_killed_subscriber_releases_everything_while_the_dpc_publishes",
+    );
+    let sample = sample();
+    let counter = channel(&sample, "sample.counter");
+    let status = channel(&sample, "sample.status");
+    let mut ring = sample
+        .register_ring(&RingOptions::new(16).watermark(1))
+        .unwrap();
+    ring.subscribe(&counter).unwrap();
+    let name = unique("sample-c-child");
+    let _event = Event::create_auto_reset(&name).unwrap();
+    let registration = sample
+        .register_by_name(&name, SignalMode::OnDemand)
+        .unwrap();
+    registration.subscribe(&status).unwrap();
+    let mut inbox = sample.notifications(4).unwrap();
+    inbox.subscribe(&counter).unwrap();
+    let mut ready = false;
+    loop {
+        assert!(matches!(next(&mut ring), Received::Record(_)));
+        assert!(inbox.next(PATIENCE).unwrap().is_some());
+        assert_eq!(registration.wait(PATIENCE).unwrap(), WaitOutcome::Signaled);
+        if !ready {
+            println!("{CHILD_READY} {}", std::process::id());
+            use std::io::Write;
+            std::io::stdout().flush().unwrap();
+            ready = true;
+        }
+    }
 }
 
 /// The next thing a ring yields within the patience.
