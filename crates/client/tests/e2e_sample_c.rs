@@ -26,9 +26,7 @@ use evshare::{
     RejectReason, Ring, RingOptions, SignalMode, StatsReply, WaitOutcome,
 };
 use evshare_protocol::ioctl::{ctl_code, METHOD_BUFFERED};
-use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
-use evshare_protocol::status::{STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST};
-use evshare_protocol::{Ioctl, Request};
+use evshare_protocol::status::STATUS_BUFFER_TOO_SMALL;
 
 /// The sample's device, through its link `\DosDevices\EvshareSampleC`.
 const PATH: &str = r"\\.\EvshareSampleC";
@@ -170,28 +168,11 @@ fn evshare_sys_codes_are_refused_by_the_sample_itself() {
     let sample = sample();
     let before = sample.stats(None).unwrap();
 
-    // Every evshare request with evshare.sys's code, well-formed where the protocol allows:
-    // evshare_dispatch declines each (not in the instance's space) and the C driver refuses it.
-    for ioctl in Ioctl::ALL {
-        let input = match ioctl {
-            Ioctl::QueryVersion => well_formed(&Request::QueryVersion),
-            Ioctl::QueryStats => well_formed(&Request::QueryStats { pid: 0 }),
-            Ioctl::PendNotification => well_formed(&Request::PendNotification),
-            _ => Vec::new(),
-        };
-        let mut reply = [0u8; 512];
-        assert_eq!(
-            sample.raw_ioctl(ioctl.code(), &input, &mut reply),
-            Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST)),
-            "{ioctl} with evshare.sys's code (device type 0x8E5E) reached the sample's instance"
-        );
-    }
-    // A function of the sample's own range that it does not define.
+    // Every evshare request with evshare.sys's code: evshare_dispatch declines each (not in
+    // the instance's space) and the C driver refuses it; and a function of the sample's own
+    // range that it does not define.
     let unknown = ctl_code(DEVICE_TYPE, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS);
-    assert_eq!(
-        sample.raw_ioctl(unknown, &[], &mut [0u8; 8]),
-        Err(NtStatus(STATUS_INVALID_DEVICE_REQUEST))
-    );
+    common::evshare_sys_codes_refused_by(&sample, unknown);
     // The C driver completes what evshare declines: its instance counted none of it.
     let after = sample.stats(None).unwrap();
     assert_eq!(
@@ -612,11 +593,4 @@ impl Numbered {
     fn span(&self) -> (Option<u64>, Option<u64>) {
         (self.first, self.last)
     }
-}
-
-/// `request`'s bytes as the protocol encodes them.
-fn well_formed(request: &Request<'_>) -> Vec<u8> {
-    let mut out = [0u8; MAX_REQUEST_LEN];
-    let (_, len) = encode(request, &mut out).expect("encode");
-    out[..len].to_vec()
 }

@@ -228,3 +228,40 @@ pub fn assert_unknown_to_evshare_sys(space: evshare::IoctlSpace, host: &str) {
         }
     }
 }
+
+/// Sends every evshare request with evshare.sys's own code (well-formed where the protocol
+/// allows) to `host`, a driver that put evshare in a space of its own, plus `own_unknown`, a
+/// code of the host's own range it does not define: each must be refused with
+/// `STATUS_INVALID_DEVICE_REQUEST`. Returns how many were sent.
+pub fn evshare_sys_codes_refused_by(host: &Driver, own_unknown: u32) -> u64 {
+    use evshare_protocol::request::{encode, MAX_REQUEST_LEN};
+    use evshare_protocol::{Ioctl, Request};
+    let well_formed = |request: &Request<'_>| {
+        let mut out = [0u8; MAX_REQUEST_LEN];
+        let (_, len) = encode(request, &mut out).expect("encode");
+        out[..len].to_vec()
+    };
+    let refused = Err(evshare::NtStatus(
+        evshare_protocol::status::STATUS_INVALID_DEVICE_REQUEST,
+    ));
+    for ioctl in Ioctl::ALL {
+        let input = match ioctl {
+            Ioctl::QueryVersion => well_formed(&Request::QueryVersion),
+            Ioctl::QueryStats => well_formed(&Request::QueryStats { pid: 0 }),
+            Ioctl::PendNotification => well_formed(&Request::PendNotification),
+            _ => Vec::new(),
+        };
+        let mut reply = [0u8; 512];
+        assert_eq!(
+            host.raw_ioctl(ioctl.code(), &input, &mut reply),
+            refused,
+            "{ioctl} with evshare.sys's code (device type 0x8E5E)"
+        );
+    }
+    assert_eq!(
+        host.raw_ioctl(own_unknown, &[], &mut [0u8; 8]),
+        refused,
+        "an undefined code of the host's own range"
+    );
+    Ioctl::ALL.len() as u64 + 1
+}
