@@ -419,6 +419,7 @@ fn clippy_driver() -> Result<()> {
 /// feature) for Windows' kernel target, the client for the apps' target.
 fn docs() -> Result<()> {
     let runs: [&[&str]; 3] = [
+        // km's pure parts build on the host too (host tests, loom): their docs as well.
         &[
             "-p",
             "evshare-ntstatus",
@@ -426,6 +427,8 @@ fn docs() -> Result<()> {
             "evshare-protocol",
             "-p",
             "evshare-ring",
+            "-p",
+            "evshare-km",
         ],
         &[
             "-p",

@@ -44,6 +44,11 @@
 //! use) build on the host; the rest
 //! is Windows-only and is checked with `cargo clippy --target x86_64-pc-windows-msvc`.
 #![no_std]
+// On the host only the pure parts build (above), so the links these docs make to the
+// Windows-only modules cannot resolve there; they do in the Windows build of the docs, which
+// `cargo xtask test` builds with `-D warnings`, as it builds these host docs (every other
+// warning stays an error).
+#![cfg_attr(not(target_os = "windows"), allow(rustdoc::broken_intra_doc_links))]
 
 #[doc = include_str!("../../../docs/ddi.md")]
 pub mod ddi {}
