@@ -8,6 +8,8 @@
 //! its dispatch thread, so here the race is between the requests and the CLOSE in Wine's
 //! queue. The concurrent half is covered by the loom models of the kernel logic.
 
+#![cfg(windows)]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

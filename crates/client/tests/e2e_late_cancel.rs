@@ -19,6 +19,8 @@
 //! server (so its cancel was queued) and X then completed with a notification (so `NOTIFY` got
 //! it first). The test fails if no round lined up, so it cannot pass by not racing.
 
+#![cfg(windows)]
+
 mod common;
 
 use std::ffi::c_void;
