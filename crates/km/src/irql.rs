@@ -25,7 +25,7 @@
 //! every such drop at run time against the thread's shadow IRQL.
 //!
 //! Each kernel routine's rule is a [`Rule`], declared next to the routine in
-//! [`crate::sys::imports`]; the verifier build checks every call against it.
+//! `sys::imports` (the [`crate::ddi`] table lists them); the verifier build checks every call against it.
 
 use core::marker::PhantomData;
 

@@ -36,7 +36,7 @@
 //!
 //! IRQL: every public function that calls a kernel routine says the IRQL it may be called at
 //! (an `IRQL:` line); one without that line calls none and runs at any IRQL km runs at. The
-//! kernel routines' own rules are declared with their imports ([`sys::imports`]).
+//! kernel routines' own rules are declared with their imports (`sys::imports`, listed in the [`ddi`] table).
 //!
 //! Only the pure parts (`status`, `unicode`, `layout`, `sys::types`, `host_switch`'s table,
 //! `device_id`),

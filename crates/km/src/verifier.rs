@@ -5,7 +5,7 @@
 //! guards and its DPC trampoline, since Wine's own IRQL is always `PASSIVE_LEVEL` — and checks:
 //!
 //! - [`Check::Irql`]: every kernel call against its routine's IRQL [`Rule`] (declared with the
-//!   import in [`crate::sys::imports`]), including the calls drops make;
+//!   import in `sys::imports`), including the calls drops make;
 //! - [`Check::IrpCompletion`]: each IRP the driver received is completed exactly once (a second
 //!   completion is refused, not passed to the kernel);
 //! - [`Check::LockOrder`]: two lock classes (the type each `SpinLock` protects) are never taken

@@ -313,6 +313,7 @@ extern "system" {
 extern "system" {
     /// The current thread's object; the verifier build's shadow IRQL is kept per thread. Not
     /// wrapped: the wrapper's own check would call it again. IRQL: any.
+    #[cfg_attr(not(feature = "verifier"), allow(dead_code))]
     pub fn PsGetCurrentThread() -> *mut c_void;
 }
 
@@ -320,10 +321,15 @@ extern "system" {
 extern "C" {
     pub fn DbgPrintEx(ComponentId: u32, Level: u32, Format: *const u8, ...) -> u32;
 
-    // The compiler emits calls to these for copies and fills; ntoskrnl exports them.
+    // The compiler emits calls to these for copies and fills; ntoskrnl exports them. Declared
+    // for the link, never called by name.
+    #[allow(dead_code)]
     pub fn memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
     pub fn memmove(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
     pub fn memset(dest: *mut c_void, c: i32, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
     pub fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> i32;
 
     /// The language handler of C `__try`/`__except` frames. Never called from Rust: the unwind
