@@ -23,7 +23,7 @@ mod common;
 use common::{chain, eventually, require_e2e, serial, unique, PATIENCE};
 use evshare::{
     channel_payload, ChannelInfo, Driver, Event, HostKind, IoctlSpace, NtStatus, Received,
-    RejectReason, Ring, RingOptions, SignalMode, StatsReply, WaitOutcome,
+    RejectReason, Ring, RingOptions, SignalMode, WaitOutcome,
 };
 use evshare_protocol::ioctl::{ctl_code, METHOD_BUFFERED};
 use evshare_protocol::status::STATUS_BUFFER_TOO_SMALL;
@@ -73,17 +73,6 @@ fn channel(sample: &Driver, name: &str) -> ChannelInfo {
     sample
         .channel(name)
         .unwrap_or_else(|error| panic!("channel {name}: {}", chain(&error)))
-}
-
-/// What a stats reply says that a request could have moved.
-fn footprint(stats: &StatsReply) -> (u32, u64, u64, u64, u64) {
-    (
-        stats.live_registrations,
-        stats.registrations_total,
-        stats.signals_sent,
-        stats.notifications,
-        stats.rejected.iter().sum(),
-    )
 }
 
 #[test]
@@ -151,8 +140,8 @@ fn evshare_requests_in_its_space_are_served_by_its_instance() {
     );
     assert_eq!(sample_during.signals_sent, sample_before.signals_sent + 1);
     assert_eq!(
-        footprint(&evshare.stats(None).unwrap()),
-        footprint(&main_before),
+        common::footprint(&evshare.stats(None).unwrap()),
+        common::footprint(&main_before),
         "evshare.sys saw a request made through the sample"
     );
 
@@ -179,7 +168,7 @@ fn evshare_sys_codes_are_refused_by_the_sample_itself() {
         after.rejected_for(RejectReason::UnknownIoctl),
         before.rejected_for(RejectReason::UnknownIoctl)
     );
-    assert_eq!(footprint(&after), footprint(&before));
+    assert_eq!(common::footprint(&after), common::footprint(&before));
     assert_eq!(after.pending_irps, before.pending_irps);
 
     // And the other way: the sample's space is unknown to evshare.sys, whose version check at

@@ -20,7 +20,7 @@ use common::sample::{
 use common::{chain, eventually, require_e2e, serial, unique, PATIENCE};
 use evshare::{
     channel_payload, Driver, Error, Event, IoctlSpace, NtStatus, Received, RejectReason, Ring,
-    RingOptions, SignalMode, StatsReply, WaitOutcome,
+    RingOptions, SignalMode, WaitOutcome,
 };
 use evshare_protocol::ioctl::{ctl_code, FILE_READ_DATA, METHOD_BUFFERED};
 use evshare_protocol::status::STATUS_BUFFER_TOO_SMALL;
@@ -29,17 +29,6 @@ use evshare_protocol::status::STATUS_BUFFER_TOO_SMALL;
 fn evshare_sys() -> Driver {
     require_e2e();
     Driver::open().unwrap_or_else(|error| panic!("cannot open evshare.sys: {}", chain(&error)))
-}
-
-/// What evshare.sys's counters say that a request of this test could have moved.
-fn footprint(stats: &StatsReply) -> (u32, u64, u64, u64, u64) {
-    (
-        stats.live_registrations,
-        stats.registrations_total,
-        stats.signals_sent,
-        stats.notifications,
-        stats.rejected.iter().sum(),
-    )
 }
 
 #[test]
@@ -129,8 +118,8 @@ fn evshare_requests_in_the_samples_space_are_served_by_the_samples_instance() {
     assert_eq!(sample_during.signals_sent, sample_before.signals_sent + 1);
     assert_eq!(sample_during.notifications, sample_before.notifications + 1);
     assert_eq!(
-        footprint(&main_during),
-        footprint(&main_before),
+        common::footprint(&main_during),
+        common::footprint(&main_before),
         "evshare.sys saw none of it"
     );
 

@@ -227,6 +227,8 @@ impl Channels {
         if let Some(count) = self.published.get(channel.index()) {
             count.fetch_add(1, Ordering::Relaxed);
         }
+        // The publication's time, read once for every inverted call it completes.
+        let timestamp = performance_counter();
         let mut guard = list.lock(at);
         let (slots, at) = guard.split();
         for subscriber in slots.iter().flatten() {
@@ -237,7 +239,7 @@ impl Channels {
                     at,
                     channel.0,
                     payload,
-                    performance_counter(),
+                    timestamp,
                     pending,
                     |irp, made| {
                         let _ = notification::complete(irp, made);

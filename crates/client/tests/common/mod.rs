@@ -265,3 +265,16 @@ pub fn evshare_sys_codes_refused_by(host: &Driver, own_unknown: u32) -> u64 {
     );
     Ioctl::ALL.len() as u64 + 1
 }
+
+/// What a stats reply says that a request could have moved: live and total registrations,
+/// signals, notifications and refusals (to show a request through one instance left another's
+/// counters as they were).
+pub fn footprint(stats: &StatsReply) -> (u32, u64, u64, u64, u64) {
+    (
+        stats.live_registrations,
+        stats.registrations_total,
+        stats.signals_sent,
+        stats.notifications,
+        stats.rejected.iter().sum(),
+    )
+}
